@@ -1,0 +1,40 @@
+// "${VAR}" in any string value is replaced by the environment variable VAR. "$${" escapes a literal "${".
+// Values taken from variables whose names look secret are remembered so they can be redacted everywhere.
+
+export interface Interpolated {
+  value: unknown;
+  missing: { path: string; variable: string }[];
+  secrets: string[];
+}
+
+const REFERENCE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+const SECRET_NAME = /KEY|TOKEN|SECRET|PASS|CREDENTIAL|PRIVATE|AUTH/i;
+
+export function interpolate(value: unknown, env: NodeJS.ProcessEnv): Interpolated {
+  const missing: Interpolated['missing'] = [];
+  const secrets: string[] = [];
+
+  const visit = (node: unknown, path: string[]): unknown => {
+    if (typeof node === 'string') {
+      return node.replace(REFERENCE, (match, name: string | undefined) => {
+        if (name === undefined) return '${';
+        const found = env[name];
+        if (found === undefined || found === '') {
+          missing.push({ path: path.join('.') || '(top level)', variable: name });
+          return match;
+        }
+        if (SECRET_NAME.test(name)) secrets.push(found);
+        return found;
+      });
+    }
+    if (Array.isArray(node)) return node.map((item, i) => visit(item, [...path, String(i)]));
+    if (node !== null && typeof node === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [key, child] of Object.entries(node)) out[key] = visit(child, [...path, key]);
+      return out;
+    }
+    return node;
+  };
+
+  return { value: visit(value, []), missing, secrets };
+}

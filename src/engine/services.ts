@@ -1,0 +1,125 @@
+import type { AmplifyClient } from '@aws-sdk/client-amplify';
+import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { RDSDataClient } from '@aws-sdk/client-rds-data';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { Client as PgClient } from 'pg';
+import type { AwsConfig } from '../config/schema.js';
+
+// Clients are created lazily, on first use, with dynamic imports: `--help` and config errors never pay
+// for loading the AWS SDK. Every AWS client gets the same timeouts, retry budget and adaptive retry
+// (client-side rate limiting on throttling), as the design requires of every remote call.
+
+export interface Services {
+  cognito(): Promise<CognitoIdentityProviderClient>;
+  dynamodb(): Promise<DynamoDBClient>;
+  s3(): Promise<S3Client>;
+  amplify(): Promise<AmplifyClient>;
+  rdsData(): Promise<RDSDataClient>;
+  secretsManager(): Promise<SecretsManagerClient>;
+  ssm(): Promise<SSMClient>;
+  /** A new connected pg client; the caller ends it. `application_name` marks our sessions. */
+  pg(url: string, options?: { database?: string; replication?: boolean }): Promise<PgClient>;
+  close(): Promise<void>;
+}
+
+interface Closable {
+  destroy(): void;
+}
+
+export function createServices(aws: AwsConfig): Services {
+  const cache = new Map<string, Promise<unknown>>();
+  const opened: Closable[] = [];
+
+  const common = (endpoint: string | undefined) => ({
+    region: aws.region,
+    ...(endpoint ? { endpoint } : {}),
+    ...(aws.credentials ? { credentials: aws.credentials } : {}),
+    maxAttempts: aws.maxAttempts,
+    retryMode: 'adaptive' as const,
+    requestHandler: { requestTimeout: aws.requestTimeoutMs, connectionTimeout: Math.min(aws.requestTimeoutMs, 5000) },
+  });
+
+  const lazy = <T extends Closable>(key: string, make: () => Promise<T>): Promise<T> => {
+    let found = cache.get(key) as Promise<T> | undefined;
+    if (!found) {
+      found = (async () => {
+        if (aws.profile && !aws.credentials && !process.env.AWS_PROFILE) process.env.AWS_PROFILE = aws.profile;
+        const client = await make();
+        opened.push(client);
+        return client;
+      })();
+      cache.set(key, found);
+    }
+    return found;
+  };
+
+  return {
+    cognito: () =>
+      lazy('cognito', async () => {
+        const { CognitoIdentityProviderClient } = await import('@aws-sdk/client-cognito-identity-provider');
+        return new CognitoIdentityProviderClient(common(aws.endpoints.cognito));
+      }),
+    dynamodb: () =>
+      lazy('dynamodb', async () => {
+        const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+        return new DynamoDBClient(common(aws.endpoints.dynamodb));
+      }),
+    s3: () =>
+      lazy('s3', async () => {
+        const { S3Client } = await import('@aws-sdk/client-s3');
+        const local = aws.endpoints.s3 !== undefined;
+        return new S3Client({
+          ...common(aws.endpoints.s3),
+          // Local S3 stand-ins need path-style addressing, and s3rver stores aws-chunked framing bytes
+          // verbatim when the SDK adds flexible checksums to streamed bodies (silent corruption).
+          ...(local
+            ? {
+                forcePathStyle: true,
+                requestChecksumCalculation: 'WHEN_REQUIRED' as const,
+                responseChecksumValidation: 'WHEN_REQUIRED' as const,
+              }
+            : {}),
+        });
+      }),
+    amplify: () =>
+      lazy('amplify', async () => {
+        const { AmplifyClient } = await import('@aws-sdk/client-amplify');
+        return new AmplifyClient(common(aws.endpoints.amplify));
+      }),
+    rdsData: () =>
+      lazy('rdsData', async () => {
+        const { RDSDataClient } = await import('@aws-sdk/client-rds-data');
+        return new RDSDataClient(common(aws.endpoints.rdsData));
+      }),
+    secretsManager: () =>
+      lazy('secretsManager', async () => {
+        const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
+        return new SecretsManagerClient(common(aws.endpoints.secretsManager));
+      }),
+    ssm: () =>
+      lazy('ssm', async () => {
+        const { SSMClient } = await import('@aws-sdk/client-ssm');
+        return new SSMClient(common(aws.endpoints.ssm));
+      }),
+    pg: async (url, options = {}) => {
+      const { default: pg } = await import('pg');
+      const target = new URL(url);
+      if (options.database) target.pathname = `/${encodeURIComponent(options.database)}`;
+      const client = new pg.Client({
+        connectionString: target.toString(),
+        application_name: 'engify-migrate',
+        connectionTimeoutMillis: 10_000,
+        ...(options.replication ? { replication: 'database' } : {}),
+      });
+      await client.connect();
+      return client;
+    },
+    close: async () => {
+      for (const client of opened.splice(0)) client.destroy();
+      cache.clear();
+    },
+  };
+}
