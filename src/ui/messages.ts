@@ -1,9 +1,23 @@
 import type { LockHolder } from '../state/lock.js';
+import { authMessages } from './messages/auth.js';
+import { dbMessages } from './messages/db.js';
+import { filesMessages } from './messages/files.js';
+import { hostingMessages } from './messages/hosting.js';
+import { syncMessages } from './messages/sync.js';
+import { vectorsMessages } from './messages/vectors.js';
 
 // Every user-facing sentence lives here, so wording stays consistent and reviewable in one file.
 // Messages say what happened, name the field / value / host involved, and what to do next.
+// Each component's text sits in messages/<component>.ts (so parallel work on components does not
+// collide in one file) and is reachable only through this object.
 
 export const messages = {
+  db: dbMessages,
+  auth: authMessages,
+  vectors: vectorsMessages,
+  files: filesMessages,
+  hosting: hostingMessages,
+  sync: syncMessages,
   config: {
     notFound: (path: string) => `No config file at ${path}.`,
     notFoundHint: 'Run `engify-migrate init` to write one, or pass --config <file>.',

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import type { LoadedConfig } from '../config/load.js';
+import type { Step, StepContext } from '../plans/types.js';
+import { Journal } from '../state/journal.js';
+import { StateLock } from '../state/lock.js';
+import { createServices, type Services } from './services.js';
+import { stepJournal } from './step-journal.js';
+
+// One engine session per CLI invocation: the loaded config, the journal, lazily created clients and,
+// for operations that write, the state lock.
+
+export interface SessionOptions {
+  /** Take the state lock for this operation (apply, rollback, sync). Read-only commands do not. */
+  lock?: string;
+  forceUnlock?: boolean;
+  force?: boolean;
+  signal?: AbortSignal;
+  services?: Services;
+}
+
+export interface StepHooks {
+  log?(message: string): void;
+  progress?(update: { done: number; total?: number; unit?: string }): void;
+}
+
+export class EngineSession {
+  readonly journal: Journal;
+  readonly services: Services;
+  readonly signal: AbortSignal;
+  readonly force: boolean;
+  private readonly lock?: StateLock;
+
+  constructor(
+    readonly loaded: LoadedConfig,
+    options: SessionOptions = {},
+  ) {
+    if (options.lock) {
+      this.lock = new StateLock(loaded.stateDir);
+      this.lock.acquire(options.lock, { forceUnlock: options.forceUnlock });
+    }
+    this.journal = new Journal(join(loaded.stateDir, 'journal.jsonl'), randomUUID(), loaded.redactor);
+    this.services = options.services ?? createServices(loaded.config.target.aws);
+    this.signal = options.signal ?? new AbortController().signal;
+    this.force = options.force ?? false;
+  }
+
+  context(step: Pick<Step, 'id'>, hooks: StepHooks = {}): StepContext {
+    const redact = (m: string) => this.loaded.redactor.redact(m);
+    return {
+      config: this.loaded.config,
+      stateDir: this.loaded.stateDir,
+      configDir: dirname(this.loaded.path),
+      services: this.services,
+      journal: stepJournal(this.journal, step.id),
+      redactor: this.loaded.redactor,
+      signal: this.signal,
+      force: this.force,
+      log: (message) => hooks.log?.(redact(message)),
+      progress: (update) => hooks.progress?.(update),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.journal.close();
+    await this.services.close();
+    this.lock?.release();
+  }
+}

@@ -1,0 +1,3 @@
+// User-facing text of the db component. Re-exported through src/ui/messages.ts as messages.db.
+
+export const dbMessages = {} as const;
