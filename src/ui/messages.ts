@@ -1,6 +1,7 @@
 import type { LockHolder } from '../state/lock.js';
 import { authMessages } from './messages/auth.js';
 import { dbMessages } from './messages/db.js';
+import { dbCopyMessages } from './messages/db-copy.js';
 import { filesMessages } from './messages/files.js';
 import { hostingMessages } from './messages/hosting.js';
 import { syncMessages } from './messages/sync.js';
@@ -13,6 +14,7 @@ import { vectorsMessages } from './messages/vectors.js';
 
 export const messages = {
   db: dbMessages,
+  dbCopy: dbCopyMessages,
   auth: authMessages,
   vectors: vectorsMessages,
   files: filesMessages,
