@@ -82,6 +82,8 @@ export interface Step {
   verify(ctx: StepContext): Promise<Check[]>;
   /** Undo only what the journal says this step did; never touches source data. */
   rollback?(ctx: StepContext): Promise<void>;
+  /** After a rollback: checks that what this step had created is gone. Never throws. */
+  verifyRollback?(ctx: StepContext): Promise<Check[]>;
 }
 
 export function noop(resource: string, summary: string): Change {

@@ -93,6 +93,14 @@ export const messages = {
     up: (configPath: string) => `Local stack running. Config: ${configPath}\nTry: engify-migrate --config ${configPath} plan\nPress Ctrl-C to stop.`,
     noPostgres: 'The local stack needs PostgreSQL 15 server binaries: apt-get install -y postgresql-15',
   },
+  demo: {
+    starting: 'Starting the local stack (PostgreSQL 15, dynalite, s3rver, cognito-local)...',
+    stackReady: (config: string, endpoints: Record<string, string>) =>
+      `Local stack up. Config: ${config}\n${Object.entries(endpoints).map(([k, v]) => `  ${k}: ${v}`).join('\n')}`,
+    stage: (what: string) => `== engify-migrate ${what}`,
+    failed: (stage: string, code: number) => `The demo stopped: "${stage}" ended with exit code ${code}.`,
+    done: (seconds: number) => `Demo finished in ${seconds.toFixed(1)} s; the local stack is stopped and nothing was left behind.`,
+  },
   errors: {
     unexpected: 'An unexpected error stopped the run; nothing after the last journaled step was written.',
     unexpectedHint: 'Rerun with --verbose for details; the run resumes from the journal.',

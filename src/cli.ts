@@ -1,0 +1,119 @@
+import { Command, CommanderError, Option } from 'commander';
+import type { CommandIo, GlobalOptions } from './commands/common.js';
+
+// The commander program. Command modules (and through them the AWS/Supabase/Qdrant SDKs) are imported
+// only when their verb runs, so `--help` and usage errors stay fast.
+
+// The AWS SDK warns on every Node 20 start that its 2027 releases will need Node 22; it works today,
+// and the warning would drown the tool's own output. The SDK's own switch turns it off.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const program = new Command();
+
+program
+  .name('engify-migrate')
+  .description('Move a live app off Supabase, Qdrant and Vercel/Render onto AWS, phase by phase.')
+  .version('0.1.0')
+  .option('-c, --config <file>', 'config file', 'migrations.config.json')
+  .option('--json', 'print one JSON event per line (for CI)')
+  .option('--verbose', 'print internal detail of errors and step logs')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+async function io(): Promise<CommandIo> {
+  const { makeIo } = await import('./commands/common.js');
+  return makeIo(program.opts<GlobalOptions>());
+}
+
+program
+  .command('plan')
+  .description('show what would change, phase by phase, against live state (writes nothing remote)')
+  .option('-p, --phase <n>', 'only this phase (1-4)')
+  .option('-o, --out <file>', 'save the plan to apply it later with `apply <file>`')
+  .addOption(new Option('--force', 'plan as if phase order did not matter (shown in red)'))
+  .action(async (options) => {
+    const { planCommand } = await import('./commands/plan.js');
+    process.exitCode = await planCommand(await io(), options);
+  });
+
+program
+  .command('apply')
+  .description('run one phase (or all), resumable and journaled')
+  .argument('[planfile]', 'a plan saved by `plan --out`; refused if config or live state changed since')
+  .option('-p, --phase <n>', 'only this phase (1-4)')
+  .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)')
+  .option('--force', 'run a phase before the previous one has succeeded')
+  .option('--force-unlock', 'take over the state lock of a process that is gone')
+  .action(async (planfile: string | undefined, options) => {
+    const { applyCommand } = await import('./commands/apply.js');
+    process.exitCode = await applyCommand(await io(), planfile, options);
+  });
+
+program
+  .command('verify')
+  .description('prove parity: existence and settings, counts, checksums, recall, users, files')
+  .option('-p, --phase <n>', 'only this phase (1-4)')
+  .action(async (options) => {
+    const { verifyCommand } = await import('./commands/verify.js');
+    process.exitCode = await verifyCommand(await io(), options);
+  });
+
+program
+  .command('rollback')
+  .description('walk the journal back; deletes only what this tool created, never source data')
+  .option('-p, --phase <n>', 'only this phase (1-4)')
+  .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)')
+  .option('--force', 'roll back a phase while a later one is still applied')
+  .option('--force-unlock', 'take over the state lock of a process that is gone')
+  .action(async (options) => {
+    const { rollbackCommand } = await import('./commands/rollback.js');
+    process.exitCode = await rollbackCommand(await io(), options);
+  });
+
+program
+  .command('status')
+  .description('where every phase and step stands')
+  .action(async () => {
+    const { statusCommand } = await import('./commands/status.js');
+    process.exitCode = await statusCommand(await io());
+  });
+
+program
+  .command('schema')
+  .description('print the JSON Schema of migrations.config.json')
+  .option('-o, --out <file>', 'write it to a file instead')
+  .action(async (options) => {
+    const { schemaCommand } = await import('./commands/schema.js');
+    process.exitCode = await schemaCommand(await io(), options);
+  });
+
+program
+  .command('demo')
+  .description('the whole run on an embedded local stack, nothing to configure')
+  .option('--keep', 'keep the local stack running at the end (Ctrl-C stops it)')
+  .action(async (options) => {
+    const { demoCommand } = await import('./commands/demo.js');
+    process.exitCode = await demoCommand(await io(), options);
+  });
+
+const sandbox = program.command('sandbox').description('the embedded local stack, for trying commands by hand');
+sandbox
+  .command('up')
+  .description('start the local stack, write a config for it, and keep it running until Ctrl-C')
+  .option('-d, --dir <dir>', 'where to write the config and state', '.engify-sandbox')
+  .action(async (options) => {
+    const { sandboxUpCommand } = await import('./commands/sandbox.js');
+    process.exitCode = await sandboxUpCommand(await io(), options);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // --help and --version exit 0; usage errors are exit code 2 as the design says.
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}

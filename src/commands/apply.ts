@@ -1,0 +1,109 @@
+import { EngifyError, ExitCode, StalePlanError } from '../engine/errors.js';
+import { applyTasks } from '../engine/executor.js';
+import { changeCounts, configHash, planDocument, planError, planSteps, stateHash } from '../engine/planner.js';
+import { checkReachable } from '../engine/preflight.js';
+import { ALL_PHASES, selectSteps } from '../engine/select-steps.js';
+import { EngineSession } from '../engine/session.js';
+import { blockingSteps, foldSteps } from '../engine/step-state.js';
+import { checklist } from '../plans/checklist.js';
+import { readPlanFile } from '../plans/plan-file.js';
+import type { Change, Phase } from '../plans/types.js';
+import { messages } from '../ui/messages.js';
+import { type CommandIo, confirmOrRefuse, guarded, load, parsePhase } from './common.js';
+
+export interface ApplyOptions {
+  phase?: string;
+  yes?: boolean;
+  force?: boolean;
+  forceUnlock?: boolean;
+}
+
+export async function applyCommand(io: CommandIo, planFile: string | undefined, options: ApplyOptions): Promise<ExitCode> {
+  let loaded: ReturnType<typeof load> | undefined;
+  return guarded(
+    io,
+    async () => {
+      const phaseArg = parsePhase(options.phase);
+      loaded = load(io);
+      const saved = planFile ? readPlanFile(planFile) : undefined;
+      if (saved && saved.configHash !== configHash(loaded.raw)) {
+        throw new StalePlanError({
+          code: 'PLAN_STALE',
+          kind: 'config',
+          message: messages.plan.stale(messages.plan.configChanged),
+          hint: messages.plan.staleHint,
+        });
+      }
+      const phases: Phase[] = saved ? saved.phases : phaseArg ? [phaseArg] : ALL_PHASES;
+      const force = options.force === true || saved?.forced === true;
+      const session = new EngineSession(loaded, { lock: 'apply', forceUnlock: options.forceUnlock, force });
+      try {
+        await checkReachable(loaded.config);
+        const all = selectSteps(checklist, loaded.config, phases);
+        const planned = await planSteps(session, all);
+        if (saved) {
+          if (stateHash(planned) !== saved.stateHash) {
+            const changedSteps = planned
+              .filter((p) => JSON.stringify(p.changes) !== JSON.stringify(saved.steps.find((s) => s.id === p.id)?.changes))
+              .map((p) => p.id);
+            throw new StalePlanError({
+              code: 'PLAN_STALE',
+              kind: 'config',
+              message: messages.plan.stale(messages.plan.stateChanged(changedSteps.length ? changedSteps : ['(step set)'])),
+              hint: messages.plan.staleHint,
+            });
+          }
+        }
+        const error = planError(planned);
+        io.renderer.plan(planDocument(session, phases, planned, force));
+        if (error) throw error;
+        const counts = changeCounts(planned);
+        const work = planned.reduce((n, s) => n + s.changes.filter((c) => c.action !== 'noop').length, 0);
+        io.renderer.info(messages.plan.summary(counts));
+        if (force) io.renderer.warn(messages.plan.forced);
+        if (work > 0 && !(await confirmOrRefuse(io, messages.apply.confirm(phases, work), options.yes))) {
+          io.renderer.info(messages.apply.declined);
+          return ExitCode.ok;
+        }
+
+        let ok = 0;
+        let failed = 0;
+        let skipped = 0;
+        for (const phase of phases) {
+          const steps = all.filter((s) => s.phase === phase);
+          if (steps.length === 0) continue;
+          if (!force && phase > 1) {
+            const enabledEarlier = selectSteps(checklist, loaded.config, [(phase - 1) as Phase]);
+            const blocking = blockingSteps(phase, enabledEarlier, foldSteps(session.journal.all()));
+            if (blocking.length > 0) {
+              throw new EngifyError({
+                code: 'PHASE_ORDER',
+                kind: 'config',
+                message: messages.apply.phaseOrder(phase, blocking),
+                hint: messages.apply.phaseOrderHint(phase),
+              });
+            }
+          }
+          // A saved plan is applied as reviewed; otherwise each phase is re-planned right before it runs,
+          // since it depends on what the previous phase created.
+          const changes = new Map<string, Change[]>();
+          if (saved) for (const s of saved.steps) changes.set(s.id, s.changes);
+          const results = await io.renderer.runTasks(applyTasks(session, steps, saved ? changes : undefined));
+          ok += results.filter((r) => r.outcome === 'succeeded' || r.outcome === 'noop').length;
+          failed += results.filter((r) => r.outcome === 'failed').length;
+          skipped += results.filter((r) => r.outcome === 'skipped').length;
+          for (const r of results) {
+            if (r.error?.hint) io.renderer.info(`  ${r.id}: ${r.error.hint}`);
+            if (r.detail && io.global.verbose) io.renderer.info(`  ${r.id}: ${r.detail}`);
+          }
+          if (failed > 0) break;
+        }
+        io.renderer.info(messages.apply.done(ok, failed, skipped));
+        return failed > 0 ? ExitCode.failed : ExitCode.ok;
+      } finally {
+        await session.close();
+      }
+    },
+    () => loaded,
+  );
+}

@@ -1,0 +1,72 @@
+import { type LoadedConfig, loadConfig } from '../config/load.js';
+import { EngifyError, type ExitCode, exitCodeFor, ExitCode as Exit } from '../engine/errors.js';
+import type { Phase } from '../plans/types.js';
+import { messages } from '../ui/messages.js';
+import { createRenderer, pickMode, type Renderer } from '../ui/renderer.js';
+
+export interface GlobalOptions {
+  config: string;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+export interface CommandIo {
+  renderer: Renderer;
+  global: GlobalOptions;
+}
+
+export function makeIo(global: GlobalOptions): CommandIo {
+  return { renderer: createRenderer(pickMode(global), global.verbose), global };
+}
+
+/** Runs a command body, turning any thrown error into a rendered message and an exit code. */
+export async function guarded(io: CommandIo, body: () => Promise<ExitCode>, redact?: () => LoadedConfig | undefined): Promise<ExitCode> {
+  try {
+    return await body();
+  } catch (error) {
+    const loaded = redact?.();
+    const e =
+      error instanceof EngifyError
+        ? error
+        : new EngifyError({
+            code: 'UNEXPECTED',
+            kind: 'system',
+            message: messages.errors.unexpected,
+            hint: messages.errors.unexpectedHint,
+            detail: error instanceof Error ? (error.stack ?? error.message) : String(error),
+          });
+    const shown = loaded
+      ? new EngifyError({
+          code: e.code,
+          kind: e.kind,
+          message: loaded.redactor.redact(e.message),
+          hint: e.hint ? loaded.redactor.redact(e.hint) : undefined,
+          detail: e.detail ? loaded.redactor.redact(e.detail) : undefined,
+        })
+      : e;
+    io.renderer.error(shown, io.global.verbose === true);
+    return error instanceof EngifyError ? exitCodeFor(e) : Exit.failed;
+  }
+}
+
+export function load(io: CommandIo): LoadedConfig {
+  return loadConfig(io.global.config);
+}
+
+export function parsePhase(value: string | undefined): Phase | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[1-4]$/.test(value)) {
+    throw new EngifyError({ code: 'USAGE', kind: 'config', message: messages.apply.unknownPhase(value) });
+  }
+  return Number(value) as Phase;
+}
+
+/** Asks for confirmation on a terminal; off a terminal, --yes is required. */
+export async function confirmOrRefuse(io: CommandIo, question: string, yes: boolean | undefined): Promise<boolean> {
+  if (yes) return true;
+  if (!process.stdin.isTTY || !process.stdout.isTTY || io.renderer.mode === 'json') {
+    throw new EngifyError({ code: 'CONFIRMATION_REQUIRED', kind: 'config', message: messages.apply.notTty });
+  }
+  const { confirm } = await import('@inquirer/prompts');
+  return confirm({ message: question, default: false });
+}

@@ -1,0 +1,39 @@
+import { join } from 'node:path';
+import { ExitCode } from '../engine/errors.js';
+import { foldSteps } from '../engine/step-state.js';
+import { checklist } from '../plans/checklist.js';
+import { readJournal } from '../state/journal.js';
+import { StateLock } from '../state/lock.js';
+import { messages } from '../ui/messages.js';
+import { type CommandIo, guarded, load } from './common.js';
+
+/** Where every phase and step stands, folded from the journal; read-only, takes no lock. */
+export async function statusCommand(io: CommandIo): Promise<ExitCode> {
+  return guarded(io, async () => {
+    const loaded = load(io);
+    const records = readJournal(join(loaded.stateDir, 'journal.jsonl'));
+    const holder = new StateLock(loaded.stateDir).holder();
+    if (holder) io.renderer.data('lock', { ...holder });
+    if (records.length === 0) {
+      io.renderer.info(messages.status.none);
+      return ExitCode.ok;
+    }
+    const states = foldSteps(records);
+    for (const phase of [1, 2, 3, 4] as const) {
+      for (const step of checklist.filter((s) => s.phase === phase)) {
+        const st = states.get(step.id);
+        if (!st && !step.enabled(loaded.config)) continue;
+        io.renderer.data(`phase ${phase} ${step.id}`, {
+          state: st?.state ?? 'pending',
+          ...(st?.at ? { since: st.at } : {}),
+          ...(st?.summary ? { summary: st.summary } : {}),
+          ...(st?.error ? { error: st.error.message } : {}),
+          ...(st && st.checkpoints.length > 0
+            ? { progress: st.checkpoints.map((c) => `${c.stream}: ${c.count}${c.done ? ' (done)' : ''}`).join(', ') }
+            : {}),
+        });
+      }
+    }
+    return ExitCode.ok;
+  });
+}

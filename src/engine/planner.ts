@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import type { Change, Phase, Step } from '../plans/types.js';
+import { EngifyError, toEngifyError } from './errors.js';
+import type { EngineSession, StepHooks } from './session.js';
+
+// Refresh -> plan: asks every selected step what it would change against live state. Read-only: a
+// step's plan() must never write anything remote. Like Terraform, the plan is plain data that can be
+// saved, reviewed and applied later, and is refused when config or observed state moved on.
+
+export interface StepPlan {
+  id: string;
+  phase: Phase;
+  title: string;
+  changes: Change[];
+  error?: { code: string; kind: string; message: string; hint?: string };
+}
+
+export interface PlanDocument {
+  format: 'engify-migrate/plan@1';
+  createdAt: string;
+  phases: Phase[];
+  forced: boolean;
+  /** sha256 of the config text (before ${VAR} interpolation, so no secret is hashed into a file). */
+  configHash: string;
+  /** sha256 of every step's changes: what was observed. */
+  stateHash: string;
+  steps: StepPlan[];
+}
+
+export async function planSteps(
+  session: EngineSession,
+  steps: Step[],
+  hooks: (step: Step) => StepHooks = () => ({}),
+): Promise<StepPlan[]> {
+  const out: StepPlan[] = [];
+  for (const step of steps) {
+    const ctx = session.context(step, hooks(step));
+    try {
+      const changes = await step.plan(ctx);
+      out.push({ id: step.id, phase: step.phase, title: step.title, changes: session.loaded.redactor.redactValue(changes) });
+    } catch (error) {
+      const e = toEngifyError(error, { code: 'PLAN_FAILED', kind: 'system', message: `could not plan ${step.id}` });
+      out.push({
+        id: step.id,
+        phase: step.phase,
+        title: step.title,
+        changes: [],
+        error: session.loaded.redactor.redactValue(e.toJSON()),
+      });
+    }
+  }
+  return out;
+}
+
+export function planDocument(
+  session: EngineSession,
+  phases: Phase[],
+  steps: StepPlan[],
+  forced: boolean,
+): PlanDocument {
+  return {
+    format: 'engify-migrate/plan@1',
+    createdAt: new Date().toISOString(),
+    phases,
+    forced,
+    configHash: configHash(session.loaded.raw),
+    stateHash: stateHash(steps),
+    steps,
+  };
+}
+
+export function configHash(raw: string): string {
+  return createHash('sha256').update(raw).digest('hex');
+}
+
+export function stateHash(steps: StepPlan[]): string {
+  const observed = steps.map((s) => ({ id: s.id, changes: s.changes, error: s.error?.code ?? null }));
+  return createHash('sha256').update(JSON.stringify(observed)).digest('hex');
+}
+
+export function changeCounts(steps: StepPlan[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const s of steps) for (const c of s.changes) counts[c.action] = (counts[c.action] ?? 0) + 1;
+  return counts;
+}
+
+/** The worst error in a plan decides the command's outcome: a config error (2) over a system one (1). */
+export function planError(steps: StepPlan[]): EngifyError | undefined {
+  const failed = steps.filter((s) => s.error);
+  if (failed.length === 0) return undefined;
+  const first = failed.find((s) => s.error?.kind === 'config') ?? failed[0]!;
+  return new EngifyError({
+    code: first.error!.code,
+    kind: first.error!.kind === 'config' ? 'config' : 'system',
+    message: `${first.id}: ${first.error!.message}`,
+    hint: first.error!.hint,
+  });
+}
