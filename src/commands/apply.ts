@@ -37,7 +37,23 @@ export async function applyCommand(io: CommandIo, planFile: string | undefined, 
       const phases: Phase[] = saved ? saved.phases : phaseArg ? [phaseArg] : ALL_PHASES;
       const force = options.force === true || saved?.forced === true;
       const session = new EngineSession(loaded, { lock: 'apply', forceUnlock: options.forceUnlock, force });
+      const config = loaded.config;
+      const gate = (phase: Phase) => {
+        if (phase === 1) return;
+        const enabledEarlier = selectSteps(checklist, config, [(phase - 1) as Phase]);
+        const blocking = blockingSteps(phase, enabledEarlier, foldSteps(session.journal.all()));
+        if (blocking.length > 0) {
+          throw new EngifyError({
+            code: 'PHASE_ORDER',
+            kind: 'config',
+            message: messages.apply.phaseOrder(phase, blocking),
+            hint: messages.apply.phaseOrderHint(phase),
+          });
+        }
+      };
       try {
+        // The first phase asked for must be allowed before anything is planned or shown.
+        if (!force && phases[0] !== undefined) gate(phases[0]);
         await checkReachable(loaded.config);
         const all = selectSteps(checklist, loaded.config, phases);
         const planned = await planSteps(session, all);
@@ -70,20 +86,9 @@ export async function applyCommand(io: CommandIo, planFile: string | undefined, 
         let failed = 0;
         let skipped = 0;
         for (const phase of phases) {
+          if (!force) gate(phase);
           const steps = all.filter((s) => s.phase === phase);
           if (steps.length === 0) continue;
-          if (!force && phase > 1) {
-            const enabledEarlier = selectSteps(checklist, loaded.config, [(phase - 1) as Phase]);
-            const blocking = blockingSteps(phase, enabledEarlier, foldSteps(session.journal.all()));
-            if (blocking.length > 0) {
-              throw new EngifyError({
-                code: 'PHASE_ORDER',
-                kind: 'config',
-                message: messages.apply.phaseOrder(phase, blocking),
-                hint: messages.apply.phaseOrderHint(phase),
-              });
-            }
-          }
           // A saved plan is applied as reviewed; otherwise each phase is re-planned right before it runs,
           // since it depends on what the previous phase created.
           const changes = new Map<string, Change[]>();

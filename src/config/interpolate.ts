@@ -1,5 +1,7 @@
 // "${VAR}" in any string value is replaced by the environment variable VAR. "$${" escapes a literal "${".
-// Values taken from variables whose names look secret are remembered so they can be redacted everywhere.
+// ${VAR} is THE way to hand a secret to the tool, so every value taken from the environment is remembered
+// and redacted everywhere, whatever the variable is called: over-redacting a region is harmless,
+// leaking a password that sat in a variable with an unusual name is not.
 
 export interface Interpolated {
   value: unknown;
@@ -8,7 +10,6 @@ export interface Interpolated {
 }
 
 const REFERENCE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
-const SECRET_NAME = /KEY|TOKEN|SECRET|PASS|CREDENTIAL|PRIVATE|AUTH/i;
 
 export function interpolate(value: unknown, env: NodeJS.ProcessEnv): Interpolated {
   const missing: Interpolated['missing'] = [];
@@ -23,7 +24,7 @@ export function interpolate(value: unknown, env: NodeJS.ProcessEnv): Interpolate
           missing.push({ path: path.join('.') || '(top level)', variable: name });
           return match;
         }
-        if (SECRET_NAME.test(name)) secrets.push(found);
+        secrets.push(found);
         return found;
       });
     }

@@ -135,8 +135,8 @@ function formatIssue(issue: z.core.$ZodIssue, root: unknown, redactor: Redactor)
   if (issue.code === 'invalid_value' && 'values' in issue) {
     message = `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
   }
-  if (issue.code === 'invalid_union' && 'note' in issue && issue.note === 'No matching discriminator') {
-    message = `expected "${String(issue.discriminator)}" to be one of the supported kinds`;
+  if (issue.code === 'invalid_union' && 'options' in issue && Array.isArray(issue.options)) {
+    message = `expected one of ${issue.options.map((v) => JSON.stringify(v)).join(', ')}`;
   }
   return messages.config.issue(path, message, got);
 }

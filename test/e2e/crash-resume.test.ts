@@ -1,0 +1,71 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { e2eWorkspace } from '../helpers/e2e-config.js';
+import { observe } from './phase1.test.js';
+
+// kill -9 at seeded random moments of `apply --phase 1`, then rerun: the end state must equal a clean
+// run's, and rollback must remove everything (a resource created just before the kill included).
+
+function mulberry32(seed: number) {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('kill -9 during apply, then rerun', () => {
+  it('ends in the same state as a clean run, over seeded trials', async () => {
+    // A clean run measures how long apply takes, so kills land across its whole span.
+    const clean = e2eWorkspace();
+    const started = Date.now();
+    const cleanRun = await runCli(['--config', clean.configPath, 'apply', '--phase', '1', '--yes'], { env: clean.env });
+    const span = Date.now() - started;
+    expect(cleanRun.code).toBe(0);
+    const expected = await observe(clean);
+    expect(expected.pools).toBe(1);
+
+    const random = mulberry32(20261121);
+    let interruptedMidRun = 0;
+    const trials = 6;
+    for (let i = 0; i < trials; i++) {
+      const ws = e2eWorkspace();
+      const delay = Math.floor(span * (0.35 + 0.65 * random()));
+      const killed = await runCli(['--config', ws.configPath, 'apply', '--phase', '1', '--yes'], {
+        env: ws.env,
+        onSpawn: (child) => setTimeout(() => child.kill('SIGKILL'), delay),
+      });
+      const journal = join(ws.dir, '.engify', 'journal.jsonl');
+      const text = existsSync(journal) ? readFileSync(journal, 'utf8') : '';
+      const starts = (text.match(/"type":"start"/g) ?? []).length;
+      const successes = (text.match(/"type":"success"/g) ?? []).length;
+      if (killed.signal === 'SIGKILL' && starts > successes) interruptedMidRun++;
+
+      // The dead run's lock names a process that is gone: a plain rerun is refused, --force-unlock takes over.
+      let rerun = await runCli(['--config', ws.configPath, 'apply', '--phase', '1', '--yes'], { env: ws.env });
+      if (rerun.code === 3) {
+        expect(rerun.stderr).toContain('--force-unlock');
+        rerun = await runCli(['--config', ws.configPath, 'apply', '--phase', '1', '--yes', '--force-unlock'], { env: ws.env });
+      }
+      expect(rerun.code, rerun.stdout + rerun.stderr).toBe(0);
+      const state = await observe(ws);
+      expect(state.pools).toBe(expected.pools);
+      expect(state.clients).toEqual([`${ws.project}-web`]);
+      expect(state.bucket).toBe(expected.bucket);
+      expect(state.flags).toEqual(expected.flags);
+      const verify = await runCli(['--config', ws.configPath, 'verify'], { env: ws.env });
+      expect(verify.code, verify.stdout).toBe(0);
+
+      // Nothing is orphaned: rollback removes all of it, including what the killed run created.
+      const rollback = await runCli(['--config', ws.configPath, 'rollback', '--yes'], { env: ws.env });
+      expect(rollback.code, rollback.stdout + rollback.stderr).toBe(0);
+      expect(await observe(ws)).toEqual({ pools: 0, clients: [], bucket: false, flags: null });
+    }
+    // The trials must actually have cut runs in the middle, or this test proves nothing.
+    expect(interruptedMidRun).toBeGreaterThan(0);
+  }, 240_000);
+});
