@@ -1,19 +1,18 @@
 // "${VAR}" in any string value is replaced by the environment variable VAR. "$${" escapes a literal "${".
 // ${VAR} is THE way to hand a secret to the tool, so every value taken from the environment is remembered
-// and redacted everywhere, whatever the variable is called: over-redacting a region is harmless,
-// leaking a password that sat in a variable with an unusual name is not.
+// with its path; the loader redacts all of them except at paths that name resources (see load.ts).
 
 export interface Interpolated {
   value: unknown;
   missing: { path: string; variable: string }[];
-  secrets: string[];
+  secrets: { path: string; value: string }[];
 }
 
 const REFERENCE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 export function interpolate(value: unknown, env: NodeJS.ProcessEnv): Interpolated {
   const missing: Interpolated['missing'] = [];
-  const secrets: string[] = [];
+  const secrets: Interpolated['secrets'] = [];
 
   const visit = (node: unknown, path: string[]): unknown => {
     if (typeof node === 'string') {
@@ -24,7 +23,7 @@ export function interpolate(value: unknown, env: NodeJS.ProcessEnv): Interpolate
           missing.push({ path: path.join('.') || '(top level)', variable: name });
           return match;
         }
-        secrets.push(found);
+        secrets.push({ path: path.join('.'), value: found });
         return found;
       });
     }

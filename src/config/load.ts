@@ -7,6 +7,14 @@ import { interpolate, type Interpolated } from './interpolate.js';
 import { type Config, configSchema, SECRET_FIELDS } from './schema.js';
 import { Redactor } from './redact.js';
 
+/**
+ * Paths whose values name things (regions, endpoints, buckets, tables, pools) rather than grant access.
+ * Values reaching them through ${VAR} are not redacted: redacting them would mangle ids and ARNs in the
+ * journal. Every other ${VAR} value is treated as a secret, whatever the variable is called.
+ */
+const NAMES_A_RESOURCE =
+  /(^|\.)(project|stateDir|region|profile|endpoints\.[a-zA-Z]+|bucket|buckets\.\d+|schemas\.\d+|collections\.\d+|[a-zA-Z]*Name|vectorTable|table|branch|domain|database|mode|projectId|teamId|serviceId|s3Region)$/;
+
 export interface LoadedConfig {
   config: Config;
   /** Absolute path of the file the config came from. */
@@ -60,7 +68,7 @@ export function parseConfig(raw: string, absolutePath: string, env: NodeJS.Proce
   }
 
   const redactor = new Redactor();
-  for (const secret of interpolated.secrets) redactor.add(secret);
+  for (const secret of interpolated.secrets) if (!NAMES_A_RESOURCE.test(secret.path)) redactor.add(secret.value);
   collectSecrets(interpolated.value, redactor);
 
   const parsed = configSchema.safeParse(interpolated.value);

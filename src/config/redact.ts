@@ -2,7 +2,9 @@
 // Redactor built from the loaded config's secrets, so a secret cannot leak through an error message
 // that a provider happened to echo back.
 
-const MIN_SECRET_LENGTH = 4;
+// Shorter strings are too likely to occur inside ids and names the journal must keep intact; real
+// secrets (keys, tokens, passwords) are longer.
+const MIN_SECRET_LENGTH = 8;
 export const REDACTED = '[redacted]';
 
 export class Redactor {

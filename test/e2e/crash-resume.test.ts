@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { e2eWorkspace } from '../helpers/e2e-config.js';
-import { observe } from './phase1.test.js';
+import { observe } from '../helpers/observe-phase1.js';
 
 // kill -9 at seeded random moments of `apply --phase 1`, then rerun: the end state must equal a clean
 // run's, and rollback must remove everything (a resource created just before the kill included).

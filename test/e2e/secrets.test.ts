@@ -24,7 +24,8 @@ describe('secrets from the config never reach the journal, a plan file or any ou
       return r;
     };
     const planPath = join(ws.dir, 'plan.json');
-    expect((await cli('plan', '--out', planPath, '--verbose')).code).toBe(0);
+    const planned = await cli('plan', '--phase', '1', '--out', planPath, '--verbose');
+    expect(planned.code, planned.stdout + planned.stderr).toBe(0);
     expect((await cli('apply', '--phase', '1', '--yes', '--verbose')).code).toBe(0);
     await cli('verify', '--json', '--verbose');
     await cli('status', '--json');
@@ -33,7 +34,7 @@ describe('secrets from the config never reach the journal, a plan file or any ou
     bad.source.supabase.dbUrl = bad.source.supabase.dbUrl.replace(/:\d+\//, ':1/');
     const { writeFileSync } = await import('node:fs');
     writeFileSync(ws.configPath, JSON.stringify(bad));
-    const failing = await cli('plan', '--verbose');
+    const failing = await cli('plan', '--phase', '1', '--verbose');
     expect(failing.code).toBe(2);
     expect(failing.stderr).toContain('source.supabase.dbUrl');
     writeFileSync(ws.configPath, JSON.stringify({ ...bad, source: { supabase: { ...bad.source.supabase, dbUrl: bad.source.supabase.dbUrl.replace(':1/', `:${ws.stack.postgresPort}/`) } } }));
