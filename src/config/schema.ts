@@ -34,10 +34,16 @@ const supabaseSource = z.strictObject({
   serviceRoleKey: nonEmpty.optional(),
   schemas: nameList.default(['public']),
   buckets: nameList.optional(),
-  /** How files are listed and read: the database + Storage API, the Storage API alone, or the S3-compatible endpoint. */
+  /**
+   * How files are listed and read: 'db' lists storage.objects through dbUrl and reads bodies through the
+   * Storage API; 'api' uses the Storage API alone; 's3' uses Supabase Storage's S3-compatible endpoint.
+   * Without a mode: 'db' when dbUrl is set, else 'api'.
+   */
   storage: z
     .strictObject({
-      mode: z.enum(['api', 's3']).default('api'),
+      mode: z.enum(['db', 'api', 's3']).optional(),
+      /** Objects per listing page. */
+      pageSize: z.number().int().min(1).max(1000).default(500),
       s3Endpoint: httpUrl.optional(),
       s3AccessKeyId: nonEmpty.optional(),
       s3SecretAccessKey: nonEmpty.optional(),
@@ -52,19 +58,40 @@ const qdrantSource = z.strictObject({
   collections: nameList.default(['*']),
   /** Payload field holding a last-modified time, for incremental passes. */
   watermarkField: nonEmpty.optional(),
+  /** Points per scroll request; 1000 keeps reads to one request per 1,000 points. */
+  scrollPageSize: z.number().int().min(1).max(10_000).default(1000),
+  /** Per-request timeout for Qdrant calls. */
+  requestTimeoutMs: z.number().int().positive().default(30_000),
+  /** For collections with several named dense vectors: which one to migrate. */
+  vectorName: nonEmpty.optional(),
+  /** Skip sparse vectors (DynamoDB vector indexes are dense only) instead of refusing the plan. */
+  ignoreSparseVectors: z.boolean().default(false),
 });
+
+const envVarName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected an environment variable name (letters, digits, _)' });
 
 const vercelSource = z.strictObject({
   token: nonEmpty,
   projectId: nonEmpty,
   teamId: nonEmpty.optional(),
   apiUrl: httpUrl.default('https://api.vercel.com'),
+  /** Which Vercel environment's variables become the Amplify production branch's. */
+  envTarget: z.enum(['production', 'preview', 'development']).default('production'),
+  /**
+   * Vercel "sensitive" variables cannot be read back through the API: for each such key, the name of a
+   * local environment variable holding its value, e.g. { "STRIPE_SECRET_KEY": "STRIPE_SECRET_KEY" }.
+   */
+  sensitiveFrom: z.record(envVarName, envVarName).default({}),
 });
 
 const renderSource = z.strictObject({
   apiKey: nonEmpty,
   serviceId: nonEmpty,
   apiUrl: httpUrl.default('https://api.render.com/v1'),
+  /** Also read the env groups linked to the service. */
+  envGroups: z.boolean().default(true),
 });
 
 const awsEndpoints = z.strictObject({
@@ -111,11 +138,37 @@ const cognito = z.strictObject({
   }),
 });
 
+/** How db.copy moves the data (both rds modes). */
+const rdsCopy = z.strictObject({
+  /** Tables larger than this (heap + TOAST, bytes) are split into key ranges copied in parallel. */
+  splitBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(32 * 1024 * 1024),
+  /** Upper bound on key ranges per table. */
+  maxRangesPerTable: z.number().int().min(1).max(1024).default(32),
+  /** Data API mode: rows per parameter set batch (also bounded by the 4 MiB request limit). */
+  insertBatchRows: z.number().int().min(1).max(10_000).default(500),
+  /** Logical replication slot created with the snapshot (sync starts from it); default engify_<project>. */
+  slotName: z
+    .string()
+    .regex(/^[a-z0-9_]{1,63}$/, { message: 'expected a slot name of 1-63 lower-case letters, digits or underscores' })
+    .optional(),
+  /** Publication of the copied tables for pgoutput; default engify_<project>. */
+  publication: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'expected a publication name of lower-case letters, digits or underscores' })
+    .optional(),
+});
+const rdsCopyDefault = { splitBytes: 32 * 1024 * 1024, maxRangesPerTable: 32, insertBatchRows: 500 };
+
 const rdsPg = z.strictObject({
   mode: z.literal('pg'),
   url: postgresUrl,
   /** Create the database named in the URL when it does not exist (needs CREATEDB on the server). */
   createDatabase: z.boolean().default(false),
+  copy: rdsCopy.default(rdsCopyDefault),
 });
 
 const rdsDataApi = z.strictObject({
@@ -126,6 +179,7 @@ const rdsDataApi = z.strictObject({
     .regex(/^arn:aws[a-z-]*:secretsmanager:/, { message: 'expected a Secrets Manager ARN (arn:aws:secretsmanager:...)' }),
   database: nonEmpty,
   createDatabase: z.boolean().default(false),
+  copy: rdsCopy.default(rdsCopyDefault),
 });
 
 const corsRule = z.strictObject({
@@ -143,18 +197,98 @@ const s3 = z.strictObject({
   cors: z.array(corsRule).default([]),
   versioning: z.boolean().default(true),
   prefix: z.string().default(''),
+  /** Multipart part size for copied files; S3 refuses parts under 5 MiB. Objects up to one part go in one PUT. */
+  partSizeMiB: z.number().int().min(5).max(5120).default(8),
+  /** Objects copied at the same time (memory is about concurrency x partSizeMiB x (partQueue + 1)). */
+  concurrency: z.number().int().min(1).max(64).default(8),
+  /** Parts of one multipart object uploaded at the same time. */
+  partQueue: z.number().int().min(1).max(16).default(2),
 });
 
 const dynamodb = z.strictObject({
   vectorTable: z
     .string()
     .regex(/^[a-zA-Z0-9_.-]{3,255}$/, { message: 'expected a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -)' }),
+  /** Payload field (e.g. "bot_id") whose value partitions the table and the vector index; default: the collection. */
+  partitionField: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { message: 'expected a top-level payload field name such as "bot_id"' })
+    .optional(),
+  /** Payload fields copied to top-level attributes and declared as the vector index's inline filters. */
+  filterFields: z
+    .array(
+      z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { message: 'expected a top-level payload field name' }),
+    )
+    .default([]),
+  /** Base name of the vector index(es); one index per (dimensions, distance) among the collections. */
+  indexName: z
+    .string()
+    .regex(/^[a-zA-Z0-9_.-]{3,200}$/, { message: 'expected an index name (3-200 of a-z A-Z 0-9 _ . -)' })
+    .default('vectors'),
+  /** Base name of the vector attribute. */
+  vectorAttribute: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { message: 'expected an attribute name' })
+    .default('embedding'),
+  /** Items written per second (token bucket); 0: unlimited. */
+  writesPerSecond: z.number().min(0).default(0),
+  /** BatchWriteItem requests in flight at once. */
+  writeConcurrency: z.number().int().min(1).max(64).default(8),
+  /** Above this many points in total, the plan chooses DynamoDB's bulk load from S3 (StartBulkPutItems). */
+  bulkThresholdPoints: z.number().int().positive().default(5_000_000),
+  /** verify: points sampled per collection for the bit-exact check and recall queries. */
+  verifySampleSize: z.number().int().min(1).max(1000).default(20),
+  /** verify: lowest acceptable recall@10 of SearchVectors against Qdrant, per collection. */
+  recallThreshold: z.number().min(0).max(1).default(0.95),
+});
+
+/** Where a new AWS value comes from: a phase-1 output, the target config, or a literal. */
+const envValueSource = z.union([
+  z.strictObject({
+    from: z.enum([
+      'userPoolId',
+      'appClientId',
+      'region',
+      'databaseUrl',
+      'databaseResourceArn',
+      'databaseSecretArn',
+      'databaseName',
+      'vectorTable',
+      'bucket',
+    ]),
+  }),
+  z.strictObject({ value: z.string() }),
+]);
+
+/** How one source variable is carried over; replaces the built-in rule for that key. */
+const envRule = z.strictObject({
+  /** Leave the source variable out. */
+  drop: z.boolean().default(false),
+  /** Copy the source value under another name. */
+  rename: envVarName.optional(),
+  /** Force (true) or forbid (false) the secret store for this variable. */
+  secret: z.boolean().optional(),
+  /** Variables to add (or overwrite) because this source variable is present. */
+  set: z.record(envVarName, envValueSource).default({}),
 });
 
 const amplify = z.strictObject({
   appName: nonEmpty,
   branch: nonEmpty.default('main'),
   domain: nonEmpty.optional(),
+  /** WEB (static/SPA) or WEB_COMPUTE (server-rendered Next.js); chosen from the framework when absent. */
+  platform: z.enum(['WEB', 'WEB_COMPUTE']).optional(),
+  /** Where secret variables go instead of plain Amplify env vars. */
+  secretStore: z.enum(['secrets-manager', 'ssm']).default('secrets-manager'),
+  /** Per-source-variable overrides of the built-in Supabase/Qdrant -> AWS mapping. */
+  envMapping: z.record(envVarName, envRule).default({}),
+  /** Extra variable names to treat as secrets / as plain, on top of the built-in rules. */
+  secretKeys: z.array(envVarName).default([]),
+  plainKeys: z.array(envVarName).default([]),
+  /** Take over an existing Amplify app (and secrets) with the same name that this tool did not create. */
+  adopt: z.boolean().default(false),
 });
 
 const target = z.strictObject({
@@ -180,6 +314,88 @@ const sync = z.strictObject({
   /** Seconds between incremental passes for components without a change stream. */
   pollSeconds: z.number().positive().default(30),
   batchSize: z.number().int().positive().max(100_000).default(1000),
+  /**
+   * Database change capture: logical decoding (pgoutput) from db.copy's slot, triggers into a changelog
+   * table where logical decoding is unavailable, or auto (logical when the server and user allow it).
+   */
+  mode: z.enum(['logical', 'trigger', 'auto']).default('auto'),
+  /** Longest a target transaction stays open while batching source transactions (lag vs throughput). */
+  maxBatchDelayMs: z.number().int().positive().max(60_000).default(200),
+  /** Overrides of the names db.copy records (slot, publication) and of the reverse-sync ones. */
+  slot: z.string().regex(/^[a-z0-9_]{1,63}$/, { message: 'expected a slot name (1-63 of a-z 0-9 _)' }).optional(),
+  publication: nonEmpty.optional(),
+  reverseSlot: z
+    .string()
+    .regex(/^[a-z0-9_]{1,63}$/, { message: 'expected a slot name (1-63 of a-z 0-9 _)' })
+    .default('engify_reverse'),
+  reversePublication: nonEmpty.default('engify_reverse'),
+});
+
+/** Users from Supabase Auth into Cognito (step auth.users). */
+const authAttributeMapping = z.strictObject({
+  /** Dotted path in the Supabase user: "user_metadata.full_name", "app_metadata.plan", "phone". */
+  from: nonEmpty,
+  /** Cognito attribute: a standard one ("name", "locale") or "custom:<name>" defined on the pool. */
+  to: z
+    .string()
+    .regex(/^(custom:)?[A-Za-z0-9_:-]{1,32}$/, { message: 'expected a Cognito attribute name such as "name" or "custom:plan"' }),
+});
+
+export const authConfigSchema = z.strictObject({
+  /** How passwords reach Cognito: an import job with the bcrypt hashes, a user-migration Lambda, or a reset. */
+  passwords: z.enum(['import-hashes', 'lazy', 'reset']).default('reset'),
+  /** For users whose hash cannot be kept (not bcrypt, or none): create them for a reset, or leave them out. */
+  fallback: z.enum(['reset', 'skip']).default('reset'),
+  /** Metadata copied into attributes; the first non-empty source wins for each target attribute. */
+  attributes: z.array(authAttributeMapping).default([
+    { from: 'user_metadata.full_name', to: 'name' },
+    { from: 'user_metadata.name', to: 'name' },
+  ]),
+  /** Supabase provider name -> Cognito identity provider name, for linking OAuth identities. */
+  providers: z
+    .record(nonEmpty, nonEmpty)
+    .default({ google: 'Google', facebook: 'Facebook', apple: 'SignInWithApple' }),
+  /** Cognito admin calls per second (the user-creation quota is 50 RPS in most accounts: stay under it). */
+  ratePerSecond: z.number().positive().max(10_000).default(40),
+  concurrency: z.number().int().min(1).max(64).default(8),
+  /** Users read from the source per batch (one checkpoint per batch). */
+  batchSize: z.number().int().min(1).max(10_000).default(500),
+  /** Known credentials verify signs in with (passwords through ${VAR}); only for strategies that keep passwords. */
+  verifySignIn: z.array(z.strictObject({ email: nonEmpty, password: nonEmpty })).default([]),
+  importJob: z
+    .strictObject({
+      /** IAM role Cognito logs import results with (required by CreateUserImportJob on AWS). */
+      cloudWatchLogsRoleArn: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:iam::/, { message: 'expected an IAM role ARN (arn:aws:iam::...)' })
+        .optional(),
+      /** Per-file limits of a Cognito import job; larger sets are split into several jobs. */
+      maxUsersPerFile: z.number().int().min(1).max(500_000).default(100_000),
+      maxBytesPerFile: z
+        .number()
+        .int()
+        .min(1024)
+        .max(100 * 1024 * 1024)
+        .default(100 * 1024 * 1024),
+      pollSeconds: z.number().positive().default(5),
+      timeoutMinutes: z.number().positive().default(120),
+    })
+    .default({
+      maxUsersPerFile: 100_000,
+      maxBytesPerFile: 100 * 1024 * 1024,
+      pollSeconds: 5,
+      timeoutMinutes: 120,
+    }),
+  lambda: z
+    .strictObject({
+      functionName: nonEmpty.optional(),
+      /** ARN of the deployed migration Lambda: when set, apply attaches it to the pool's UserMigration trigger. */
+      functionArn: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:lambda:/, { message: 'expected a Lambda function ARN (arn:aws:lambda:...)' })
+        .optional(),
+    })
+    .default({}),
 });
 
 export const configSchema = z.strictObject({
@@ -197,7 +413,16 @@ export const configSchema = z.strictObject({
   }),
   target,
   flags: flags.default({ store: 'file', path: '.engify/flags.json' }),
-  sync: sync.default({ maxLagSeconds: 5, pollSeconds: 30, batchSize: 1000 }),
+  sync: sync.default({
+    maxLagSeconds: 5,
+    pollSeconds: 30,
+    batchSize: 1000,
+    mode: 'auto',
+    maxBatchDelayMs: 200,
+    reverseSlot: 'engify_reverse',
+    reversePublication: 'engify_reverse',
+  }),
+  auth: authConfigSchema.optional(),
   /** Parallel jobs for data copies. */
   jobs: z.number().int().min(1).max(64).default(4),
 });
@@ -207,7 +432,10 @@ export type AwsConfig = Config['target']['aws'];
 export type CognitoConfig = NonNullable<Config['target']['cognito']>;
 export type RdsConfig = NonNullable<Config['target']['rds']>;
 export type S3Config = NonNullable<Config['target']['s3']>;
+export type QdrantConfig = NonNullable<Config['source']['qdrant']>;
+export type DynamoDbConfig = NonNullable<Config['target']['dynamodb']>;
 export type FlagsConfig = Config['flags'];
+export type AuthConfig = z.infer<typeof authConfigSchema>;
 
 /** Paths (dotted) whose values are secrets even when given literally rather than through ${VAR}. */
 export const SECRET_FIELDS = [

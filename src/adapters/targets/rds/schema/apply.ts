@@ -1,0 +1,165 @@
+import { EngifyError } from '../../../../engine/errors.js';
+import { messages } from '../../../../ui/messages.js';
+import type { SqlExecutor } from '../sql-executor.js';
+import type { CreatedObject, Statement } from './statements.js';
+
+// Runs translated statements on the target. Every statement is guarded by its existence check, so a
+// rerun after a crash only does what is missing. Pre-load runs in one transaction (all or nothing);
+// post-load runs statement by statement, tables side by side over several executors, foreign keys
+// after the keys they reference, so db.copy can resume it and spread index builds over its jobs.
+
+type Runner = Pick<SqlExecutor, 'query'>;
+
+/** Names print fully qualified and SQL-language bodies are not resolved at creation (tables may come later). */
+export async function prepareSession(db: Runner): Promise<void> {
+  await db.query(
+    `SELECT pg_catalog.set_config('search_path', '', true), pg_catalog.set_config('check_function_bodies', 'off', true)`,
+  );
+}
+
+export async function isPresent(db: Runner, statement: Statement): Promise<boolean> {
+  if (!statement.existsSql) return false;
+  const r = await db.query(statement.existsSql);
+  return r.rows.length > 0;
+}
+
+/** Splits statements into those whose objects exist already and those still to run (read-only). */
+export async function partition(
+  db: Runner,
+  statements: Statement[],
+): Promise<{ present: Statement[]; missing: Statement[] }> {
+  const present: Statement[] = [];
+  const missing: Statement[] = [];
+  for (const s of statements) ((await isPresent(db, s)) ? present : missing).push(s);
+  return { present, missing };
+}
+
+const failed = (statement: Statement, error: unknown) =>
+  new EngifyError({
+    code: 'DB_SCHEMA_STATEMENT_FAILED',
+    kind: 'system',
+    message: messages.db.statementFailed(
+      statement.key,
+      error instanceof Error ? error.message : String(error),
+    ),
+    hint: messages.db.statementFailedHint,
+    detail: statement.sql,
+    cause: error,
+  });
+
+export interface PreLoadHooks {
+  /** Before the transaction: these objects are about to be created. */
+  intent(objects: CreatedObject[]): void;
+  /** After commit: these objects now exist and were created by us. */
+  created(objects: CreatedObject[]): void;
+  log?(message: string): void;
+}
+
+export interface ApplyOutcome {
+  ran: string[];
+  present: string[];
+  /** Optional statements that failed (with the server's reason); the rest went on. */
+  skipped: { key: string; reason: string }[];
+}
+
+/** Pre-load DDL in one transaction: nothing half-built remains when a statement fails. */
+export async function applyPreLoad(
+  executor: SqlExecutor,
+  statements: Statement[],
+  hooks: PreLoadHooks,
+): Promise<ApplyOutcome> {
+  const outcome: ApplyOutcome = { ran: [], present: [], skipped: [] };
+  let creating: CreatedObject[] = [];
+  await executor.transaction(async (tx) => {
+    await prepareSession(tx);
+    const { present, missing } = await partition(tx, statements);
+    outcome.present = present.map((s) => s.key);
+    creating = missing.flatMap((s) => (s.creates ? [s.creates] : []));
+    if (creating.length > 0) hooks.intent(creating);
+    for (const s of missing) {
+      if (s.optional) {
+        await tx.query('SAVEPOINT engify_optional');
+        try {
+          await tx.query(s.sql);
+          await tx.query('RELEASE SAVEPOINT engify_optional');
+          outcome.ran.push(s.key);
+        } catch (error) {
+          await tx.query('ROLLBACK TO SAVEPOINT engify_optional');
+          outcome.skipped.push({
+            key: s.key,
+            reason: error instanceof Error ? error.message : String(error),
+          });
+          hooks.log?.(
+            messages.db.optionalSkipped(s.key, error instanceof Error ? error.message : String(error)),
+          );
+        }
+        continue;
+      }
+      try {
+        await tx.query(s.sql);
+      } catch (error) {
+        throw failed(s, error);
+      }
+      outcome.ran.push(s.key);
+    }
+  });
+  if (creating.length > 0) hooks.created(creating);
+  return outcome;
+}
+
+/**
+ * Post-load DDL (indexes, constraints, foreign keys, triggers, policies), idempotent: what exists is
+ * left alone. With several executors, different tables build side by side; statements on one table run
+ * in order. Foreign keys start once every index and key constraint is built.
+ */
+export async function applyPostLoad(
+  executors: SqlExecutor | SqlExecutor[],
+  plan: { postLoad: Statement[] },
+  options: { log?(message: string): void } = {},
+): Promise<ApplyOutcome> {
+  const pool = Array.isArray(executors) ? executors : [executors];
+  if (pool.length === 0) throw new Error('applyPostLoad needs at least one executor');
+  const outcome: ApplyOutcome = { ran: [], present: [], skipped: [] };
+  const waves: Statement['kind'][][] = [
+    ['index', 'constraint'],
+    ['foreign-key'],
+    ['trigger', 'row-security', 'policy'],
+    ['refresh'],
+  ];
+  for (const kinds of waves) {
+    const wave = plan.postLoad.filter((s) => kinds.includes(s.kind));
+    const byTable = new Map<string, Statement[]>();
+    for (const s of wave) {
+      const key = s.table ?? s.key;
+      byTable.set(key, [...(byTable.get(key) ?? []), s]);
+    }
+    const queue = [...byTable.values()];
+    await Promise.all(
+      pool.map(async (db) => {
+        for (let group = queue.shift(); group; group = queue.shift()) {
+          for (const s of group) {
+            if (await isPresent(db, s)) {
+              outcome.present.push(s.key);
+              continue;
+            }
+            try {
+              await db.query(s.sql);
+              outcome.ran.push(s.key);
+            } catch (error) {
+              if (s.optional) {
+                outcome.skipped.push({
+                  key: s.key,
+                  reason: error instanceof Error ? error.message : String(error),
+                });
+                continue;
+              }
+              throw failed(s, error);
+            }
+          }
+        }
+      }),
+    );
+  }
+  options.log?.(messages.db.postLoadDone(outcome.ran.length, outcome.present.length));
+  return outcome;
+}
