@@ -1,0 +1,43 @@
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { type TableInfo, tableSql } from '../../../sources/supabase/db/catalog.js';
+import { type CopyFormat, copyOptions } from '../../../sources/supabase/db/copy-out.js';
+import { type KeyRange, rangePredicate, writableColumns } from '../../../sources/supabase/db/ranges.js';
+import { quoteIdent } from '../../../sources/supabase/db/sql-text.js';
+
+// Loads one key range from a COPY stream in one target transaction that first deletes the range, so a
+// range replayed after a crash (committed but not yet journaled, or half-written and rolled back)
+// ends with exactly the source's rows. The stream is piped: memory holds a few socket buffers.
+
+/** Target sessions load with triggers and FK enforcement off (the source already enforced them). */
+export async function prepareLoadSession(client: Client): Promise<void> {
+  await client.query('SET session_replication_role = replica');
+}
+
+export async function loadRangeByCopy(
+  client: Client,
+  table: TableInfo,
+  range: KeyRange,
+  rows: Readable,
+  format: CopyFormat,
+): Promise<number> {
+  const cols = writableColumns(table)
+    .map((c) => quoteIdent(c.name))
+    .join(', ');
+  await client.query('BEGIN');
+  try {
+    await client.query(`DELETE FROM ${tableSql(table)} WHERE ${rangePredicate(table, range)}`);
+    const sink = client.query(
+      copyFrom(`COPY ${tableSql(table)} (${cols}) FROM STDIN ${copyOptions(format)}`),
+    );
+    await pipeline(rows, sink);
+    await client.query('COMMIT');
+    return sink.rowCount;
+  } catch (error) {
+    rows.destroy();
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}

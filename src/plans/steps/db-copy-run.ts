@@ -1,0 +1,448 @@
+import type { Client } from 'pg';
+import {
+  readSequences,
+  readSequenceValues,
+  readTables,
+  type TableInfo,
+  tableKey,
+  tableSql,
+} from '../../adapters/sources/supabase/db/catalog.js';
+import { copyFormat, copyOut, readRangeText } from '../../adapters/sources/supabase/db/copy-out.js';
+import { type KeyRange, type SplitOptions, splitTable } from '../../adapters/sources/supabase/db/ranges.js';
+import {
+  type Connect,
+  createSlotWithSnapshot,
+  dropSlot,
+  type ExportedSnapshot,
+  ensurePublication,
+  exportSnapshot,
+  openSnapshotReader,
+  slotState,
+} from '../../adapters/sources/supabase/db/snapshot.js';
+import { loadRangeByCopy, prepareLoadSession } from '../../adapters/targets/rds/load/copy-in.js';
+import { loadRangeByInsert } from '../../adapters/targets/rds/load/insert-load.js';
+import { setSequences } from '../../adapters/targets/rds/load/sequences.js';
+import type { SqlExecutor } from '../../adapters/targets/rds/sql-executor.js';
+import type { Json } from '../../adapters/types.js';
+import { EngifyError, isTransient } from '../../engine/errors.js';
+import { messages } from '../../ui/messages.js';
+import type { StepJournal } from '../types.js';
+
+// The full load, from one consistent snapshot, in `jobs` parallel workers.
+//
+// Journal layout (step db.copy):
+//   outputs    slot, publication, consistentPoint (LSN the slot starts at), snapshotAt, resumedAt,
+//              ranges:<schema.table> (the key ranges, fixed at first split so reruns agree)
+//   resources  replication-slot, publication (source), table-data (target tables this step loads)
+//   streams    table:<schema.table>:<i> per range, table:<schema.table> per table, postload, sequences
+//
+// Resuming after a crash (kill -9): the exported snapshot died with the process, but the slot did not.
+//   - Ranges already journaled are kept. The rest are copied under a NEW snapshot; each range's
+//     transaction deletes the range first, so a half-written or unjournaled range ends exact.
+//   - The slot keeps the FIRST snapshot's consistent point. Rows copied under the later snapshot already
+//     hold some changes the slot will stream again; sync applies changes as upserts/deletes keyed by the
+//     primary key, so replaying them converges (the target is consistent once sync passes `resumedAt`).
+//     Dropping and recreating the slot instead would lose the changes made to already-copied tables
+//     between the two snapshots, so the slot is kept.
+//   - If the slot is gone or has lost its WAL, nothing copied can be tied to a change stream any more:
+//     every range is forgotten and recopied under a new slot and snapshot (the range deletes clear the
+//     old rows).
+//   - Tables without a primary key are one range each, always copied whole under a single snapshot.
+
+export type TargetLink =
+  | { kind: 'copy'; connect: () => Promise<Client> }
+  | { kind: 'insert'; open: () => Promise<SqlExecutor> };
+
+export interface CopyRunOptions {
+  stepId: string;
+  connectSource: Connect;
+  target: TargetLink;
+  /** Executor for checks, DDL and sequences on the target. */
+  targetExecutor: SqlExecutor;
+  schemas: string[];
+  jobs: number;
+  split: SplitOptions;
+  insertBatchRows: number;
+  slotName: string;
+  publication: string;
+  journal: StepJournal;
+  force: boolean;
+  signal: AbortSignal;
+  log(message: string): void;
+  progress(update: { done: number; total?: number; unit?: string }): void;
+  /** Builds indexes and constraints after the load; returns how many it built. */
+  postLoad(source: Client, targets: SqlExecutor[]): Promise<number>;
+  /** Opens one more target executor for parallel post-load work. */
+  openExecutor(): Promise<SqlExecutor>;
+}
+
+export const rangeStream = (t: TableInfo, i: number) => `table:${tableKey(t)}:${i}`;
+export const tableStream = (t: Pick<TableInfo, 'schema' | 'name'>) => `table:${tableKey(t)}`;
+export const rangesOutput = (t: Pick<TableInfo, 'schema' | 'name'>) => `ranges:${tableKey(t)}`;
+const TABLE_DATA = 'table-data';
+const MAX_ATTEMPTS = 3;
+
+export function storedRanges(
+  journal: StepJournal,
+  stepId: string,
+  t: Pick<TableInfo, 'schema' | 'name'>,
+): KeyRange[] | undefined {
+  const value = journal.outputOf(stepId, rangesOutput(t));
+  if (!Array.isArray(value)) return undefined;
+  return value.map((v, index) => {
+    const o = v as { lo: string | null; hi: string | null };
+    return { index, lo: o.lo, hi: o.hi };
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const reason = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+interface WorkItem {
+  table: TableInfo;
+  range: KeyRange;
+  of: number;
+}
+
+export interface CopyRunResult {
+  tables: number;
+  rangesCopied: number;
+  rows: number;
+  resumed: boolean;
+}
+
+export async function runCopy(o: CopyRunOptions): Promise<CopyRunResult> {
+  const source = await o.connectSource();
+  let snapshot: ExportedSnapshot | undefined;
+  try {
+    const tables = await readTables(source, o.schemas);
+    if (tables.length === 0) {
+      o.log(messages.dbCopy.noTables(o.schemas));
+      return { tables: 0, rangesCopied: 0, rows: 0, resumed: false };
+    }
+    await checkTargetTables(o, tables);
+
+    const anyProgress = tables.some((t) => rangeProgress(o, t).some(Boolean));
+    const recordedSlot = o.journal.outputOf(o.stepId, 'slot');
+    let resume = false;
+    if (anyProgress && recordedSlot !== undefined) {
+      if (recordedSlot === null) resume = true;
+      else {
+        const state = await slotState(source, String(recordedSlot));
+        if (state.exists && !state.lost) resume = true;
+        else {
+          o.log(messages.dbCopy.slotLost(String(recordedSlot)));
+          forgetProgress(o, tables);
+        }
+      }
+    }
+
+    if (resume) {
+      snapshot = await exportSnapshot(o.connectSource);
+      o.journal.output('resumedAt', snapshot.lsn);
+    } else {
+      snapshot = await freshSnapshot(o, source, tables);
+    }
+
+    // Ranges are split once, under the snapshot, and journaled so every rerun uses the same bounds.
+    const work: WorkItem[] = [];
+    const splitter = await openSnapshotReader(o.connectSource, snapshot.snapshotId);
+    try {
+      for (const t of [...tables].sort((a, b) => b.estimatedBytes - a.estimatedBytes)) {
+        if (o.journal.lastCheckpoint(tableStream(t))?.done) continue;
+        let ranges = resume ? storedRanges(o.journal, o.stepId, t) : undefined;
+        if (!ranges) {
+          ranges = await splitTable(splitter, t, o.split);
+          o.journal.output(
+            rangesOutput(t),
+            ranges.map((r) => ({ lo: r.lo, hi: r.hi })),
+          );
+        }
+        for (const r of ranges) {
+          if (!o.journal.lastCheckpoint(rangeStream(t, r.index))?.done)
+            work.push({ table: t, range: r, of: ranges.length });
+        }
+        if (!o.journal.createdResources().some((c) => c.kind === TABLE_DATA && c.name === tableKey(t))) {
+          o.journal.intent({ kind: TABLE_DATA, name: tableKey(t) });
+          o.journal.created({ kind: TABLE_DATA, name: tableKey(t) });
+        }
+      }
+    } finally {
+      await splitter.query('COMMIT').catch(() => undefined);
+      await splitter.end().catch(() => undefined);
+    }
+    if (resume)
+      o.log(
+        messages.dbCopy.resumed(
+          recordedSlot === null ? null : String(recordedSlot),
+          snapshot.lsn,
+          work.length,
+        ),
+      );
+
+    const rows = await runWorkers(o, snapshot.snapshotId, work, tables);
+    await snapshot.release();
+    snapshot = undefined;
+
+    if (!o.journal.lastCheckpoint('postload')?.done) {
+      const extra: SqlExecutor[] = [];
+      try {
+        for (let i = 1; i < o.jobs; i++) extra.push(await o.openExecutor());
+        const built = await o.postLoad(source, [o.targetExecutor, ...extra]);
+        o.log(messages.dbCopy.postLoadBuilt(built));
+        o.journal.checkpoint('postload', null, built, true);
+      } finally {
+        for (const e of extra) await e.close().catch(() => undefined);
+      }
+    }
+    const values = await readSequenceValues(source, await readSequences(source, o.schemas));
+    const set = await setSequences(o.targetExecutor, values);
+    o.journal.checkpoint(
+      'sequences',
+      values.map((v) => `${v.schema}.${v.name}`),
+      set,
+      true,
+    );
+    o.log(messages.dbCopy.sequencesSet(set));
+    return { tables: tables.length, rangesCopied: work.length, rows, resumed: resume };
+  } finally {
+    await snapshot?.release();
+    await source.end().catch(() => undefined);
+  }
+}
+
+function rangeProgress(o: CopyRunOptions, t: TableInfo): boolean[] {
+  const ranges = storedRanges(o.journal, o.stepId, t) ?? [];
+  return ranges.map((r) => o.journal.lastCheckpoint(rangeStream(t, r.index)) !== undefined);
+}
+
+function forgetProgress(o: CopyRunOptions, tables: TableInfo[]): void {
+  for (const t of tables) {
+    const ranges = storedRanges(o.journal, o.stepId, t) ?? [];
+    for (const r of ranges)
+      if (o.journal.lastCheckpoint(rangeStream(t, r.index)))
+        o.journal.undone({ stream: rangeStream(t, r.index) });
+    if (o.journal.lastCheckpoint(tableStream(t))) o.journal.undone({ stream: tableStream(t) });
+  }
+  if (o.journal.lastCheckpoint('postload')) o.journal.undone({ stream: 'postload' });
+}
+
+/** First run (or a restart after the slot was lost): publication, then the slot together with its snapshot. */
+async function freshSnapshot(
+  o: CopyRunOptions,
+  source: Client,
+  tables: TableInfo[],
+): Promise<ExportedSnapshot> {
+  // A slot of ours left by a crash before anything was copied cannot give its snapshot back: recreate it.
+  const ours = [...o.journal.createdResources(), ...o.journal.pendingIntents()].filter(
+    (r) => r.kind === 'replication-slot',
+  );
+  for (const r of ours) {
+    await dropSlot(source, r.name);
+    o.journal.undone({ resource: r });
+  }
+  try {
+    const publication = { kind: 'publication', name: o.publication };
+    const ours = o.journal
+      .createdResources()
+      .some((r) => r.kind === 'publication' && r.name === o.publication);
+    if (!ours) o.journal.intent(publication);
+    const result = await ensurePublication(
+      source,
+      o.publication,
+      tables.filter((t) => t.publishable),
+    ).catch((error: unknown) => {
+      if (!ours) o.journal.undone({ resource: publication });
+      throw error;
+    });
+    // An existing publication of the same name that this tool did not create is used, never dropped.
+    if (!ours)
+      result === 'created' ? o.journal.created(publication) : o.journal.undone({ resource: publication });
+    o.journal.output('publication', o.publication);
+  } catch (error) {
+    o.log(messages.dbCopy.publicationFailed(o.publication, reason(error)));
+    o.journal.output('publication', null);
+  }
+  const slot = { kind: 'replication-slot', name: o.slotName };
+  o.journal.intent(slot);
+  let snapshot: ExportedSnapshot;
+  try {
+    snapshot = await createSlotWithSnapshot(o.connectSource, o.slotName);
+    o.journal.created(slot);
+    o.log(messages.dbCopy.slotCreated(o.slotName, snapshot.lsn));
+  } catch (error) {
+    o.journal.undone({ resource: slot });
+    o.log(messages.dbCopy.noSlotPrivilege(reason(error)));
+    snapshot = await exportSnapshot(o.connectSource);
+  }
+  o.journal.output('slot', snapshot.slot ?? null);
+  o.journal.output('consistentPoint', snapshot.lsn);
+  o.journal.output('snapshotAt', new Date().toISOString());
+  return snapshot;
+}
+
+/** Every target table must exist, and tables this step never loaded must be empty (unless --force). */
+async function checkTargetTables(o: CopyRunOptions, tables: TableInfo[]): Promise<void> {
+  const missing: string[] = [];
+  const occupied: string[] = [];
+  const ours = new Set(
+    o.journal
+      .createdResources()
+      .filter((r) => r.kind === TABLE_DATA)
+      .map((r) => r.name),
+  );
+  for (const t of tables) {
+    const found = await o.targetExecutor.query('SELECT to_regclass($1) IS NOT NULL AS present', [
+      tableSql(t),
+    ]);
+    if (found.rows[0]?.present !== true) {
+      missing.push(tableKey(t));
+      continue;
+    }
+    if (ours.has(tableKey(t)) || o.force) continue;
+    const rows = await o.targetExecutor.query(`SELECT EXISTS (SELECT 1 FROM ${tableSql(t)}) AS occupied`);
+    if (rows.rows[0]?.occupied === true) occupied.push(tableKey(t));
+  }
+  if (missing.length > 0) {
+    throw new EngifyError({
+      code: 'DB_COPY_TARGET_TABLE_MISSING',
+      kind: 'config',
+      message: messages.dbCopy.missingTargetTables(missing),
+      hint: messages.dbCopy.missingTargetTablesHint,
+    });
+  }
+  if (occupied.length > 0) {
+    throw new EngifyError({
+      code: 'DB_COPY_TARGET_NOT_EMPTY',
+      kind: 'config',
+      message: messages.dbCopy.nonEmptyTargetTables(occupied),
+      hint: messages.dbCopy.nonEmptyTargetTablesHint,
+    });
+  }
+}
+
+interface Worker {
+  closed?: boolean;
+  source: Client;
+  target?: Client;
+  executor?: SqlExecutor;
+}
+
+async function openWorker(o: CopyRunOptions, snapshotId: string): Promise<Worker> {
+  const source = await openSnapshotReader(o.connectSource, snapshotId);
+  try {
+    if (o.target.kind === 'copy') {
+      const target = await o.target.connect();
+      await prepareLoadSession(target);
+      return { source, target };
+    }
+    return { source, executor: await o.target.open() };
+  } catch (error) {
+    await source.end().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function closeWorker(w: Worker): Promise<void> {
+  if (w.closed) return;
+  w.closed = true;
+  await w.source.end().catch(() => undefined);
+  await w.target?.end().catch(() => undefined);
+  await w.executor?.close().catch(() => undefined);
+}
+
+async function copyItem(o: CopyRunOptions, w: Worker, item: WorkItem): Promise<number> {
+  const { table, range } = item;
+  if (w.target) {
+    const format = copyFormat(table);
+    return loadRangeByCopy(w.target, table, range, copyOut(w.source, table, range, format), format);
+  }
+  if (!w.executor) throw new Error('worker has no target');
+  return loadRangeByInsert(
+    w.executor,
+    table,
+    range,
+    readRangeText(w.source, table, range, o.insertBatchRows),
+    {
+      batchRows: o.insertBatchRows,
+    },
+  );
+}
+
+async function runWorkers(
+  o: CopyRunOptions,
+  snapshotId: string,
+  work: WorkItem[],
+  tables: TableInfo[],
+): Promise<number> {
+  const remaining = new Map<string, number>();
+  for (const item of work)
+    remaining.set(tableKey(item.table), (remaining.get(tableKey(item.table)) ?? 0) + 1);
+  // Tables whose ranges were all journaled but not the table itself (a crash in between) close here.
+  for (const t of tables) {
+    if (!remaining.has(tableKey(t)) && !o.journal.lastCheckpoint(tableStream(t))?.done)
+      o.journal.checkpoint(tableStream(t), null, 0, true);
+  }
+  const total = tables.reduce((n, t) => n + t.estimatedRows, 0);
+  let rows = 0;
+  let failure: unknown;
+  const queue = [...work];
+
+  const loop = async () => {
+    let w: Worker;
+    try {
+      w = await openWorker(o, snapshotId);
+    } catch (error) {
+      failure ??= error;
+      return;
+    }
+    try {
+      for (
+        let item = queue.shift();
+        item && failure === undefined && !o.signal.aborted;
+        item = queue.shift()
+      ) {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const n = await copyItem(o, w, item);
+            o.journal.checkpoint(
+              rangeStream(item.table, item.range.index),
+              { lo: item.range.lo, hi: item.range.hi } as Json,
+              n,
+              true,
+            );
+            rows += n;
+            o.progress({ done: rows, total, unit: 'rows' });
+            o.log(messages.dbCopy.rangeDone(tableKey(item.table), item.range.index, item.of, n));
+            const left = (remaining.get(tableKey(item.table)) ?? 1) - 1;
+            remaining.set(tableKey(item.table), left);
+            if (left === 0) o.journal.checkpoint(tableStream(item.table), null, 0, true);
+            break;
+          } catch (error) {
+            // The connections may be mid-COPY: start the range over on fresh ones, same snapshot.
+            await closeWorker(w);
+            if (!isTransient(error) || attempt >= MAX_ATTEMPTS) {
+              const label = messages.dbCopy.rangeLabel(item.range.index, item.range.lo, item.range.hi);
+              throw new EngifyError({
+                code: 'DB_COPY_RANGE_FAILED',
+                kind: isTransient(error) ? 'transient' : 'system',
+                message: messages.dbCopy.copyFailed(tableKey(item.table), label, reason(error)),
+                hint: messages.dbCopy.copyFailedHint,
+                cause: error,
+              });
+            }
+            await sleep(200 * 2 ** attempt * (0.5 + Math.random()));
+            w = await openWorker(o, snapshotId);
+          }
+        }
+      }
+    } catch (error) {
+      failure ??= error;
+    } finally {
+      await closeWorker(w);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(o.jobs, work.length) }, loop));
+  if (failure !== undefined) throw failure;
+  return rows;
+}

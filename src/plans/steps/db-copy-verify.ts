@@ -1,0 +1,151 @@
+import type { Client } from 'pg';
+import {
+  readSequences,
+  readSequenceValues,
+  readTables,
+  type TableInfo,
+  tableKey,
+} from '../../adapters/sources/supabase/db/catalog.js';
+import { checksumSql, type RangeChecksum } from '../../adapters/sources/supabase/db/checksum.js';
+import { type KeyRange, WHOLE_TABLE } from '../../adapters/sources/supabase/db/ranges.js';
+import { CANONICAL_TEXT_SETTINGS, qualified } from '../../adapters/sources/supabase/db/sql-text.js';
+import { nextValue } from '../../adapters/targets/rds/load/sequences.js';
+import type { SqlExecutor } from '../../adapters/targets/rds/sql-executor.js';
+import { messages } from '../../ui/messages.js';
+import type { Check } from '../types.js';
+
+// Parity of source and target, table by table and key range by key range: both sides compute a count
+// and an order-independent row hash per range (see checksum.ts) and the check names every range that
+// differs. Tables without a primary key are one whole-table range. Sequences must be at or past the
+// source's next value. Never throws: anything that cannot be read becomes a failed check with a hint.
+
+export interface VerifyOptions {
+  connectSource: () => Promise<Client>;
+  target: SqlExecutor;
+  schemas: string[];
+  /** The ranges the copy used for a table (journal); the whole table otherwise. */
+  rangesFor(table: TableInfo): KeyRange[] | undefined;
+}
+
+const reason = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+async function targetChecksum(
+  target: SqlExecutor,
+  table: TableInfo,
+  range: KeyRange,
+): Promise<RangeChecksum> {
+  return target.transaction(async (tx) => {
+    for (const s of CANONICAL_TEXT_SETTINGS) await tx.query(s.replace(/^SET /, 'SET LOCAL '));
+    const r = await tx.query(checksumSql(table, range));
+    return { rows: String(r.rows[0]?.rows ?? '0'), hash: String(r.rows[0]?.hash ?? '0') };
+  });
+}
+
+async function sourceChecksum(source: Client, table: TableInfo, range: KeyRange): Promise<RangeChecksum> {
+  const r = await source.query<RangeChecksum>(checksumSql(table, range));
+  return { rows: r.rows[0]?.rows ?? '0', hash: r.rows[0]?.hash ?? '0' };
+}
+
+async function verifyTable(source: Client, o: VerifyOptions, table: TableInfo): Promise<Check> {
+  const key = tableKey(table);
+  const noKey = table.primaryKey.length === 0;
+  const name = noKey ? messages.dbCopy.checkRowsNoKey(key) : messages.dbCopy.checkRows(key);
+  const ranges = noKey ? [WHOLE_TABLE] : (o.rangesFor(table) ?? [WHOLE_TABLE]);
+  try {
+    let sourceRows = 0n;
+    let targetRows = 0n;
+    const differ: string[] = [];
+    for (const range of ranges) {
+      const [s, t] = await Promise.all([
+        sourceChecksum(source, table, range),
+        targetChecksum(o.target, table, range),
+      ]);
+      sourceRows += BigInt(s.rows);
+      targetRows += BigInt(t.rows);
+      if (s.rows !== t.rows || s.hash !== t.hash) {
+        const label = messages.dbCopy.rangeLabel(range.index, range.lo, range.hi);
+        differ.push(
+          `${label}: source ${s.rows} row(s), target ${t.rows} row(s)${s.rows === t.rows ? ', contents differ' : ''}`,
+        );
+      }
+    }
+    return {
+      name,
+      expected: { rows: sourceRows.toString(), ranges: ranges.length, differing: [] },
+      actual: { rows: targetRows.toString(), ranges: ranges.length, differing: differ },
+      ok: differ.length === 0,
+      ...(differ.length > 0 ? { hint: messages.dbCopy.rangesDiffer(key, differ) } : {}),
+    };
+  } catch (error) {
+    return {
+      name,
+      expected: 'readable on both sides',
+      actual: reason(error),
+      ok: false,
+      hint: messages.dbCopy.tableMissing(key, reason(error)),
+    };
+  }
+}
+
+export async function verifyDatabase(o: VerifyOptions): Promise<Check[]> {
+  let source: Client;
+  try {
+    source = await o.connectSource();
+  } catch (error) {
+    return [
+      {
+        name: 'db.copy source reachable',
+        expected: true,
+        actual: reason(error),
+        ok: false,
+        hint: messages.dbCopy.verifyFailedHint,
+      },
+    ];
+  }
+  const checks: Check[] = [];
+  try {
+    for (const s of CANONICAL_TEXT_SETTINGS) await source.query(s);
+    const tables = await readTables(source, o.schemas);
+    for (const table of tables) checks.push(await verifyTable(source, o, table));
+    const values = await readSequenceValues(source, await readSequences(source, o.schemas));
+    for (const v of values) {
+      const name = messages.dbCopy.checkSequence(`${v.schema}.${v.name}`);
+      if (v.lastValue === null) continue;
+      const expected = nextValue(v.lastValue, v.isCalled);
+      try {
+        const r = await o.target.query(
+          `SELECT last_value::text AS last_value, is_called FROM ${qualified(v.schema, v.name)}`,
+        );
+        const row = r.rows[0];
+        const actual = row ? nextValue(String(row.last_value), row.is_called === true) : null;
+        const ok = actual !== null && actual >= expected;
+        checks.push({
+          name,
+          expected: `next value >= ${expected}`,
+          actual: actual === null ? null : `next value ${actual}`,
+          ok,
+          ...(ok ? {} : { hint: messages.dbCopy.sequenceBehind(`${v.schema}.${v.name}`) }),
+        });
+      } catch (error) {
+        checks.push({
+          name,
+          expected: `next value >= ${expected}`,
+          actual: reason(error),
+          ok: false,
+          hint: messages.dbCopy.sequenceBehind(`${v.schema}.${v.name}`),
+        });
+      }
+    }
+  } catch (error) {
+    checks.push({
+      name: 'db.copy parity',
+      expected: 'checks ran',
+      actual: reason(error),
+      ok: false,
+      hint: messages.dbCopy.verifyFailedHint,
+    });
+  } finally {
+    await source.end().catch(() => undefined);
+  }
+  return checks;
+}

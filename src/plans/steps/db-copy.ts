@@ -1,0 +1,320 @@
+import type { Client } from 'pg';
+import { readTables, tableKey, tableSql } from '../../adapters/sources/supabase/db/catalog.js';
+import { copyFormat } from '../../adapters/sources/supabase/db/copy-out.js';
+import { rangeCount } from '../../adapters/sources/supabase/db/ranges.js';
+import { dropPublication, dropSlot } from '../../adapters/sources/supabase/db/snapshot.js';
+import { createSqlExecutor } from '../../adapters/targets/rds/create-executor.js';
+import { applyPostLoadDdl, readPostLoadDdl } from '../../adapters/targets/rds/load/post-load.js';
+import type { SqlExecutor } from '../../adapters/targets/rds/sql-executor.js';
+import type { Config, RdsConfig } from '../../config/schema.js';
+import { EngifyError, isTransient } from '../../engine/errors.js';
+import { messages } from '../../ui/messages.js';
+import type { Change, Check, Step, StepContext } from '../types.js';
+import { rangeStream, runCopy, storedRanges, type TargetLink, tableStream } from './db-copy-run.js';
+import { verifyDatabase } from './db-copy-verify.js';
+import { applyPostLoad, translateSource } from './db-schema.js';
+
+// db.copy: the full load of the configured schemas from one consistent snapshot (see db-copy-run.ts for
+// the snapshot, slot and resume rules), then indexes/constraints and sequences, then parity by key range.
+
+const STEP_ID = 'db.copy';
+
+const copySettings = (rds: RdsConfig) => rds.copy;
+const defaultName = (config: Config) => `engify_${config.project.replaceAll('-', '_')}`;
+
+function sourceUrl(ctx: StepContext): string {
+  const url = ctx.config.source.supabase?.dbUrl;
+  if (!url)
+    throw new EngifyError({
+      code: 'CONFIG_MISSING',
+      kind: 'config',
+      message: messages.config.needsSection('source.supabase.dbUrl', STEP_ID),
+    });
+  return url;
+}
+
+function rdsConfig(ctx: StepContext): RdsConfig {
+  const rds = ctx.config.target.rds;
+  if (!rds)
+    throw new EngifyError({
+      code: 'CONFIG_MISSING',
+      kind: 'config',
+      message: messages.config.needsSection('target.rds', STEP_ID),
+    });
+  return rds;
+}
+
+const hostOf = (url: string) => {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '5432'}`;
+  } catch {
+    return 'the configured host';
+  }
+};
+const reason = (e: unknown) => {
+  const err = e as { code?: string; message?: string };
+  return [err.code, err.message].filter(Boolean).join(' ') || String(e);
+};
+
+async function connectSource(ctx: StepContext, options: { replication?: boolean } = {}): Promise<Client> {
+  const url = sourceUrl(ctx);
+  try {
+    return await ctx.services.pg(url, options);
+  } catch (error) {
+    throw new EngifyError({
+      code: 'DB_SOURCE_UNREACHABLE',
+      kind: isTransient(error) ? 'transient' : 'config',
+      message: messages.dbCopy.sourceUnreachable(hostOf(url), ctx.redactor.redact(reason(error))),
+      hint: messages.dbCopy.sourceUnreachableHint,
+      cause: error,
+    });
+  }
+}
+
+async function connectTargetPg(ctx: StepContext, rds: Extract<RdsConfig, { mode: 'pg' }>): Promise<Client> {
+  try {
+    return await ctx.services.pg(rds.url);
+  } catch (error) {
+    throw new EngifyError({
+      code: 'DB_TARGET_UNREACHABLE',
+      kind: isTransient(error) ? 'transient' : 'config',
+      message: messages.dbCopy.targetUnreachable(hostOf(rds.url), ctx.redactor.redact(reason(error))),
+      hint: messages.dbCopy.targetUnreachableHint,
+      cause: error,
+    });
+  }
+}
+
+async function openTargetExecutor(ctx: StepContext): Promise<SqlExecutor> {
+  const rds = rdsConfig(ctx);
+  try {
+    return await createSqlExecutor(rds, ctx.services, { signal: ctx.signal });
+  } catch (error) {
+    if (error instanceof EngifyError) throw error;
+    const host = rds.mode === 'pg' ? hostOf(rds.url) : rds.resourceArn;
+    throw new EngifyError({
+      code: 'DB_TARGET_UNREACHABLE',
+      kind: isTransient(error) ? 'transient' : 'config',
+      message: messages.dbCopy.targetUnreachable(host, ctx.redactor.redact(reason(error))),
+      hint: messages.dbCopy.targetUnreachableHint,
+      cause: error,
+    });
+  }
+}
+
+function targetLink(ctx: StepContext): TargetLink {
+  const rds = rdsConfig(ctx);
+  if (rds.mode === 'pg') return { kind: 'copy', connect: () => connectTargetPg(ctx, rds) };
+  return { kind: 'insert', open: () => openTargetExecutor(ctx) };
+}
+
+/**
+ * Indexes, constraints, triggers and policies after the load: db.schema's translated post-load DDL when
+ * db.schema ran (it owns the Supabase translation), else the plain catalog-based set (tables created
+ * some other way, e.g. from a pg_dump pre-data section).
+ */
+async function postLoad(
+  ctx: StepContext,
+  source: Client,
+  targets: SqlExecutor[],
+  schemas: string[],
+): Promise<number> {
+  let built: number;
+  if (ctx.journal.outputOf('db.schema', 'preLoadDone') === true) {
+    const outcome = await applyPostLoad(targets, await translateSource(ctx));
+    built = outcome.ran.length;
+  } else {
+    built = (await applyPostLoadDdl(targets, await readPostLoadDdl(source, schemas))).length;
+  }
+  ctx.journal.output('postLoadDone', true);
+  return built;
+}
+
+export const dbCopyStep: Step = {
+  id: STEP_ID,
+  phase: 2,
+  component: 'db',
+  title: messages.dbCopy.title,
+  dependsOn: ['db.schema'],
+  enabled: (config) => Boolean(config.source.supabase?.dbUrl && config.target.rds),
+
+  async plan(ctx) {
+    const rds = rdsConfig(ctx);
+    const schemas = ctx.config.source.supabase?.schemas ?? ['public'];
+    const source = await connectSource(ctx);
+    try {
+      const tables = await readTables(source, schemas);
+      const database =
+        rds.mode === 'pg'
+          ? decodeURIComponent(new URL(rds.url).pathname.slice(1) || 'postgres')
+          : rds.database;
+      const done =
+        tables.every((t) => ctx.journal.lastCheckpoint(tableStream(t))?.done) &&
+        ctx.journal.lastCheckpoint('postload')?.done;
+      if (tables.length > 0 && done) {
+        return [
+          {
+            action: 'noop',
+            resource: messages.dbCopy.resourceName(database),
+            summary: messages.dbCopy.planDone,
+          },
+        ];
+      }
+      const split = {
+        splitBytes: copySettings(rds).splitBytes,
+        maxRanges: copySettings(rds).maxRangesPerTable,
+      };
+      const rows = tables.map((t) => {
+        const stored = storedRanges(ctx.journal, STEP_ID, t);
+        return {
+          table: tableKey(t),
+          estimatedRows: t.estimatedRows,
+          estimatedBytes: t.estimatedBytes,
+          ranges: stored?.length ?? rangeCount(t, split),
+          rangesDone: stored
+            ? stored.filter((r) => ctx.journal.lastCheckpoint(rangeStream(t, r.index))?.done).length
+            : 0,
+          primaryKey: t.primaryKey,
+          format: rds.mode === 'pg' ? copyFormat(t) : 'insert',
+        };
+      });
+      const warnings = [
+        ...tables
+          .filter((t) => t.primaryKey.length === 0)
+          .map((t) => messages.dbCopy.noPrimaryKey(tableKey(t))),
+        ...(rds.mode === 'pg'
+          ? tables.filter((t) => !t.binarySafe).map((t) => messages.dbCopy.textFormat(tableKey(t)))
+          : []),
+      ];
+      const change: Change = {
+        action: 'copy',
+        resource: messages.dbCopy.resourceName(database),
+        summary:
+          tables.length === 0
+            ? messages.dbCopy.noTables(schemas)
+            : messages.dbCopy.planSummary(
+                tables.length,
+                rows.reduce((n, r) => n + r.estimatedRows, 0),
+                rows.reduce((n, r) => n + r.estimatedBytes, 0),
+                rows.reduce((n, r) => n + r.ranges, 0),
+                ctx.config.jobs,
+              ),
+        details: {
+          jobs: ctx.config.jobs,
+          slot: copySettings(rds).slotName ?? defaultName(ctx.config),
+          publication: copySettings(rds).publication ?? defaultName(ctx.config),
+          tables: rows,
+        },
+        ...(warnings.length > 0 ? { warnings } : {}),
+      };
+      return [change];
+    } finally {
+      await source.end().catch(() => undefined);
+    }
+  },
+
+  async apply(ctx, change) {
+    if (change.action === 'noop') return;
+    const rds = rdsConfig(ctx);
+    const schemas = ctx.config.source.supabase?.schemas ?? ['public'];
+    const settings = copySettings(rds);
+    const executor = await openTargetExecutor(ctx);
+    try {
+      await runCopy({
+        stepId: STEP_ID,
+        connectSource: (options) => connectSource(ctx, options),
+        target: targetLink(ctx),
+        targetExecutor: executor,
+        openExecutor: () => openTargetExecutor(ctx),
+        schemas,
+        jobs: ctx.config.jobs,
+        split: { splitBytes: settings.splitBytes, maxRanges: settings.maxRangesPerTable },
+        insertBatchRows: settings.insertBatchRows,
+        slotName: settings.slotName ?? defaultName(ctx.config),
+        publication: settings.publication ?? defaultName(ctx.config),
+        journal: ctx.journal,
+        force: ctx.force,
+        signal: ctx.signal,
+        log: ctx.log,
+        progress: ctx.progress,
+        postLoad: (source, targets) => postLoad(ctx, source, targets, schemas),
+      });
+    } finally {
+      await executor.close().catch(() => undefined);
+    }
+  },
+
+  async verify(ctx): Promise<Check[]> {
+    let executor: SqlExecutor;
+    try {
+      executor = await openTargetExecutor(ctx);
+    } catch (error) {
+      const e = error instanceof EngifyError ? error : undefined;
+      return [
+        {
+          name: 'db.copy target reachable',
+          expected: true,
+          actual: e?.message ?? reason(error),
+          ok: false,
+          hint: e?.hint ?? messages.dbCopy.verifyFailedHint,
+        },
+      ];
+    }
+    try {
+      return await verifyDatabase({
+        connectSource: () => connectSource(ctx),
+        target: executor,
+        schemas: ctx.config.source.supabase?.schemas ?? ['public'],
+        rangesFor: (t) => storedRanges(ctx.journal, STEP_ID, t),
+      });
+    } finally {
+      await executor.close().catch(() => undefined);
+    }
+  },
+
+  async rollback(ctx) {
+    const loaded = [...ctx.journal.createdResources(), ...ctx.journal.pendingIntents()].filter(
+      (r) => r.kind === 'table-data',
+    );
+    if (loaded.length > 0) {
+      const executor = await openTargetExecutor(ctx);
+      try {
+        // One statement for all of them: FKs among the loaded tables do not block it, and CASCADE is never
+        // used, so a table this step did not load is never emptied.
+        const names = [...new Set(loaded.map((r) => r.name))];
+        const present: string[] = [];
+        for (const name of names) {
+          const [schema = '', ...rest] = name.split('.');
+          const sql = tableSql({ schema, name: rest.join('.') });
+          const r = await executor.query('SELECT to_regclass($1) IS NOT NULL AS present', [sql]);
+          if (r.rows[0]?.present === true) present.push(sql);
+        }
+        if (present.length > 0) await executor.query(`TRUNCATE ${present.join(', ')}`);
+      } finally {
+        await executor.close().catch(() => undefined);
+      }
+      for (const r of loaded) ctx.journal.undone({ resource: r });
+      for (const record of ctx.journal.records()) {
+        if (record.type === 'checkpoint' && ctx.journal.lastCheckpoint(record.stream))
+          ctx.journal.undone({ stream: record.stream });
+      }
+    }
+    const sourceSide = [...ctx.journal.createdResources(), ...ctx.journal.pendingIntents()].filter(
+      (r) => r.kind === 'replication-slot' || r.kind === 'publication',
+    );
+    if (sourceSide.length > 0) {
+      const source = await connectSource(ctx);
+      try {
+        for (const r of sourceSide) {
+          // Dropping our own slot and publication removes no row of the source.
+          if (r.kind === 'replication-slot') await dropSlot(source, r.name);
+          else await dropPublication(source, r.name);
+          ctx.journal.undone({ resource: r });
+        }
+      } finally {
+        await source.end().catch(() => undefined);
+      }
+    }
+  },
+};
