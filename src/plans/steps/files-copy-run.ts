@@ -1,0 +1,239 @@
+import type { StorageObject, StorageSource } from '../../adapters/sources/supabase/storage/index.js';
+import { META } from '../../adapters/targets/s3/object-metadata.js';
+import { type CopyResult, hashBody, type S3ObjectWriter } from '../../adapters/targets/s3/objects.js';
+import type { Json } from '../../adapters/types.js';
+import { EngifyError } from '../../engine/errors.js';
+import { messages } from '../../ui/messages.js';
+import type { StepContext } from '../types.js';
+
+// The copy loop of files.copy for one bucket, and its verification.
+//
+// Journal layout (step files.copy):
+//   streams   bucket:<name>, cursor {bucket, last}: every object listed up to and including `last`
+//             is on the target (copied, already there, or gone from the source); count = objects
+//             this run copied. `done` once the whole bucket went through.
+//   outputs   bucket:<name>:stats {copied, skipped, gone, conflicts, bytes}
+// Objects finish out of order (`concurrency` at a time); the cursor only advances over the longest
+// finished prefix of the listing order, so a crash never skips an object still in flight.
+// Rollback finds what this tool wrote by the x-amz-meta-engify-copied-by marker (value: project)
+// rather than by journaled keys: the journal stays small whatever the bucket size, and an object the
+// tool found already present and never touched carries no marker, so it is never deleted.
+
+export const streamOf = (bucket: string) => `bucket:${bucket}`;
+
+export interface BucketStats {
+  copied: number;
+  skipped: number;
+  gone: number;
+  conflicts: number;
+  bytes: number;
+}
+
+const CHECKPOINT_EVERY = 100;
+const CHECKPOINT_MS = 2000;
+
+export async function copyBucket(
+  ctx: StepContext,
+  source: StorageSource,
+  writer: S3ObjectWriter,
+  bucket: string,
+  concurrency: number,
+): Promise<BucketStats> {
+  const stream = streamOf(bucket);
+  const previous = ctx.journal.lastCheckpoint(stream);
+  const stats: BucketStats = { copied: 0, skipped: 0, gone: 0, conflicts: 0, bytes: 0 };
+  if (previous?.done) return stats;
+  const previousCursor = previous?.cursor as { last?: string | null } | undefined;
+  const after = source.resumesAfterName ? (previousCursor?.last ?? undefined) : undefined;
+
+  // Listing order bookkeeping: object i's outcome waits here until the finished prefix passes it.
+  const outcomes = new Map<number, CopyResult>();
+  const names = new Map<number, string>();
+  let listed = 0;
+  let base = 0; // index of the first object the finished prefix has not passed
+  let lastDone: string | undefined; // name of the last object of the finished prefix
+  let unsaved = false;
+  let pendingCopied = 0;
+  let lastCheckpointAt = Date.now();
+  let blocked = false; // a conflict stops the cursor so that a forced rerun revisits it
+  const conflictKeys: string[] = [];
+  let failure: unknown;
+
+  const save = () => {
+    if (!unsaved || lastDone === undefined) return;
+    ctx.journal.checkpoint(stream, { bucket, last: lastDone }, pendingCopied);
+    pendingCopied = 0;
+    lastCheckpointAt = Date.now();
+    unsaved = false;
+  };
+  const advance = () => {
+    while (!blocked && outcomes.has(base)) {
+      const result = outcomes.get(base) as CopyResult;
+      if (result.status === 'conflict') {
+        blocked = true;
+        break;
+      }
+      if (result.status === 'copied') pendingCopied++;
+      lastDone = names.get(base);
+      outcomes.delete(base);
+      names.delete(base);
+      base++;
+      unsaved = true;
+    }
+    if (pendingCopied >= CHECKPOINT_EVERY || Date.now() - lastCheckpointAt >= CHECKPOINT_MS) save();
+  };
+
+  const inFlight = new Set<Promise<void>>();
+  const start = (object: StorageObject, index: number) => {
+    const job = (async () => {
+      try {
+        const result = await writer.copy(object, (signal) => source.openObject(object, signal), ctx.signal);
+        if (result.status === 'copied') {
+          stats.copied++;
+          stats.bytes += result.bytes;
+          if (result.note) ctx.log(messages.files.droppedMetadata(result.key, result.note));
+        } else if (result.status === 'skipped') {
+          stats.skipped++;
+          stats.bytes += result.bytes;
+        } else if (result.status === 'gone') {
+          stats.gone++;
+          ctx.log(messages.files.gone(bucket, object.name));
+        } else {
+          stats.conflicts++;
+          if (conflictKeys.length < 5) conflictKeys.push(result.key);
+          ctx.log(messages.files.conflict(result.key));
+        }
+        outcomes.set(index, result);
+        advance();
+        ctx.progress({ done: stats.copied + stats.skipped + stats.gone + stats.conflicts, unit: 'objects' });
+      } catch (error) {
+        failure ??= error;
+      }
+    })();
+    inFlight.add(job);
+    void job.finally(() => inFlight.delete(job));
+  };
+
+  try {
+    for await (const batch of source.listObjects(bucket, { after, signal: ctx.signal })) {
+      for (const object of batch.items) {
+        if (failure) break;
+        while (inFlight.size >= concurrency) await Promise.race(inFlight);
+        if (failure) break;
+        names.set(listed, object.name);
+        start(object, listed);
+        listed++;
+      }
+      if (failure) break;
+    }
+  } catch (error) {
+    failure ??= error;
+  }
+  // Whatever stopped the run, journal the finished prefix before reporting it.
+  await Promise.all(inFlight);
+  save();
+  ctx.journal.output(`${stream}:stats`, stats as unknown as Json);
+  if (failure) throw failure;
+  if (stats.conflicts > 0) {
+    throw new EngifyError({
+      code: 'FILES_TARGET_CONFLICT',
+      kind: 'config',
+      message: messages.files.conflicts(stats.conflicts, conflictKeys),
+      hint: messages.files.conflictsHint,
+    });
+  }
+  ctx.journal.checkpoint(stream, { bucket, last: lastDone ?? previousCursor?.last ?? null }, 0, true);
+  ctx.log(messages.files.bucketDone(bucket, stats.copied, stats.skipped, stats.gone, stats.bytes));
+  return stats;
+}
+
+export interface BucketVerification {
+  sourceCount: number;
+  sourceBytes: number;
+  targetCount: number;
+  targetBytes: number;
+  mismatches: { name: string; problem: string }[];
+  mismatchCount: number;
+  extras: string[];
+  extraCount: number;
+}
+
+/** Above this many objects, extra target keys are counted but not named (naming needs a key set in memory). */
+const NAME_EXTRAS_UP_TO = 100_000;
+
+export async function verifyBucket(
+  ctx: StepContext,
+  source: StorageSource,
+  writer: S3ObjectWriter,
+  bucket: string,
+  concurrency: number,
+): Promise<BucketVerification> {
+  const result: BucketVerification = {
+    sourceCount: 0,
+    sourceBytes: 0,
+    targetCount: 0,
+    targetBytes: 0,
+    mismatches: [],
+    mismatchCount: 0,
+    extras: [],
+    extraCount: 0,
+  };
+  let keys: Set<string> | undefined = new Set();
+  const mismatch = (name: string, problem: string) => {
+    result.mismatchCount++;
+    if (result.mismatches.length < 20) result.mismatches.push({ name, problem });
+  };
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
+  const check = async (object: StorageObject) => {
+    const opened = await source.openObject(object, ctx.signal);
+    const key = writer.keyOf(object);
+    if (!opened) {
+      // Deleted from the source since the listing: not a copy defect; the extras check sees the target copy.
+      result.sourceCount--;
+      result.sourceBytes -= object.size;
+      keys?.delete(key);
+      return;
+    }
+    const [src, dst] = await Promise.all([hashBody(opened.body), writer.hashStored(key, ctx.signal)]);
+    if (!dst) return mismatch(object.name, 'missing on the target');
+    if (dst.size !== src.size)
+      return mismatch(object.name, `size ${src.size} on Supabase, ${dst.size} on S3`);
+    if (dst.sha256 !== src.sha256)
+      return mismatch(object.name, 'SHA-256 differs (content corrupted or changed)');
+    if (dst.stored !== src.sha256)
+      mismatch(object.name, `stored x-amz-meta-${META.sha256} does not match the content`);
+  };
+  for await (const batch of source.listObjects(bucket, { signal: ctx.signal })) {
+    for (const object of batch.items) {
+      result.sourceCount++;
+      result.sourceBytes += object.size;
+      if (keys) {
+        keys.add(writer.keyOf(object));
+        if (keys.size > NAME_EXTRAS_UP_TO) keys = undefined;
+      }
+      while (inFlight.size >= concurrency) await Promise.race(inFlight);
+      if (failure) throw failure;
+      const job = check(object).catch((error: unknown) => {
+        failure ??= error;
+      });
+      inFlight.add(job);
+      void job.finally(() => inFlight.delete(job));
+    }
+  }
+  await Promise.all(inFlight);
+  if (failure) throw failure;
+  for await (const page of writer.list(writer.keyOf({ bucket, name: '' }), ctx.signal)) {
+    for (const { key, size } of page) {
+      result.targetCount++;
+      result.targetBytes += size;
+      if (keys && !keys.has(key)) {
+        result.extraCount++;
+        if (result.extras.length < 20) result.extras.push(key);
+      }
+    }
+  }
+  if (!keys)
+    result.extraCount = Math.max(0, result.targetCount - (result.sourceCount - result.mismatchCount));
+  return result;
+}

@@ -1,0 +1,69 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
+
+// s3rver alone, in a child process: it needs Node's --openssl-legacy-provider (else ListObjectsV2
+// pagination answers 500 on Node 20), which the test runner and the CLI do not run with. Unlike
+// stack.ts this needs no build (the child is an inline script), so file tests and benchmarks can use
+// it without the rest of the stack.
+
+export interface S3rverProcess {
+  endpoint: string;
+  directory: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export async function startS3rverProcess(options: { directory?: string } = {}): Promise<S3rverProcess> {
+  const ownDir = options.directory === undefined;
+  const directory = options.directory ?? mkdtempSync(join(tmpdir(), 'engify-s3rver-'));
+  const s3rverUrl = pathToFileURL(createRequire(import.meta.url).resolve('s3rver')).href;
+  const script = `
+    const { default: S3rver } = await import(${JSON.stringify(s3rverUrl)});
+    const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: ${JSON.stringify(directory)} });
+    const address = await server.run();
+    process.stdout.write(JSON.stringify({ port: address.port }) + '\\n');
+    const stop = () => server.close().finally(() => process.exit(0));
+    process.on('SIGTERM', stop);
+    process.stdin.resume();
+    process.stdin.on('end', stop);
+  `;
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--openssl-legacy-provider', '--no-warnings', '--input-type=module', '-e', script],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    lines.once('line', (line) => {
+      try {
+        resolve((JSON.parse(line) as { port: number }).port);
+      } catch {
+        reject(new Error(`s3rver child printed an unexpected line: ${line}`));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`s3rver child exited with ${code}: ${stderr.trim()}`)));
+  });
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    directory,
+    pid: child.pid ?? 0,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      if (ownDir) rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
