@@ -8,8 +8,10 @@ export const hostingMessages = {
     `Create a new ${provider} API token with read access to the project, put it in ${field} (preferably as \${ENV_VAR}) and rerun.`,
   notFound: (provider: string, what: string, id: string, scope: string) =>
     `${provider} has no ${what} "${id}"${scope}.`,
-  notFoundHint: (field: string) => `Check ${field} in the config (the id or name shown in the provider's dashboard URL), and the team/owner the token belongs to.`,
-  teamScope: (teamId: string | undefined) => (teamId ? ` in team ${teamId}` : ' in your personal account (no source.vercel.teamId set)'),
+  notFoundHint: (field: string) =>
+    `Check ${field} in the config (the id or name shown in the provider's dashboard URL), and the team/owner the token belongs to.`,
+  teamScope: (teamId: string | undefined) =>
+    teamId ? ` in team ${teamId}` : ' in your personal account (no source.vercel.teamId set)',
   providerError: (provider: string, url: string, status: number, message: string) =>
     `${provider} answered HTTP ${status} for ${url}: ${message}.`,
   providerErrorHint: 'Retry later; if it persists, check the provider status page.',
@@ -21,11 +23,15 @@ export const hostingMessages = {
   // Amplify app
   appCollision: (name: string, appId: string) =>
     `An Amplify app named "${name}" already exists (${appId}) and this tool did not create it.`,
-  appCollisionHint: 'Choose another target.amplify.appName, or set target.amplify.adopt: true to use that app (rollback will then leave it in place).',
-  quota: (what: string, detail: string) => `AWS Amplify refused to ${what}: account quota reached (${detail}).`,
-  quotaHint: 'Delete unused Amplify apps or domain associations, or request a higher quota in the Service Quotas console, then rerun.',
+  appCollisionHint:
+    'Choose another target.amplify.appName, or set target.amplify.adopt: true to use that app (rollback will then leave it in place).',
+  quota: (what: string, detail: string) =>
+    `AWS Amplify refused to ${what}: account quota reached (${detail}).`,
+  quotaHint:
+    'Delete unused Amplify apps or domain associations, or request a higher quota in the Service Quotas console, then rerun.',
   amplifyFailed: (what: string, detail: string) => `AWS Amplify could not ${what}: ${detail}.`,
-  amplifyFailedHint: 'Check the IAM permissions (amplify:*) and the region in target.aws, then rerun; the run resumes where it stopped.',
+  amplifyFailedHint:
+    'Check the IAM permissions (amplify:*) and the region in target.aws, then rerun; the run resumes where it stopped.',
   appMissing: (name: string) => `The Amplify app "${name}" does not exist yet.`,
   appMissingHint: 'Apply hosting.app first (engify-migrate apply --phase 3).',
   noSource: 'Neither source.vercel nor source.render is configured: there is no project to move to Amplify.',
@@ -35,17 +41,26 @@ export const hostingMessages = {
     `Variable ${key} is ${length} characters long; Amplify allows at most ${max}.`,
   envTooLongHint: (key: string) =>
     `Mark it secret (target.amplify.secretKeys: ["${key}"]) so it goes to the secret store, shorten it, or drop it with target.amplify.envMapping.${key}.drop = true.`,
-  envNameReserved: (key: string) => `Variable name ${key} is not allowed on Amplify (names starting with "AWS" are reserved, at most 255 characters).`,
-  envNameReservedHint: (key: string) => `Rename it with target.amplify.envMapping.${key}.rename = "NEW_NAME" and update the app to read the new name.`,
-  secretTooLarge: (key: string, store: string, max: number) => `Secret ${key} is larger than ${store} accepts (${max} bytes).`,
-  secretTooLargeHint: 'Use target.amplify.secretStore: "secrets-manager" (64 KB), or store the value elsewhere and drop it.',
+  envNameReserved: (key: string) =>
+    `Variable name ${key} is not allowed on Amplify (names starting with "AWS" are reserved, at most 255 characters).`,
+  envNameReservedHint: (key: string) =>
+    `Rename it with target.amplify.envMapping.${key}.rename = "NEW_NAME" and update the app to read the new name.`,
+  secretTooLarge: (key: string, store: string, max: number) =>
+    `Secret ${key} is larger than ${store} accepts (${max} bytes).`,
+  secretTooLargeHint:
+    'Use target.amplify.secretStore: "secrets-manager" (64 KB), or store the value elsewhere and drop it.',
   outputMissing: (from: string, step: string, key: string) =>
     `The new value for ${key} comes from ${from}, which step ${step} has not produced yet.`,
-  outputMissingHint: 'Apply phase 1 first (engify-migrate apply --phase 1), or set the value in target.amplify.envMapping.',
-  configMissing: (from: string, field: string, key: string) => `The new value for ${key} needs ${field} (for ${from}), which is not in the config.`,
-  configMissingHint: (field: string) => `Add ${field} to the config, or override the variable in target.amplify.envMapping.`,
-  secretCollision: (name: string, store: string) => `${store} already holds "${name}", which this tool did not create.`,
-  secretCollisionHint: 'Delete or rename it, or set target.amplify.adopt: true to overwrite it (rollback will then leave it in place).',
+  outputMissingHint:
+    'Apply phase 1 first (engify-migrate apply --phase 1), or set the value in target.amplify.envMapping.',
+  configMissing: (from: string, field: string, key: string) =>
+    `The new value for ${key} needs ${field} (for ${from}), which is not in the config.`,
+  configMissingHint: (field: string) =>
+    `Add ${field} to the config, or override the variable in target.amplify.envMapping.`,
+  secretCollision: (name: string, store: string) =>
+    `${store} already holds "${name}", which this tool did not create.`,
+  secretCollisionHint:
+    'Delete or rename it, or set target.amplify.adopt: true to overwrite it (rollback will then leave it in place).',
   envPlaced: (key: string, where: string) => `${key} -> ${where}`,
 
   // Domains
@@ -57,6 +72,7 @@ export const hostingMessages = {
     `Set the DNS records printed by \`engify-migrate apply --phase 3\` (or \`plan\`) for ${domain}; validation can take up to 48 hours.`,
 
   // Verify
-  parityHint: (key: string) => `Rerun \`engify-migrate apply --phase 3\` to rewrite ${key}; if it changed on the source since, that is expected.`,
+  parityHint: (key: string) =>
+    `Rerun \`engify-migrate apply --phase 3\` to rewrite ${key}; if it changed on the source since, that is expected.`,
   missingAppHint: 'The Amplify app or branch is gone: rerun `engify-migrate apply --phase 3`.',
 } as const;
