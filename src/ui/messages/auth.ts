@@ -4,24 +4,38 @@ export const authMessages = {
   resource: (pool: string) => `cognito users in pool ${pool}`,
   planSummary: (create: number, update: number, skipped: number, reported: number, strategy: string) =>
     `${create} user(s) to create, ${update} to update, ${skipped} skipped (soft-deleted/anonymous), ${reported} reported; passwords: ${strategy}`,
-  sourceUnreachable: (host: string) => `Cannot connect to the Supabase database at ${host} to read auth.users.`,
-  sourceUnreachableHint: 'Check source.supabase.dbUrl (host, port, password) and that this machine may connect to it.',
-  noAuthSchema: (host: string) => `The database at ${host} has no auth.users table: it does not look like a Supabase database.`,
-  noAuthSchemaHint: 'Point source.supabase.dbUrl at the Supabase project database (the "postgres" database), not a copy.',
-  apiFailed: (host: string, status: number) => `The Supabase Auth admin API at ${host} refused to list users (HTTP ${status}).`,
-  apiFailedHint: 'Check source.supabase.apiUrl and that source.supabase.serviceRoleKey is the service_role key, not the anon key.',
+  sourceUnreachable: (host: string) =>
+    `Cannot connect to the Supabase database at ${host} to read auth.users.`,
+  sourceUnreachableHint:
+    'Check source.supabase.dbUrl (host, port, password) and that this machine may connect to it.',
+  noAuthSchema: (host: string) =>
+    `The database at ${host} has no auth.users table: it does not look like a Supabase database.`,
+  noAuthSchemaHint:
+    'Point source.supabase.dbUrl at the Supabase project database (the "postgres" database), not a copy.',
+  apiFailed: (host: string, status: number) =>
+    `The Supabase Auth admin API at ${host} refused to list users (HTTP ${status}).`,
+  apiFailedHint:
+    'Check source.supabase.apiUrl and that source.supabase.serviceRoleKey is the service_role key, not the anon key.',
   cognitoCallFailed: (call: string, error: string) => `Cognito ${call} failed (${error || 'unknown error'}).`,
-  cognitoCallFailedHint: 'Check target.aws credentials and region, and that the identity may call cognito-idp admin APIs on the pool.',
-  importJobNoUrl: (pool: string) => `Cognito created no pre-signed upload URL for the import job in pool ${pool}.`,
-  importJobHint: 'Check that the pool exists and that user import is available in this region; or set auth.passwords to "lazy".',
-  importJobTimeout: (job: string, status: string) => `Import job ${job} is still ${status} after auth.importJob.timeoutMinutes.`,
-  importJobTimeoutHint: 'Check the job in the Cognito console or CloudWatch Logs; rerun apply to resume (imported users are kept).',
+  cognitoCallFailedHint:
+    'Check target.aws credentials and region, and that the identity may call cognito-idp admin APIs on the pool.',
+  importJobNoUrl: (pool: string) =>
+    `Cognito created no pre-signed upload URL for the import job in pool ${pool}.`,
+  importJobHint:
+    'Check that the pool exists and that user import is available in this region; or set auth.passwords to "lazy".',
+  importJobTimeout: (job: string, status: string) =>
+    `Import job ${job} is still ${status} after auth.importJob.timeoutMinutes.`,
+  importJobTimeoutHint:
+    'Check the job in the Cognito console or CloudWatch Logs; rerun apply to resume (imported users are kept).',
   importJobDone: (job: string, status: string, imported: number, skipped: number, failed: number) =>
     `Import job ${job}: ${status}; ${imported} imported, ${skipped} skipped, ${failed} failed.`,
-  noHashColumn: (pool: string) => `GetCSVHeader for pool ${pool} returned no password-hash column: this pool cannot import password hashes.`,
+  noHashColumn: (pool: string) =>
+    `GetCSVHeader for pool ${pool} returned no password-hash column: this pool cannot import password hashes.`,
   noHashColumnHint: 'Use auth.passwords "lazy" (passwords kept through a migration Lambda) or "reset".',
-  noSource: 'auth.users needs source.supabase.dbUrl, or source.supabase.apiUrl with source.supabase.serviceRoleKey.',
-  noSourceHint: 'Add the Supabase database URL (preferred: it carries the password hashes) to source.supabase.dbUrl.',
+  noSource:
+    'auth.users needs source.supabase.dbUrl, or source.supabase.apiUrl with source.supabase.serviceRoleKey.',
+  noSourceHint:
+    'Add the Supabase database URL (preferred: it carries the password hashes) to source.supabase.dbUrl.',
   noTargetDb: 'auth.users keeps its id map in the target database: target.rds with mode "pg" is required.',
   noTargetDbHint: 'Add target.rds { "mode": "pg", "url": "postgres://..." } to the config.',
   poolNotYet: 'The Cognito user pool is not created yet (step auth.pool has no outputs).',
@@ -31,7 +45,8 @@ export const authMessages = {
     'Users are read through the Supabase admin API, which never returns password hashes: every user will need a password reset. Set source.supabase.dbUrl to keep passwords.',
   lazyNeedsUserPasswordAuth:
     'Lazy migration: the app must sign in with USER_PASSWORD_AUTH (not SRP) until users have migrated, or the migration Lambda never fires.',
-  importNeedsRole: 'auth.importJob.cloudWatchLogsRoleArn is not set: AWS refuses import jobs without a CloudWatch Logs role.',
+  importNeedsRole:
+    'auth.importJob.cloudWatchLogsRoleArn is not set: AWS refuses import jobs without a CloudWatch Logs role.',
   needsProvider: (provider: string, n: number) =>
     `${n} OAuth identit(ies) from ${provider} cannot be linked: the pool has no identity provider named ${provider}. Add it to the pool (or map the name in auth.providers) before apply.`,
   nonBcrypt: (n: number, fallback: string) =>
@@ -46,15 +61,20 @@ export const authMessages = {
     `Users: ${Object.entries(counts)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}.`,
-  shadowFailed: (detail: string) => `Could not write shadow rows into the target's auth.users (${detail}); the id map is complete.`,
+  shadowFailed: (detail: string) =>
+    `Could not write shadow rows into the target's auth.users (${detail}); the id map is complete.`,
   verifyFailedHint: 'Fix the error above and run verify again.',
-  countsHint: 'Users the source has but the id map lacks were not migrated: run apply again (it resumes), then verify.',
-  rerunHint: 'Run `engify-migrate apply --phase 2` again: it updates existing users and creates missing ones.',
+  countsHint:
+    'Users the source has but the id map lacks were not migrated: run apply again (it resumes), then verify.',
+  rerunHint:
+    'Run `engify-migrate apply --phase 2` again: it updates existing users and creates missing ones.',
   resetNoSignIn: 'passwords are reset under auth.passwords "reset": no known password can sign in',
-  verifySignInHint: 'Add auth.verifySignIn [{ "email": "...", "password": "${SAMPLE_PASSWORD}" }] with a test user you know the password of.',
+  verifySignInHint: `Add auth.verifySignIn [{ "email": "...", "password": "$${'{'}SAMPLE_PASSWORD}" }] with a test user you know the password of.`,
   signInHint: (strategy: string) =>
     strategy === 'lazy'
       ? 'Check that the migration Lambda is attached to the pool, can reach the target database, and that the app client allows USER_PASSWORD_AUTH.'
       : 'Check the import job report (state dir auth/report.jsonl) and that the app client allows USER_PASSWORD_AUTH.',
+  interrupted: (done: number) =>
+    `Interrupted after ${done} user(s) were durably migrated; a rerun resumes from there.`,
   rolledBack: (deleted: number) => `Deleted ${deleted} Cognito user(s) this tool created, then the id map.`,
 } as const;

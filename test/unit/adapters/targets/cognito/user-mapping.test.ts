@@ -77,7 +77,7 @@ describe('mapUser', () => {
       user: { enabled: true },
     });
     const m = mapUser(
-      { ...base, phone: 'abc', userMetadata: { full_name: 'x'.repeat(30) } },
+      { ...base, phone: 'abc', userMetadata: { full_name: 'x'.repeat(30), plan: 'pro' } },
       { ...opts, maxLength: { name: 20 }, knownAttributes: new Set(['email', 'name']) },
     );
     if (m.outcome !== 'migrate') throw new Error('expected migrate');

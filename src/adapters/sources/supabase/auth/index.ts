@@ -1,0 +1,26 @@
+import type { Config } from '../../../../config/schema.js';
+import type { Services } from '../../../../engine/services.js';
+import { supabaseAuthApiSource } from './api-users.js';
+import { supabaseAuthDbSource } from './db-users.js';
+import type { SupabaseAuthSource } from './types.js';
+
+export type { SupabaseAuthSource, SupabaseAuthUser, SupabaseIdentity } from './types.js';
+
+/** The database path when a dbUrl is configured (it sees password hashes), else the admin API. */
+export function createSupabaseAuthSource(
+  config: Config,
+  services: Services,
+  batchSize: number,
+): SupabaseAuthSource | undefined {
+  const supabase = config.source.supabase;
+  if (!supabase) return undefined;
+  if (supabase.dbUrl) return supabaseAuthDbSource({ services, dbUrl: supabase.dbUrl, batchSize });
+  if (supabase.apiUrl && supabase.serviceRoleKey) {
+    return supabaseAuthApiSource({
+      apiUrl: supabase.apiUrl,
+      serviceRoleKey: supabase.serviceRoleKey,
+      batchSize,
+    });
+  }
+  return undefined;
+}
