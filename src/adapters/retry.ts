@@ -1,11 +1,22 @@
 import { isTransient } from '../engine/errors.js';
 
-// Exponential backoff with full jitter (AWS's recommendation): a random wait in [0, min(cap, base*2^n)],
-// so many writers throttled at once do not retry in lock-step.
+// The one retry loop for remote calls the SDKs do not retry for us (plain fetch, whole-object recopies,
+// pg queries, rate-limited admin calls). Exponential backoff with full jitter (AWS's recommendation):
+// a random wait in [0, min(cap, base*2^n)], so many writers throttled at once do not retry in lock-step.
 
 export interface BackoffOptions {
   baseMs?: number;
   capMs?: number;
+}
+
+export interface RetryOptions extends BackoffOptions {
+  /** Total tries, the first included (default 6). */
+  attempts?: number;
+  signal?: AbortSignal;
+  /** Which errors are worth another try (default: isTransient). */
+  retryable?: (error: unknown) => boolean;
+  /** Told before each wait: lets a rate limiter slow down on throttling (adaptive backoff). */
+  onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
 }
 
 export function backoffDelay(attempt: number, { baseMs = 50, capMs = 5000 }: BackoffOptions = {}): number {
@@ -27,23 +38,18 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Runs `fn`, retrying transient failures (throttling, 5xx, resets, timeouts) up to `attempts` times. */
-export async function withRetry<T>(
-  fn: () => Promise<T>,
-  options: BackoffOptions & {
-    attempts?: number;
-    signal?: AbortSignal;
-    transient?: (e: unknown) => boolean;
-  } = {},
-): Promise<T> {
+/** Runs `fn` (given the 1-based try number), retrying retryable failures up to `attempts` tries. */
+export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
   const attempts = options.attempts ?? 6;
-  const transient = options.transient ?? isTransient;
-  for (let attempt = 0; ; attempt++) {
+  const retryable = options.retryable ?? isTransient;
+  for (let attempt = 1; ; attempt++) {
     try {
-      return await fn();
+      return await fn(attempt);
     } catch (error) {
-      if (attempt + 1 >= attempts || !transient(error)) throw error;
-      await sleep(backoffDelay(attempt, options), options.signal);
+      if (attempt >= attempts || !retryable(error) || options.signal?.aborted) throw error;
+      const delay = backoffDelay(attempt - 1, options);
+      options.onRetry?.(error, attempt, delay);
+      await sleep(delay, options.signal);
     }
   }
 }

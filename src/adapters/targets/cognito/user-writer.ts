@@ -5,7 +5,7 @@ import type {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { EngifyError, isTransient, toEngifyError } from '../../../engine/errors.js';
 import { messages } from '../../../ui/messages.js';
-import { retryCall } from './backoff.js';
+import { withRetry } from '../../retry.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { type AttributeType, attributeRecord, type CognitoUserDraft } from './user-mapping.js';
 
@@ -43,7 +43,7 @@ export class CognitoUserWriter {
   /** One rate-limited, retried call. */
   async call<T>(make: () => Promise<T>, what: string): Promise<T> {
     try {
-      return await retryCall(
+      return await withRetry(
         async () => {
           await this.limiter.take(this.signal);
           const out = await make();

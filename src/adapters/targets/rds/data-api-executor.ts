@@ -158,7 +158,7 @@ export function createDataApiExecutor(
   const send = <T>(fn: () => Promise<T>, inTransaction: boolean, sql: string): Promise<T> =>
     (inTransaction
       ? fn()
-      : withRetry(fn, { attempts: options.attempts ?? 4, transient, signal: options.signal })
+      : withRetry(fn, { attempts: options.attempts ?? 4, retryable: transient, signal: options.signal })
     ).catch((e: unknown) => {
       throw wrap(e, sql);
     });

@@ -84,7 +84,7 @@ export async function createPgExecutor(
           throw error;
         }
       },
-      { attempts: options.attempts ?? 4, transient: lost },
+      { attempts: options.attempts ?? 4, retryable: lost },
     );
 
   const bound = (c: Client): Omit<SqlExecutor, 'transaction' | 'close'> => ({

@@ -1,7 +1,7 @@
 import { pipeline, Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { isTransient } from '../../../engine/errors.js';
-import { withRetry } from '../../sources/supabase/storage/retry.js';
+import { withRetry } from '../../retry.js';
 import type { OpenedObject, StorageObject } from '../../sources/supabase/storage/types.js';
 import { HashingStream } from './hashing-stream.js';
 import { buildMetadata, META, normaliseEtag } from './object-metadata.js';

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { EngifyError } from '../../../../engine/errors.js';
 import { messages } from '../../../../ui/messages.js';
-import { withRetry } from './retry.js';
+import { withRetry } from '../../../retry.js';
 import type { OpenedObject } from './types.js';
 
 // The Supabase Storage HTTP API as the copier reads it: JSON calls and streamed downloads through
