@@ -96,7 +96,9 @@ program
     process.exitCode = await demoCommand(await io(), options);
   });
 
-const sandbox = program.command('sandbox').description('the embedded local stack, for trying commands by hand');
+const sandbox = program
+  .command('sandbox')
+  .description('the embedded local stack, for trying commands by hand');
 sandbox
   .command('up')
   .description('start the local stack, write a config for it, and keep it running until Ctrl-C')

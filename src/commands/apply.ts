@@ -1,15 +1,21 @@
 import { EngifyError, ExitCode, StalePlanError } from '../engine/errors.js';
 import { applyTasks } from '../engine/executor.js';
-import { changeCounts, configHash, planDocument, planError, planSteps, stateHash } from '../engine/planner.js';
-import { checkReachable } from '../engine/preflight.js';
+import {
+  changeCounts,
+  configHash,
+  type PlanDocument,
+  planDocument,
+  planError,
+  planSteps,
+  stateHash,
+} from '../engine/planner.js';
 import { ALL_PHASES, selectSteps } from '../engine/select-steps.js';
-import { EngineSession } from '../engine/session.js';
 import { blockingSteps, foldSteps } from '../engine/step-state.js';
 import { checklist } from '../plans/checklist.js';
 import { readPlanFile } from '../plans/plan-file.js';
 import type { Change, Phase } from '../plans/types.js';
 import { messages } from '../ui/messages.js';
-import { type CommandIo, confirmOrRefuse, guarded, load, parsePhase } from './common.js';
+import { type CommandIo, confirmOrRefuse, parsePhase, withSession } from './common.js';
 
 export interface ApplyOptions {
   phase?: string;
@@ -18,26 +24,36 @@ export interface ApplyOptions {
   forceUnlock?: boolean;
 }
 
-export async function applyCommand(io: CommandIo, planFile: string | undefined, options: ApplyOptions): Promise<ExitCode> {
-  let loaded: ReturnType<typeof load> | undefined;
-  return guarded(
+export async function applyCommand(
+  io: CommandIo,
+  planFile: string | undefined,
+  options: ApplyOptions,
+): Promise<ExitCode> {
+  let phaseArg: Phase | undefined;
+  let saved: PlanDocument | undefined;
+  return withSession(
     io,
-    async () => {
-      const phaseArg = parsePhase(options.phase);
-      loaded = load(io);
-      const saved = planFile ? readPlanFile(planFile) : undefined;
-      if (saved && saved.configHash !== configHash(loaded.raw)) {
-        throw new StalePlanError({
-          code: 'PLAN_STALE',
-          kind: 'config',
-          message: messages.plan.stale(messages.plan.configChanged),
-          hint: messages.plan.staleHint,
-        });
-      }
+    {
+      lock: 'apply',
+      forceUnlock: options.forceUnlock,
+      force: options.force,
+      before: (loaded) => {
+        phaseArg = parsePhase(options.phase);
+        saved = planFile ? readPlanFile(planFile) : undefined;
+        if (saved && saved.configHash !== configHash(loaded.raw)) {
+          throw new StalePlanError({
+            code: 'PLAN_STALE',
+            kind: 'config',
+            message: messages.plan.stale(messages.plan.configChanged),
+            hint: messages.plan.staleHint,
+          });
+        }
+      },
+    },
+    async (session) => {
+      const config = session.loaded.config;
       const phases: Phase[] = saved ? saved.phases : phaseArg ? [phaseArg] : ALL_PHASES;
       const force = options.force === true || saved?.forced === true;
-      const session = new EngineSession(loaded, { lock: 'apply', forceUnlock: options.forceUnlock, force });
-      const config = loaded.config;
       const gate = (phase: Phase) => {
         if (phase === 1) return;
         const enabledEarlier = selectSteps(checklist, config, [(phase - 1) as Phase]);
@@ -51,64 +67,65 @@ export async function applyCommand(io: CommandIo, planFile: string | undefined, 
           });
         }
       };
-      try {
-        // The first phase asked for must be allowed before anything is planned or shown.
-        if (!force && phases[0] !== undefined) gate(phases[0]);
-        await checkReachable(loaded.config);
-        const all = selectSteps(checklist, loaded.config, phases);
-        const planned = await planSteps(session, all);
-        if (saved) {
-          if (stateHash(planned) !== saved.stateHash) {
-            const changedSteps = planned
-              .filter((p) => JSON.stringify(p.changes) !== JSON.stringify(saved.steps.find((s) => s.id === p.id)?.changes))
-              .map((p) => p.id);
-            throw new StalePlanError({
-              code: 'PLAN_STALE',
-              kind: 'config',
-              message: messages.plan.stale(messages.plan.stateChanged(changedSteps.length ? changedSteps : ['(step set)'])),
-              hint: messages.plan.staleHint,
-            });
-          }
+      // The first phase asked for must be allowed before anything is planned or shown.
+      if (!force && phases[0] !== undefined) gate(phases[0]);
+      const all = selectSteps(checklist, config, phases);
+      const planned = await planSteps(session, all);
+      const reviewed = saved;
+      if (reviewed) {
+        if (stateHash(planned) !== reviewed.stateHash) {
+          const changedSteps = planned
+            .filter(
+              (p) =>
+                JSON.stringify(p.changes) !==
+                JSON.stringify(reviewed.steps.find((s) => s.id === p.id)?.changes),
+            )
+            .map((p) => p.id);
+          throw new StalePlanError({
+            code: 'PLAN_STALE',
+            kind: 'config',
+            message: messages.plan.stale(
+              messages.plan.stateChanged(changedSteps.length ? changedSteps : ['(step set)']),
+            ),
+            hint: messages.plan.staleHint,
+          });
         }
-        const error = planError(planned);
-        io.renderer.plan(planDocument(session, phases, planned, force));
-        if (error) throw error;
-        const counts = changeCounts(planned);
-        const work = planned.reduce((n, s) => n + s.changes.filter((c) => c.action !== 'noop').length, 0);
-        io.renderer.info(messages.plan.summary(counts));
-        if (force) io.renderer.warn(messages.plan.forced);
-        if (work > 0 && !(await confirmOrRefuse(io, messages.apply.confirm(phases, work), options.yes))) {
-          io.renderer.info(messages.apply.declined);
-          return ExitCode.ok;
-        }
-
-        let ok = 0;
-        let failed = 0;
-        let skipped = 0;
-        for (const phase of phases) {
-          if (!force) gate(phase);
-          const steps = all.filter((s) => s.phase === phase);
-          if (steps.length === 0) continue;
-          // A saved plan is applied as reviewed; otherwise each phase is re-planned right before it runs,
-          // since it depends on what the previous phase created.
-          const changes = new Map<string, Change[]>();
-          if (saved) for (const s of saved.steps) changes.set(s.id, s.changes);
-          const results = await io.renderer.runTasks(applyTasks(session, steps, saved ? changes : undefined));
-          ok += results.filter((r) => r.outcome === 'succeeded' || r.outcome === 'noop').length;
-          failed += results.filter((r) => r.outcome === 'failed').length;
-          skipped += results.filter((r) => r.outcome === 'skipped').length;
-          for (const r of results) {
-            if (r.error?.hint) io.renderer.info(`  ${r.id}: ${r.error.hint}`);
-            if (r.detail && io.global.verbose) io.renderer.info(`  ${r.id}: ${r.detail}`);
-          }
-          if (failed > 0) break;
-        }
-        io.renderer.info(messages.apply.done(ok, failed, skipped));
-        return failed > 0 ? ExitCode.failed : ExitCode.ok;
-      } finally {
-        await session.close();
       }
+      const error = planError(planned);
+      io.renderer.plan(planDocument(session, phases, planned, force));
+      if (error) throw error;
+      const counts = changeCounts(planned);
+      const work = planned.reduce((n, s) => n + s.changes.filter((c) => c.action !== 'noop').length, 0);
+      io.renderer.info(messages.plan.summary(counts));
+      if (force) io.renderer.warn(messages.plan.forced);
+      if (work > 0 && !(await confirmOrRefuse(io, messages.apply.confirm(phases, work), options.yes))) {
+        io.renderer.info(messages.apply.declined);
+        return ExitCode.ok;
+      }
+
+      let ok = 0;
+      let failed = 0;
+      let skipped = 0;
+      for (const phase of phases) {
+        if (!force) gate(phase);
+        const steps = all.filter((s) => s.phase === phase);
+        if (steps.length === 0) continue;
+        // A saved plan is applied as reviewed; otherwise each phase is re-planned right before it runs,
+        // since it depends on what the previous phase created.
+        const changes = new Map<string, Change[]>();
+        if (saved) for (const s of saved.steps) changes.set(s.id, s.changes);
+        const results = await io.renderer.runTasks(applyTasks(session, steps, saved ? changes : undefined));
+        ok += results.filter((r) => r.outcome === 'succeeded' || r.outcome === 'noop').length;
+        failed += results.filter((r) => r.outcome === 'failed').length;
+        skipped += results.filter((r) => r.outcome === 'skipped').length;
+        for (const r of results) {
+          if (r.error?.hint) io.renderer.info(`  ${r.id}: ${r.error.hint}`);
+          if (r.detail && io.global.verbose) io.renderer.info(`  ${r.id}: ${r.detail}`);
+        }
+        if (failed > 0) break;
+      }
+      io.renderer.info(messages.apply.done(ok, failed, skipped));
+      return failed > 0 ? ExitCode.failed : ExitCode.ok;
     },
-    () => loaded,
   );
 }

@@ -1,5 +1,7 @@
 import { type LoadedConfig, loadConfig } from '../config/load.js';
-import { EngifyError, type ExitCode, exitCodeFor, ExitCode as Exit } from '../engine/errors.js';
+import { EngifyError, ExitCode as Exit, type ExitCode, exitCodeFor } from '../engine/errors.js';
+import { checkReachable } from '../engine/preflight.js';
+import { EngineSession, type SessionOptions } from '../engine/session.js';
 import type { Phase } from '../plans/types.js';
 import { messages } from '../ui/messages.js';
 import { createRenderer, pickMode, type Renderer } from '../ui/renderer.js';
@@ -20,7 +22,11 @@ export function makeIo(global: GlobalOptions): CommandIo {
 }
 
 /** Runs a command body, turning any thrown error into a rendered message and an exit code. */
-export async function guarded(io: CommandIo, body: () => Promise<ExitCode>, redact?: () => LoadedConfig | undefined): Promise<ExitCode> {
+export async function guarded(
+  io: CommandIo,
+  body: () => Promise<ExitCode>,
+  redact?: () => LoadedConfig | undefined,
+): Promise<ExitCode> {
   try {
     return await body();
   } catch (error) {
@@ -62,11 +68,42 @@ export function parsePhase(value: string | undefined): Phase | undefined {
 }
 
 /** Asks for confirmation on a terminal; off a terminal, --yes is required. */
-export async function confirmOrRefuse(io: CommandIo, question: string, yes: boolean | undefined): Promise<boolean> {
+export async function confirmOrRefuse(
+  io: CommandIo,
+  question: string,
+  yes: boolean | undefined,
+): Promise<boolean> {
   if (yes) return true;
   if (!process.stdin.isTTY || !process.stdout.isTTY || io.renderer.mode === 'json') {
     throw new EngifyError({ code: 'CONFIRMATION_REQUIRED', kind: 'config', message: messages.apply.notTty });
   }
   const { confirm } = await import('@inquirer/prompts');
   return confirm({ message: question, default: false });
+}
+
+/**
+ * The frame of every command that talks to live systems: load the config, open a session (taking the
+ * state lock when asked), check every configured endpoint answers, run the body, always close.
+ */
+export async function withSession(
+  io: CommandIo,
+  options: SessionOptions & { before?: (loaded: LoadedConfig) => void },
+  body: (session: EngineSession) => Promise<ExitCode>,
+): Promise<ExitCode> {
+  let loaded: LoadedConfig | undefined;
+  return guarded(
+    io,
+    async () => {
+      loaded = load(io);
+      options.before?.(loaded);
+      const session = new EngineSession(loaded, options);
+      try {
+        await checkReachable(loaded.config);
+        return await body(session);
+      } finally {
+        await session.close();
+      }
+    },
+    () => loaded,
+  );
 }

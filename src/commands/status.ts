@@ -29,7 +29,11 @@ export async function statusCommand(io: CommandIo): Promise<ExitCode> {
           ...(st?.summary ? { summary: st.summary } : {}),
           ...(st?.error ? { error: st.error.message } : {}),
           ...(st && st.checkpoints.length > 0
-            ? { progress: st.checkpoints.map((c) => `${c.stream}: ${c.count}${c.done ? ' (done)' : ''}`).join(', ') }
+            ? {
+                progress: st.checkpoints
+                  .map((c) => `${c.stream}: ${c.count}${c.done ? ' (done)' : ''}`)
+                  .join(', '),
+              }
             : {}),
         });
       }

@@ -3,9 +3,9 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { EngifyError } from '../engine/errors.js';
 import { messages } from '../ui/messages.js';
-import { interpolate, type Interpolated } from './interpolate.js';
-import { type Config, configSchema, SECRET_FIELDS } from './schema.js';
+import { type Interpolated, interpolate } from './interpolate.js';
 import { Redactor } from './redact.js';
+import { type Config, configSchema, SECRET_FIELDS } from './schema.js';
 
 /**
  * Paths whose values name things (regions, endpoints, buckets, tables, pools) rather than grant access.
@@ -36,14 +36,21 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
     throw new EngifyError({
       code: 'CONFIG_NOT_FOUND',
       kind: 'config',
-      message: code === 'ENOENT' ? messages.config.notFound(absolute) : messages.config.unreadable(absolute, String(code)),
+      message:
+        code === 'ENOENT'
+          ? messages.config.notFound(absolute)
+          : messages.config.unreadable(absolute, String(code)),
       hint: messages.config.notFoundHint,
     });
   }
   return parseConfig(raw, absolute, env);
 }
 
-export function parseConfig(raw: string, absolutePath: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+export function parseConfig(
+  raw: string,
+  absolutePath: string,
+  env: NodeJS.ProcessEnv = process.env,
+): LoadedConfig {
   let json: unknown;
   try {
     json = JSON.parse(raw);
@@ -68,7 +75,8 @@ export function parseConfig(raw: string, absolutePath: string, env: NodeJS.Proce
   }
 
   const redactor = new Redactor();
-  for (const secret of interpolated.secrets) if (!NAMES_A_RESOURCE.test(secret.path)) redactor.add(secret.value);
+  for (const secret of interpolated.secrets)
+    if (!NAMES_A_RESOURCE.test(secret.path)) redactor.add(secret.value);
   collectSecrets(interpolated.value, redactor);
 
   const parsed = configSchema.safeParse(interpolated.value);
@@ -82,7 +90,9 @@ export function parseConfig(raw: string, absolutePath: string, env: NodeJS.Proce
     });
   }
   const config = parsed.data;
-  const stateDir = isAbsolute(config.stateDir) ? config.stateDir : resolve(dirname(absolutePath), config.stateDir);
+  const stateDir = isAbsolute(config.stateDir)
+    ? config.stateDir
+    : resolve(dirname(absolutePath), config.stateDir);
   if (config.flags.store === 'file' && !isAbsolute(config.flags.path)) {
     config.flags.path = resolve(dirname(absolutePath), config.flags.path);
   }

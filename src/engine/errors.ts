@@ -30,7 +30,12 @@ export class EngifyError extends Error {
   }
 
   toJSON(): { code: string; kind: ErrorKind; message: string; hint?: string } {
-    return { code: this.code, kind: this.kind, message: this.message, ...(this.hint ? { hint: this.hint } : {}) };
+    return {
+      code: this.code,
+      kind: this.kind,
+      message: this.message,
+      ...(this.hint ? { hint: this.hint } : {}),
+    };
   }
 }
 
@@ -55,7 +60,10 @@ export function exitCodeFor(error: unknown): ExitCode {
 }
 
 /** Wraps anything thrown by a provider into an EngifyError, keeping the provider text as detail only. */
-export function toEngifyError(error: unknown, fallback: Omit<EngifyErrorInit, 'detail' | 'cause'>): EngifyError {
+export function toEngifyError(
+  error: unknown,
+  fallback: Omit<EngifyErrorInit, 'detail' | 'cause'>,
+): EngifyError {
   if (error instanceof EngifyError) return error;
   const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return new EngifyError({ ...fallback, detail, cause: error });
@@ -90,7 +98,12 @@ const TRANSIENT = new Set([
 export function isTransient(error: unknown): boolean {
   if (error instanceof EngifyError) return error.kind === 'transient';
   if (typeof error !== 'object' || error === null) return false;
-  const e = error as { name?: unknown; code?: unknown; $metadata?: { httpStatusCode?: number }; status?: unknown };
+  const e = error as {
+    name?: unknown;
+    code?: unknown;
+    $metadata?: { httpStatusCode?: number };
+    status?: unknown;
+  };
   if (typeof e.name === 'string' && TRANSIENT.has(e.name)) return true;
   if (typeof e.code === 'string' && TRANSIENT.has(e.code)) return true;
   const status = e.$metadata?.httpStatusCode ?? (typeof e.status === 'number' ? e.status : undefined);

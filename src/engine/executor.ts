@@ -29,7 +29,10 @@ export function applyTasks(
     id: step.id,
     title: `${step.id}  ${step.title}`,
     run: async (io) => {
-      const blocked = step.dependsOn.find((d) => selected.has(d) && results.get(d)?.outcome !== 'succeeded' && results.get(d)?.outcome !== 'noop');
+      const blocked = step.dependsOn.find(
+        (d) =>
+          selected.has(d) && results.get(d)?.outcome !== 'succeeded' && results.get(d)?.outcome !== 'noop',
+      );
       if (blocked) {
         const r: StepResult = {
           id: step.id,

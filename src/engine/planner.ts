@@ -37,9 +37,18 @@ export async function planSteps(
     const ctx = session.context(step, hooks(step));
     try {
       const changes = await step.plan(ctx);
-      out.push({ id: step.id, phase: step.phase, title: step.title, changes: session.loaded.redactor.redactValue(changes) });
+      out.push({
+        id: step.id,
+        phase: step.phase,
+        title: step.title,
+        changes: session.loaded.redactor.redactValue(changes),
+      });
     } catch (error) {
-      const e = toEngifyError(error, { code: 'PLAN_FAILED', kind: 'system', message: `could not plan ${step.id}` });
+      const e = toEngifyError(error, {
+        code: 'PLAN_FAILED',
+        kind: 'system',
+        message: `could not plan ${step.id}`,
+      });
       out.push({
         id: step.id,
         phase: step.phase,

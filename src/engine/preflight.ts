@@ -57,7 +57,12 @@ function tryConnect(raw: string, timeoutMs: number): Promise<string | undefined>
   } catch {
     return Promise.resolve('not a URL');
   }
-  const defaults: Record<string, number> = { 'http:': 80, 'https:': 443, 'postgres:': 5432, 'postgresql:': 5432 };
+  const defaults: Record<string, number> = {
+    'http:': 80,
+    'https:': 443,
+    'postgres:': 5432,
+    'postgresql:': 5432,
+  };
   const port = url.port ? Number(url.port) : (defaults[url.protocol] ?? 443);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   return new Promise((resolve) => {

@@ -31,7 +31,11 @@ export function rollbackTasks(session: EngineSession, ordered: Step[]): UiTask<R
       // Undo stops at the first failure: undoing an earlier step (say, deleting a table) while a later
       // one still holds data in it would lose that data.
       if (failedBefore) {
-        return { id: step.id, outcome: 'skipped', summary: `not rolled back: ${failedBefore} could not be rolled back` };
+        return {
+          id: step.id,
+          outcome: 'skipped',
+          summary: `not rolled back: ${failedBefore} could not be rolled back`,
+        };
       }
       const ctx = session.context(step, io);
       try {
@@ -41,7 +45,11 @@ export function rollbackTasks(session: EngineSession, ordered: Step[]): UiTask<R
         return { id: step.id, outcome: 'succeeded', summary: 'rolled back' };
       } catch (error) {
         failedBefore = step.id;
-        const e = toEngifyError(error, { code: 'ROLLBACK_FAILED', kind: 'system', message: `${step.id} could not be rolled back` });
+        const e = toEngifyError(error, {
+          code: 'ROLLBACK_FAILED',
+          kind: 'system',
+          message: `${step.id} could not be rolled back`,
+        });
         const json = session.loaded.redactor.redactValue(e.toJSON());
         return { id: step.id, outcome: 'failed', summary: json.message, error: json };
       }

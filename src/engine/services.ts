@@ -39,14 +39,18 @@ export function createServices(aws: AwsConfig): Services {
     ...(aws.credentials ? { credentials: aws.credentials } : {}),
     maxAttempts: aws.maxAttempts,
     retryMode: 'adaptive' as const,
-    requestHandler: { requestTimeout: aws.requestTimeoutMs, connectionTimeout: Math.min(aws.requestTimeoutMs, 5000) },
+    requestHandler: {
+      requestTimeout: aws.requestTimeoutMs,
+      connectionTimeout: Math.min(aws.requestTimeoutMs, 5000),
+    },
   });
 
   const lazy = <T extends Closable>(key: string, make: () => Promise<T>): Promise<T> => {
     let found = cache.get(key) as Promise<T> | undefined;
     if (!found) {
       found = (async () => {
-        if (aws.profile && !aws.credentials && !process.env.AWS_PROFILE) process.env.AWS_PROFILE = aws.profile;
+        if (aws.profile && !aws.credentials && !process.env.AWS_PROFILE)
+          process.env.AWS_PROFILE = aws.profile;
         const client = await make();
         opened.push(client);
         return client;

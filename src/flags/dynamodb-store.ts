@@ -1,5 +1,12 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { FLAG_COMPONENTS, type FlagComponent, type FlagRecord, type FlagState, isMode, type Mode } from './modes.js';
+import {
+  FLAG_COMPONENTS,
+  type FlagComponent,
+  type FlagRecord,
+  type FlagState,
+  isMode,
+  type Mode,
+} from './modes.js';
 import { FlagConflictError, type FlagStore } from './store.js';
 
 // One item per component in an on-demand table keyed by `component`; writes are conditional on the
@@ -71,7 +78,9 @@ export function dynamoFlagStore(client: DynamoDBClient, table: string): FlagStor
       const out = {} as Partial<FlagState>;
       let start: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
       do {
-        const page = await client.send(new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }));
+        const page = await client.send(
+          new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }),
+        );
         for (const item of page.Items ?? []) {
           const component = item.component?.S as FlagComponent | undefined;
           const mode = item.mode?.S;
@@ -86,7 +95,8 @@ export function dynamoFlagStore(client: DynamoDBClient, table: string): FlagStor
         }
         start = page.LastEvaluatedKey;
       } while (start);
-      for (const c of FLAG_COMPONENTS) if (!out[c]) throw new Error(`flag table ${table} has no item for ${c}`);
+      for (const c of FLAG_COMPONENTS)
+        if (!out[c]) throw new Error(`flag table ${table} has no item for ${c}`);
       return out as FlagState;
     },
     set: async (component: FlagComponent, mode: Mode, expectedVersion: number, by: string) => {
@@ -109,7 +119,8 @@ export function dynamoFlagStore(client: DynamoDBClient, table: string): FlagStor
           }),
         );
       } catch (e) {
-        if ((e as { name?: string }).name === 'ConditionalCheckFailedException') throw new FlagConflictError(component);
+        if ((e as { name?: string }).name === 'ConditionalCheckFailedException')
+          throw new FlagConflictError(component);
         throw e;
       }
     },

@@ -1,6 +1,23 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
-import { FLAG_COMPONENTS, type FlagComponent, type FlagState, initialFlags, isMode, type Mode } from './modes.js';
+import {
+  FLAG_COMPONENTS,
+  type FlagComponent,
+  type FlagState,
+  initialFlags,
+  isMode,
+  type Mode,
+} from './modes.js';
 import { FlagConflictError, type FlagStore } from './store.js';
 
 // A JSON file, replaced atomically (write temp, fsync, rename) so the app never reads half a file.
@@ -17,7 +34,8 @@ export function fileFlagStore(path: string): FlagStore {
   const read = (): FlagState => {
     const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<FlagState>;
     for (const c of FLAG_COMPONENTS) {
-      if (!parsed[c] || !isMode(parsed[c]?.mode)) throw new Error(`${path}: component ${c} has no valid mode`);
+      if (!parsed[c] || !isMode(parsed[c]?.mode))
+        throw new Error(`${path}: component ${c} has no valid mode`);
     }
     return parsed as FlagState;
   };
@@ -34,7 +52,12 @@ export function fileFlagStore(path: string): FlagStore {
     set: async (component: FlagComponent, mode: Mode, expectedVersion: number, by: string) => {
       const state = read();
       if (state[component].version !== expectedVersion) throw new FlagConflictError(component);
-      state[component] = { mode, version: expectedVersion + 1, updatedAt: new Date().toISOString(), updatedBy: by };
+      state[component] = {
+        mode,
+        version: expectedVersion + 1,
+        updatedAt: new Date().toISOString(),
+        updatedBy: by,
+      };
       write(state);
     },
     destroy: async () => rmSync(path, { force: true }),

@@ -41,7 +41,10 @@ export function createFlagReader(options: FlagReaderOptions): FlagReader {
 
   const load = async (): Promise<Partial<Record<FlagComponent, Mode>>> => {
     if ('file' in options.source) {
-      const parsed = JSON.parse(await readFile(options.source.file, 'utf8')) as Record<string, { mode?: unknown }>;
+      const parsed = JSON.parse(await readFile(options.source.file, 'utf8')) as Record<
+        string,
+        { mode?: unknown }
+      >;
       const out: Partial<Record<FlagComponent, Mode>> = {};
       for (const [k, v] of Object.entries(parsed)) if (isMode(v?.mode)) out[k as FlagComponent] = v.mode;
       return out;

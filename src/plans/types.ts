@@ -1,6 +1,6 @@
 import type { CreatedResource, Cursor, Json } from '../adapters/types.js';
-import type { Config } from '../config/schema.js';
 import type { Redactor } from '../config/redact.js';
+import type { Config } from '../config/schema.js';
 import type { Services } from '../engine/services.js';
 import type { JournalRecord } from '../state/journal.js';
 

@@ -1,5 +1,13 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -21,14 +29,19 @@ export interface PostgresCluster {
 const BIN_DIRS = ['/usr/lib/postgresql/15/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/17/bin'];
 
 export function findPostgresBin(): string | undefined {
-  if (process.env.ENGIFY_PG_BIN && existsSync(join(process.env.ENGIFY_PG_BIN, 'initdb'))) return process.env.ENGIFY_PG_BIN;
+  if (process.env.ENGIFY_PG_BIN && existsSync(join(process.env.ENGIFY_PG_BIN, 'initdb')))
+    return process.env.ENGIFY_PG_BIN;
   return BIN_DIRS.find((dir) => existsSync(join(dir, 'initdb')));
 }
 
-export async function startPostgresCluster(options: { bin?: string; port?: number } = {}): Promise<PostgresCluster> {
+export async function startPostgresCluster(
+  options: { bin?: string; port?: number } = {},
+): Promise<PostgresCluster> {
   const bin = options.bin ?? findPostgresBin();
   if (!bin) {
-    throw new Error('PostgreSQL server binaries (initdb, pg_ctl) were not found; install postgresql-15 or set ENGIFY_PG_BIN');
+    throw new Error(
+      'PostgreSQL server binaries (initdb, pg_ctl) were not found; install postgresql-15 or set ENGIFY_PG_BIN',
+    );
   }
   const root = mkdtempSync(join(tmpdir(), 'engify-pg-'));
   const dataDir = join(root, 'data');
@@ -70,7 +83,16 @@ export async function startPostgresCluster(options: { bin?: string; port?: numbe
   const logFile = join(root, 'server.log');
   writeFileSync(logFile, '');
   if (asRoot) await run('chown', ['postgres', logFile]);
-  const [ctlCmd, ctlArgs] = wrap(join(bin, 'pg_ctl'), ['-D', dataDir, '-l', logFile, '-w', '-t', '30', 'start']);
+  const [ctlCmd, ctlArgs] = wrap(join(bin, 'pg_ctl'), [
+    '-D',
+    dataDir,
+    '-l',
+    logFile,
+    '-w',
+    '-t',
+    '30',
+    'start',
+  ]);
   await run(ctlCmd, ctlArgs);
 
   let stopped = false;

@@ -36,7 +36,9 @@ async function main(): Promise<void> {
               region: 'local',
               credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
             },
-            TriggerFunctions: options.userMigrationFunction ? { UserMigration: options.userMigrationFunction } : {},
+            TriggerFunctions: options.userMigrationFunction
+              ? { UserMigration: options.userMigrationFunction }
+              : {},
           }
         : {}),
     }),
@@ -44,7 +46,9 @@ async function main(): Promise<void> {
   process.chdir(cognitoDir);
   const { pino } = await import('pino');
   const { createDefaultServer } = await import('cognito-local/lib/server/index.js');
-  const server = await createDefaultServer(pino({ level: process.env.ENGIFY_SANDBOX_DEBUG ? 'debug' : 'silent' }));
+  const server = await createDefaultServer(
+    pino({ level: process.env.ENGIFY_SANDBOX_DEBUG ? 'debug' : 'silent' }),
+  );
   const http = await server.start();
   const cognitoAddress = http.address() as AddressInfo;
 

@@ -21,13 +21,18 @@ export interface Renderer {
   runTasks<T extends TaskReport>(tasks: UiTask<T>[]): Promise<T[]>;
 }
 
-export function pickMode(options: { json?: boolean }, stream: NodeJS.WriteStream = process.stdout): RenderMode {
+export function pickMode(
+  options: { json?: boolean },
+  stream: NodeJS.WriteStream = process.stdout,
+): RenderMode {
   if (options.json) return 'json';
   return stream.isTTY && !process.env.CI ? 'tty' : 'plain';
 }
 
 export function createRenderer(mode: RenderMode, verbose = false): Renderer {
-  const c: ChalkInstance = new Chalk({ level: process.env.NO_COLOR || mode !== 'tty' ? 0 : (chalk.level || 1) });
+  const c: ChalkInstance = new Chalk({
+    level: process.env.NO_COLOR || mode !== 'tty' ? 0 : chalk.level || 1,
+  });
   if (mode === 'json') return new JsonRenderer();
   return new TextRenderer(mode, c, verbose);
 }
@@ -79,7 +84,14 @@ class TextRenderer implements Renderer {
         }
         for (const change of step.changes) {
           const mark = ACTION_MARK[change.action] ?? '?';
-          const colour = change.action === 'noop' ? c.dim : change.action === 'delete' ? c.red : change.action === 'create' ? c.green : c.yellow;
+          const colour =
+            change.action === 'noop'
+              ? c.dim
+              : change.action === 'delete'
+                ? c.red
+                : change.action === 'create'
+                  ? c.green
+                  : c.yellow;
           lines.push(colour(`    ${mark} ${change.action.padEnd(6)} ${change.resource}: ${change.summary}`));
           for (const w of change.warnings ?? []) lines.push(`      ${c.yellow('!')} ${w}`);
         }
@@ -92,7 +104,8 @@ class TextRenderer implements Renderer {
     const { c } = this;
     for (const check of checks) {
       const mark = check.skipped ? c.yellow('-') : check.ok ? c.green('✓') : c.red('✗');
-      const shown = check.ok && !this.verbose ? '' : ` (expected ${fmt(check.expected)}, got ${fmt(check.actual)})`;
+      const shown =
+        check.ok && !this.verbose ? '' : ` (expected ${fmt(check.expected)}, got ${fmt(check.actual)})`;
       process.stdout.write(`  ${mark} ${stepId}: ${check.name}${shown}\n`);
       if (!check.ok && check.hint) process.stdout.write(`      ${c.dim(check.hint)}\n`);
     }
@@ -177,7 +190,11 @@ class JsonRenderer implements Renderer {
     this.emit({ type: 'warning', message: text });
   }
   error(error: EngifyError, verbose: boolean): void {
-    this.emit({ type: 'error', ...error.toJSON(), ...(verbose && error.detail ? { detail: error.detail } : {}) });
+    this.emit({
+      type: 'error',
+      ...error.toJSON(),
+      ...(verbose && error.detail ? { detail: error.detail } : {}),
+    });
   }
   plan(plan: PlanDocument): void {
     this.emit({ type: 'plan', plan });

@@ -1,12 +1,12 @@
-import { EngifyError } from '../../engine/errors.js';
-import type { CreatedResource } from '../../adapters/types.js';
 import {
   poolDiff,
   REQUIRED_AUTH_FLOWS,
   SUPABASE_ID_ATTRIBUTE,
   userPoolAdapter,
 } from '../../adapters/targets/cognito/user-pool.js';
+import type { CreatedResource } from '../../adapters/types.js';
 import type { CognitoConfig } from '../../config/schema.js';
+import { EngifyError } from '../../engine/errors.js';
 import type { Change, Check, Step, StepContext } from '../types.js';
 
 const POOL = 'cognito-user-pool';
@@ -14,7 +14,12 @@ const CLIENT = 'cognito-app-client';
 
 function cognitoConfig(ctx: StepContext): CognitoConfig {
   const c = ctx.config.target.cognito;
-  if (!c) throw new EngifyError({ code: 'CONFIG_MISSING', kind: 'config', message: 'target.cognito is not configured' });
+  if (!c)
+    throw new EngifyError({
+      code: 'CONFIG_MISSING',
+      kind: 'config',
+      message: 'target.cognito is not configured',
+    });
   return c;
 }
 
@@ -23,7 +28,9 @@ async function adapter(ctx: StepContext) {
 }
 
 const isOurs = (ctx: StepContext, kind: string, name: string) =>
-  [...ctx.journal.createdResources(), ...ctx.journal.pendingIntents()].some((r) => r.kind === kind && r.name === name);
+  [...ctx.journal.createdResources(), ...ctx.journal.pendingIntents()].some(
+    (r) => r.kind === kind && r.name === name,
+  );
 
 export const authPool: Step = {
   id: 'auth.pool',
@@ -46,7 +53,11 @@ export const authPool: Step = {
           resource: poolRes,
           summary: `create pool (email username, case-insensitive, custom:${SUPABASE_ID_ATTRIBUTE}, min password ${config.passwordPolicy.minimumLength})`,
         },
-        { action: 'create', resource: clientRes, summary: `create client allowing ${REQUIRED_AUTH_FLOWS.join(', ')}` },
+        {
+          action: 'create',
+          resource: clientRes,
+          summary: `create client allowing ${REQUIRED_AUTH_FLOWS.join(', ')}`,
+        },
       ];
     }
     const changes: Change[] = [];
@@ -70,17 +81,25 @@ export const authPool: Step = {
           ? 'adopt the pool an interrupted run created'
           : 'use the existing pool (not created by this tool: rollback keeps it)',
       });
-    } else changes.push({ action: 'noop', resource: poolRes, summary: 'exists with the configured settings' });
+    } else
+      changes.push({ action: 'noop', resource: poolRes, summary: 'exists with the configured settings' });
 
     const client = await pools.findClient(pool.id, config.appClientName);
     if (!client) {
-      changes.push({ action: 'create', resource: clientRes, summary: `create client allowing ${REQUIRED_AUTH_FLOWS.join(', ')}` });
+      changes.push({
+        action: 'create',
+        resource: clientRes,
+        summary: `create client allowing ${REQUIRED_AUTH_FLOWS.join(', ')}`,
+      });
     } else {
       const missing = REQUIRED_AUTH_FLOWS.filter((f) => !client.authFlows.includes(f));
       const clientRecorded = ctx.journal.outputOf('auth.pool', 'appClientId') === client.id;
-      if (missing.length > 0) changes.push({ action: 'update', resource: clientRes, summary: `allow ${missing.join(', ')}` });
-      else if (!clientRecorded) changes.push({ action: 'update', resource: clientRes, summary: 'use the existing client' });
-      else changes.push({ action: 'noop', resource: clientRes, summary: 'exists with the required auth flows' });
+      if (missing.length > 0)
+        changes.push({ action: 'update', resource: clientRes, summary: `allow ${missing.join(', ')}` });
+      else if (!clientRecorded)
+        changes.push({ action: 'update', resource: clientRes, summary: 'use the existing client' });
+      else
+        changes.push({ action: 'noop', resource: clientRes, summary: 'exists with the required auth flows' });
     }
     return changes;
   },
@@ -97,7 +116,10 @@ export const authPool: Step = {
         ctx.journal.created({ ...resource, id });
         pool = await pools.describePool(id);
       } else {
-        if (isOurs(ctx, POOL, config.userPoolName) && !ctx.journal.createdResources().some((r) => r.kind === POOL)) {
+        if (
+          isOurs(ctx, POOL, config.userPoolName) &&
+          !ctx.journal.createdResources().some((r) => r.kind === POOL)
+        ) {
           ctx.journal.created({ kind: POOL, name: config.userPoolName, id: pool.id });
         }
         if (poolDiff(pool, config).mutable.length > 0) await pools.updatePasswordPolicy(pool.id, config);
@@ -117,7 +139,10 @@ export const authPool: Step = {
       ctx.journal.created({ ...resource, id });
       client = { id, name: config.appClientName, authFlows: [...REQUIRED_AUTH_FLOWS] };
     } else {
-      if (isOurs(ctx, CLIENT, config.appClientName) && !ctx.journal.createdResources().some((r) => r.kind === CLIENT)) {
+      if (
+        isOurs(ctx, CLIENT, config.appClientName) &&
+        !ctx.journal.createdResources().some((r) => r.kind === CLIENT)
+      ) {
         ctx.journal.created({ kind: CLIENT, name: config.appClientName, id: client.id });
       }
       if (REQUIRED_AUTH_FLOWS.some((f) => !client?.authFlows.includes(f))) {
@@ -133,7 +158,12 @@ export const authPool: Step = {
       const config = cognitoConfig(ctx);
       const pools = await adapter(ctx);
       const pool = await pools.findPool(config.userPoolName);
-      checks.push({ name: `user pool ${config.userPoolName} exists`, expected: true, actual: pool !== undefined, ok: pool !== undefined });
+      checks.push({
+        name: `user pool ${config.userPoolName} exists`,
+        expected: true,
+        actual: pool !== undefined,
+        ok: pool !== undefined,
+      });
       if (!pool) return checks;
       const diff = poolDiff(pool, config);
       const problems = [...diff.immutable, ...diff.mutable];
@@ -142,16 +172,33 @@ export const authPool: Step = {
         expected: [],
         actual: problems,
         ok: problems.length === 0,
-        hint: problems.length ? 'Run `engify-migrate apply --phase 1` to update what can be updated.' : undefined,
+        hint: problems.length
+          ? 'Run `engify-migrate apply --phase 1` to update what can be updated.'
+          : undefined,
       });
       const client = await pools.findClient(pool.id, config.appClientName);
-      checks.push({ name: `app client ${config.appClientName} exists`, expected: true, actual: client !== undefined, ok: client !== undefined });
+      checks.push({
+        name: `app client ${config.appClientName} exists`,
+        expected: true,
+        actual: client !== undefined,
+        ok: client !== undefined,
+      });
       if (client) {
         const missing = REQUIRED_AUTH_FLOWS.filter((f) => !client.authFlows.includes(f));
-        checks.push({ name: 'app client auth flows', expected: [...REQUIRED_AUTH_FLOWS], actual: client.authFlows, ok: missing.length === 0 });
+        checks.push({
+          name: 'app client auth flows',
+          expected: [...REQUIRED_AUTH_FLOWS],
+          actual: client.authFlows,
+          ok: missing.length === 0,
+        });
       }
     } catch (error) {
-      checks.push({ name: 'cognito reachable', expected: 'answers', actual: error instanceof Error ? error.message : String(error), ok: false });
+      checks.push({
+        name: 'cognito reachable',
+        expected: 'answers',
+        actual: error instanceof Error ? error.message : String(error),
+        ok: false,
+      });
     }
     return checks;
   },
@@ -159,7 +206,8 @@ export const authPool: Step = {
   async rollback(ctx) {
     const pools = await adapter(ctx);
     const created = ctx.journal.createdResources();
-    const poolId = created.find((r) => r.kind === POOL)?.id ?? ctx.journal.outputOf('auth.pool', 'userPoolId');
+    const poolId =
+      created.find((r) => r.kind === POOL)?.id ?? ctx.journal.outputOf('auth.pool', 'userPoolId');
     // Client before pool: the reverse of creation.
     for (const r of [...created].reverse()) {
       if (r.kind === CLIENT && r.id && typeof poolId === 'string') await pools.deleteClient(poolId, r.id);
@@ -178,7 +226,12 @@ export const authPool: Step = {
     for (const r of undone) {
       if (!r?.id) continue;
       const still = await pools.describePool(r.id);
-      checks.push({ name: `user pool ${r.name} (${r.id}) deleted`, expected: 'absent', actual: still ? 'present' : 'absent', ok: !still });
+      checks.push({
+        name: `user pool ${r.name} (${r.id}) deleted`,
+        expected: 'absent',
+        actual: still ? 'present' : 'absent',
+        ok: !still,
+      });
     }
     return checks;
   },

@@ -7,7 +7,8 @@ const BUCKET = 's3-bucket';
 
 function s3Config(ctx: StepContext): S3Config {
   const c = ctx.config.target.s3;
-  if (!c) throw new EngifyError({ code: 'CONFIG_MISSING', kind: 'config', message: 'target.s3 is not configured' });
+  if (!c)
+    throw new EngifyError({ code: 'CONFIG_MISSING', kind: 'config', message: 'target.s3 is not configured' });
   return c;
 }
 
@@ -60,7 +61,9 @@ export const filesBucket: Step = {
         {
           action: 'update',
           resource,
-          summary: ours ? 'adopt the bucket an interrupted run created' : 'use the existing bucket (not created by this tool: rollback keeps it)',
+          summary: ours
+            ? 'adopt the bucket an interrupted run created'
+            : 'use the existing bucket (not created by this tool: rollback keeps it)',
         },
       ];
     }
@@ -92,28 +95,82 @@ export const filesBucket: Step = {
     try {
       const config = s3Config(ctx);
       const observed = await (await adapter(ctx)).observe(config.bucket);
-      checks.push({ name: `bucket ${config.bucket} exists`, expected: true, actual: observed.exists, ok: observed.exists });
+      checks.push({
+        name: `bucket ${config.bucket} exists`,
+        expected: true,
+        actual: observed.exists,
+        ok: observed.exists,
+      });
       if (!observed.exists) return checks;
       const refused = refusedSettings(ctx);
-      const setting = (name: string, support: { supported: boolean; reason?: string }, ok: boolean, expected: string, actual: unknown) => {
+      const setting = (
+        name: string,
+        support: { supported: boolean; reason?: string },
+        ok: boolean,
+        expected: string,
+        actual: unknown,
+      ) => {
         const refusal = refused.find((r) => r.startsWith(name.split(' ').at(-1) ?? name));
         if (!ok && refusal) {
-          checks.push({ name, expected, actual: `refused by this S3 service when applied: ${refusal}`, ok: false, skipped: true });
+          checks.push({
+            name,
+            expected,
+            actual: `refused by this S3 service when applied: ${refusal}`,
+            ok: false,
+            skipped: true,
+          });
         } else if (!support.supported) {
-          checks.push({ name, expected, actual: `not supported by this S3 service: ${support.reason}`, ok: false, skipped: true });
+          checks.push({
+            name,
+            expected,
+            actual: `not supported by this S3 service: ${support.reason}`,
+            ok: false,
+            skipped: true,
+          });
         } else checks.push({ name, expected, actual: actual === undefined ? 'off' : (actual as string), ok });
       };
       const enc = observed.encryption;
-      setting('bucket encryption', enc, enc.supported && enc.value !== undefined, 'AES256 or aws:kms', enc.supported ? enc.value : undefined);
+      setting(
+        'bucket encryption',
+        enc,
+        enc.supported && enc.value !== undefined,
+        'AES256 or aws:kms',
+        enc.supported ? enc.value : undefined,
+      );
       if (config.versioning) {
         const v = observed.versioning;
-        setting('bucket versioning', v, v.supported && v.value === 'Enabled', 'Enabled', v.supported ? v.value : undefined);
+        setting(
+          'bucket versioning',
+          v,
+          v.supported && v.value === 'Enabled',
+          'Enabled',
+          v.supported ? v.value : undefined,
+        );
       }
       const cors = observed.cors;
-      const corsOk = bucketDiff({ ...observed, encryption: { supported: false, reason: '' }, versioning: { supported: false, reason: '' } }, config).length === 0;
-      setting('bucket cors', cors, cors.supported && corsOk, `${config.cors.length} rule(s)`, cors.supported ? `${cors.value.length} rule(s)` : undefined);
+      const corsOk =
+        bucketDiff(
+          {
+            ...observed,
+            encryption: { supported: false, reason: '' },
+            versioning: { supported: false, reason: '' },
+          },
+          config,
+        ).length === 0;
+      setting(
+        'bucket cors',
+        cors,
+        cors.supported && corsOk,
+        `${config.cors.length} rule(s)`,
+        cors.supported ? `${cors.value.length} rule(s)` : undefined,
+      );
     } catch (error) {
-      checks.push({ name: 's3 reachable', expected: 'answers', actual: error instanceof Error ? error.message : String(error), ok: false });
+      checks.push({
+        name: 's3 reachable',
+        expected: 'answers',
+        actual: error instanceof Error ? error.message : String(error),
+        ok: false,
+      });
     }
     return checks;
   },
@@ -140,7 +197,12 @@ export const filesBucket: Step = {
     for (const r of ctx.journal.records()) {
       if (r.type !== 'undone' || r.resource?.kind !== BUCKET) continue;
       const o = await buckets.observe(r.resource.name);
-      checks.push({ name: `bucket ${r.resource.name} deleted`, expected: 'absent', actual: o.exists ? 'present' : 'absent', ok: !o.exists });
+      checks.push({
+        name: `bucket ${r.resource.name} deleted`,
+        expected: 'absent',
+        actual: o.exists ? 'present' : 'absent',
+        ok: !o.exists,
+      });
     }
     return checks;
   },

@@ -26,7 +26,13 @@ export const flagsStore: Step = {
   async plan(ctx) {
     const s = await store(ctx);
     if (!(await s.exists())) {
-      return [{ action: 'create', resource: s.location, summary: `create with ${FLAG_COMPONENTS.join(', ')} in mode source` }];
+      return [
+        {
+          action: 'create',
+          resource: s.location,
+          summary: `create with ${FLAG_COMPONENTS.join(', ')} in mode source`,
+        },
+      ];
     }
     const recorded = ctx.journal.outputOf('flags.store', 'location') === s.location;
     if (!recorded) {
@@ -35,7 +41,9 @@ export const flagsStore: Step = {
         {
           action: 'update',
           resource: s.location,
-          summary: ours ? 'adopt the store an interrupted run created' : 'use the existing flag store (rollback keeps it)',
+          summary: ours
+            ? 'adopt the store an interrupted run created'
+            : 'use the existing flag store (rollback keeps it)',
         },
       ];
     }
@@ -67,9 +75,19 @@ export const flagsStore: Step = {
       // read() validates every component's mode and throws on a damaged store.
       const state = await s.read();
       const modes = Object.fromEntries(FLAG_COMPONENTS.map((c) => [c, state[c].mode]));
-      checks.push({ name: 'every component has a valid mode', expected: FLAG_COMPONENTS.join(', '), actual: modes, ok: true });
+      checks.push({
+        name: 'every component has a valid mode',
+        expected: FLAG_COMPONENTS.join(', '),
+        actual: modes,
+        ok: true,
+      });
     } catch (error) {
-      checks.push({ name: 'flag store readable', expected: 'readable', actual: error instanceof Error ? error.message : String(error), ok: false });
+      checks.push({
+        name: 'flag store readable',
+        expected: 'readable',
+        actual: error instanceof Error ? error.message : String(error),
+        ok: false,
+      });
     }
     return checks;
   },
@@ -87,6 +105,13 @@ export const flagsStore: Step = {
     const undone = ctx.journal.records().some((r) => r.type === 'undone' && r.resource?.kind === KIND);
     if (!undone) return [];
     const exists = await s.exists();
-    return [{ name: `flag store ${s.location} deleted`, expected: 'absent', actual: exists ? 'present' : 'absent', ok: !exists }];
+    return [
+      {
+        name: `flag store ${s.location} deleted`,
+        expected: 'absent',
+        actual: exists ? 'present' : 'absent',
+        ok: !exists,
+      },
+    ];
   },
 };

@@ -10,7 +10,11 @@ import type { CognitoConfig } from '../../../config/schema.js';
 // kept in an immutable custom attribute so the app's foreign keys can be mapped.
 
 export const SUPABASE_ID_ATTRIBUTE = 'supabase_id';
-export const REQUIRED_AUTH_FLOWS = ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] as const;
+export const REQUIRED_AUTH_FLOWS = [
+  'ALLOW_USER_PASSWORD_AUTH',
+  'ALLOW_USER_SRP_AUTH',
+  'ALLOW_REFRESH_TOKEN_AUTH',
+] as const;
 
 export interface ObservedPool {
   id: string;
@@ -123,10 +127,14 @@ export function userPoolAdapter(client: CognitoIdentityProviderClient) {
       const { ListUserPoolClientsCommand, DescribeUserPoolClientCommand } = await sdk();
       let token: string | undefined;
       do {
-        const page = await client.send(new ListUserPoolClientsCommand({ UserPoolId: poolId, MaxResults: 60, NextToken: token }));
+        const page = await client.send(
+          new ListUserPoolClientsCommand({ UserPoolId: poolId, MaxResults: 60, NextToken: token }),
+        );
         const found = page.UserPoolClients?.find((c) => c.ClientName === name);
         if (found?.ClientId) {
-          const d = await client.send(new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: found.ClientId }));
+          const d = await client.send(
+            new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: found.ClientId }),
+          );
           return { id: found.ClientId, name, authFlows: d.UserPoolClient?.ExplicitAuthFlows ?? [] };
         }
         token = page.NextToken;
@@ -180,7 +188,9 @@ function observePool(pool: UserPoolType): ObservedPool {
     name: pool.Name ?? '',
     usernameAttributes: pool.UsernameAttributes ?? [],
     caseSensitive: pool.UsernameConfiguration?.CaseSensitive,
-    customAttributes: (pool.SchemaAttributes ?? []).map((a) => a.Name ?? '').filter((n) => n.startsWith('custom:')),
+    customAttributes: (pool.SchemaAttributes ?? [])
+      .map((a) => a.Name ?? '')
+      .filter((n) => n.startsWith('custom:')),
     passwordPolicy: {
       minimumLength: policy?.MinimumLength,
       requireUppercase: policy?.RequireUppercase,
@@ -192,13 +202,17 @@ function observePool(pool: UserPoolType): ObservedPool {
 }
 
 /** Settings of an existing pool that differ from the config, split by whether they can be changed. */
-export function poolDiff(observed: ObservedPool, config: CognitoConfig): { immutable: string[]; mutable: string[] } {
+export function poolDiff(
+  observed: ObservedPool,
+  config: CognitoConfig,
+): { immutable: string[]; mutable: string[] } {
   const immutable: string[] = [];
   const mutable: string[] = [];
   if (!observed.usernameAttributes.includes('email')) {
     immutable.push(`username attributes are [${observed.usernameAttributes.join(', ')}], expected email`);
   }
-  if (observed.caseSensitive === true) immutable.push('usernames are case-sensitive, expected case-insensitive');
+  if (observed.caseSensitive === true)
+    immutable.push('usernames are case-sensitive, expected case-insensitive');
   if (!observed.customAttributes.includes(`custom:${SUPABASE_ID_ATTRIBUTE}`)) {
     immutable.push(`custom attribute custom:${SUPABASE_ID_ATTRIBUTE} is missing`);
   }
@@ -212,7 +226,8 @@ export function poolDiff(observed: ObservedPool, config: CognitoConfig): { immut
   };
   for (const [k, v] of Object.entries(want)) {
     const have = observed.passwordPolicy[k];
-    if (have !== undefined && have !== v) mutable.push(`password policy ${k} is ${String(have)}, expected ${String(v)}`);
+    if (have !== undefined && have !== v)
+      mutable.push(`password policy ${k} is ${String(have)}, expected ${String(v)}`);
   }
   return { immutable, mutable };
 }

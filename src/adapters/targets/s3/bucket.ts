@@ -52,28 +52,34 @@ export function bucketAdapter(client: S3Client) {
         .then(
           (r): Support<string | undefined> => ({
             supported: true,
-            value: r.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm,
+            value:
+              r.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault
+                ?.SSEAlgorithm,
           }),
         )
-        .catch((e: unknown): Support<string | undefined> =>
-          errorName(e) === 'ServerSideEncryptionConfigurationNotFoundError'
-            ? { supported: true, value: undefined }
-            : { supported: false, reason: `GetBucketEncryption answered ${errorName(e) || status(e)}` },
+        .catch(
+          (e: unknown): Support<string | undefined> =>
+            errorName(e) === 'ServerSideEncryptionConfigurationNotFoundError'
+              ? { supported: true, value: undefined }
+              : { supported: false, reason: `GetBucketEncryption answered ${errorName(e) || status(e)}` },
         );
       const versioning: Support<string | undefined> = await client
         .send(new s.GetBucketVersioningCommand({ Bucket: bucket }))
         .then((r): Support<string | undefined> => ({ supported: true, value: r.Status }))
-        .catch((e: unknown): Support<string | undefined> => ({
-          supported: false,
-          reason: `GetBucketVersioning answered ${errorName(e) || status(e)}`,
-        }));
+        .catch(
+          (e: unknown): Support<string | undefined> => ({
+            supported: false,
+            reason: `GetBucketVersioning answered ${errorName(e) || status(e)}`,
+          }),
+        );
       const cors: Support<CORSRule[]> = await client
         .send(new s.GetBucketCorsCommand({ Bucket: bucket }))
         .then((r): Support<CORSRule[]> => ({ supported: true, value: r.CORSRules ?? [] }))
-        .catch((e: unknown): Support<CORSRule[]> =>
-          errorName(e) === 'NoSuchCORSConfiguration'
-            ? { supported: true, value: [] }
-            : { supported: false, reason: `GetBucketCors answered ${errorName(e) || status(e)}` },
+        .catch(
+          (e: unknown): Support<CORSRule[]> =>
+            errorName(e) === 'NoSuchCORSConfiguration'
+              ? { supported: true, value: [] }
+              : { supported: false, reason: `GetBucketCors answered ${errorName(e) || status(e)}` },
         );
       return { exists: true, encryption, versioning, cors };
     },
@@ -84,7 +90,9 @@ export function bucketAdapter(client: S3Client) {
         new s.CreateBucketCommand({
           Bucket: bucket,
           // us-east-1 is the one region that rejects an explicit location constraint.
-          ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as never } }),
+          ...(region === 'us-east-1'
+            ? {}
+            : { CreateBucketConfiguration: { LocationConstraint: region as never } }),
         }),
       );
     },
@@ -98,7 +106,8 @@ export function bucketAdapter(client: S3Client) {
           await run();
         } catch (error) {
           // s3rver answers 409 to PutBucketVersioning; real S3 never does for a bucket we own.
-          if (unsupported(error) || (what === 'versioning' && status(error) === 409)) refused.push(`${what} (${errorName(error) || status(error)})`);
+          if (unsupported(error) || (what === 'versioning' && status(error) === 409))
+            refused.push(`${what} (${errorName(error) || status(error)})`);
           else throw error;
         }
       };
@@ -106,18 +115,30 @@ export function bucketAdapter(client: S3Client) {
         client.send(
           new s.PutBucketEncryptionCommand({
             Bucket: bucket,
-            ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+            ServerSideEncryptionConfiguration: {
+              Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+            },
           }),
         ),
       );
       if (config.cors.length > 0) {
         await attempt('cors', () =>
-          client.send(new s.PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules: desiredCors(config) } })),
+          client.send(
+            new s.PutBucketCorsCommand({
+              Bucket: bucket,
+              CORSConfiguration: { CORSRules: desiredCors(config) },
+            }),
+          ),
         );
       }
       if (config.versioning) {
         await attempt('versioning', () =>
-          client.send(new s.PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } })),
+          client.send(
+            new s.PutBucketVersioningCommand({
+              Bucket: bucket,
+              VersioningConfiguration: { Status: 'Enabled' },
+            }),
+          ),
         );
       }
       return refused;
@@ -147,8 +168,14 @@ export type BucketAdapter = ReturnType<typeof bucketAdapter>;
 export function bucketDiff(observed: ObservedBucket, config: S3Config, refused: string[] = []): string[] {
   const out: string[] = [];
   const wasRefused = (what: string) => refused.some((r) => r.startsWith(what));
-  if (observed.encryption.supported && !observed.encryption.value && !wasRefused('encryption')) out.push('default encryption is off');
-  if (config.versioning && observed.versioning.supported && observed.versioning.value !== 'Enabled' && !wasRefused('versioning')) {
+  if (observed.encryption.supported && !observed.encryption.value && !wasRefused('encryption'))
+    out.push('default encryption is off');
+  if (
+    config.versioning &&
+    observed.versioning.supported &&
+    observed.versioning.value !== 'Enabled' &&
+    !wasRefused('versioning')
+  ) {
     out.push(`versioning is ${observed.versioning.value ?? 'off'}, expected Enabled`);
   }
   if (observed.cors.supported) {
