@@ -8,6 +8,8 @@ import { flagsStore } from './steps/flags-store.js';
 import { hostingAppStep } from './steps/hosting-app.js';
 import { hostingDomainStep } from './steps/hosting-domain.js';
 import { hostingEnvStep } from './steps/hosting-env.js';
+import { vectorsCopyStep } from './steps/vectors-copy.js';
+import { vectorsTableStep } from './steps/vectors-table.js';
 import type { Step } from './types.js';
 
 // The checklist: every step of every phase, in the order a person reads them.
@@ -15,11 +17,13 @@ export const checklist: Step[] = [
   // phase 1: infrastructure
   authPool,
   dbSchemaStep,
+  vectorsTableStep,
   filesBucket,
   flagsStore,
   // phase 2: data
   dbCopyStep,
   authUsersStep,
+  vectorsCopyStep,
   filesCopy,
   // phase 3: hosting
   hostingAppStep,

@@ -1,12 +1,15 @@
-import { DescribeTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
+import { DescribeTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngifyError } from '../../src/engine/errors.js';
 import { EngineSession } from '../../src/engine/session.js';
 import { vectorsCopyStep } from '../../src/plans/steps/vectors-copy.js';
 import { vectorsTableStep } from '../../src/plans/steps/vectors-table.js';
 import type { Check } from '../../src/plans/types.js';
-import { type DynamoDbVectorFront, startDynamoDbVectorFront } from '../../src/sandbox/dynamodb-vector-front.js';
+import {
+  type DynamoDbVectorFront,
+  startDynamoDbVectorFront,
+} from '../../src/sandbox/dynamodb-vector-front.js';
 import { type QdrantStandIn, startQdrantStandIn } from '../../src/sandbox/qdrant-server.js';
 import { loadTestConfig } from '../helpers/session.js';
 
@@ -26,7 +29,13 @@ function rng(seed: number) {
   };
 }
 
-async function seedCollection(name: string, distance: 'Cosine' | 'Euclid' | 'Dot' | 'Manhattan', n: number, dims = 8, seed = 1) {
+async function seedCollection(
+  name: string,
+  distance: 'Cosine' | 'Euclid' | 'Dot' | 'Manhattan',
+  n: number,
+  dims = 8,
+  seed = 1,
+) {
   const r = rng(seed);
   const res = await fetch(`${qdrant.url}/collections/${name}`, {
     method: 'PUT',
@@ -37,7 +46,12 @@ async function seedCollection(name: string, distance: 'Cosine' | 'Euclid' | 'Dot
   const points = Array.from({ length: n }, (_, i) => ({
     id: i % 3 === 0 ? randomUUID() : i + 1,
     vector: Array.from({ length: dims }, () => r()),
-    payload: { bot_id: `bot-${i % 3}`, text: i % 5 === 0 ? '' : `chunk ${i}`, meta: { page: i, tags: ['a', null] }, score: i / 7 },
+    payload: {
+      bot_id: `bot-${i % 3}`,
+      text: i % 5 === 0 ? '' : `chunk ${i}`,
+      meta: { page: i, tags: ['a', null] },
+      score: i / 7,
+    },
   }));
   for (let i = 0; i < points.length; i += 100) {
     const up = await fetch(`${qdrant.url}/collections/${name}/points?wait=true`, {
@@ -69,7 +83,9 @@ async function countItems(table: string): Promise<number> {
   let n = 0;
   let start: Record<string, never> | undefined;
   do {
-    const out = await raw.send(new ScanCommand({ TableName: table, Select: 'COUNT', ...(start ? { ExclusiveStartKey: start } : {}) }));
+    const out = await raw.send(
+      new ScanCommand({ TableName: table, Select: 'COUNT', ...(start ? { ExclusiveStartKey: start } : {}) }),
+    );
     n += out.Count ?? 0;
     start = out.LastEvaluatedKey as Record<string, never> | undefined;
   } while (start);
@@ -80,7 +96,11 @@ const failed = (checks: Check[]) => checks.filter((c) => !c.ok);
 
 beforeAll(async () => {
   [qdrant, front] = await Promise.all([startQdrantStandIn({ apiKey: API_KEY }), startDynamoDbVectorFront()]);
-  raw = new DynamoDBClient({ region: 'eu-west-1', endpoint: front.url, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+  raw = new DynamoDBClient({
+    region: 'eu-west-1',
+    endpoint: front.url,
+    credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+  });
   await seedCollection('docs', 'Cosine', 230, 8, 1);
   await seedCollection('faq', 'Dot', 60, 8, 2);
   await seedCollection('kb_euclid', 'Euclid', 40, 16, 3);
@@ -110,7 +130,9 @@ describe('vectors.table + vectors.copy end to end', () => {
       await vectorsTableStep.apply(tctx, create!); // idempotent
       const described = await raw.send(new DescribeTableCommand({ TableName: 'vec-main' }));
       expect(described.Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
-      expect(described.Table?.VectorIndexes?.map((i) => [i.IndexName, i.SearchSchema?.[0]?.AttributeName])).toHaveLength(3);
+      expect(
+        described.Table?.VectorIndexes?.map((i) => [i.IndexName, i.SearchSchema?.[0]?.AttributeName]),
+      ).toHaveLength(3);
       expect(failed(await vectorsTableStep.verify(tctx))).toEqual([]);
 
       const cctx = session.context(vectorsCopyStep);
@@ -168,15 +190,24 @@ describe('vectors.table + vectors.copy end to end', () => {
     ]);
     const session = new EngineSession(loadTestConfig(config('vec-bad', ['bad'])));
     try {
-      await vectorsTableStep.apply(session.context(vectorsTableStep), { action: 'create', resource: 't', summary: '' });
+      await vectorsTableStep.apply(session.context(vectorsTableStep), {
+        action: 'create',
+        resource: 't',
+        summary: '',
+      });
       const cctx = session.context(vectorsCopyStep);
       for (const c of await vectorsCopyStep.plan(cctx)) await vectorsCopyStep.apply(cctx, c);
       expect(await countItems('vec-bad')).toBe(2);
       const checks = await vectorsCopyStep.verify(cctx);
-      expect(checks.find((c) => c.name.includes('count'))).toMatchObject({ ok: true, expected: 2, actual: 2 });
+      expect(checks.find((c) => c.name.includes('count'))).toMatchObject({
+        ok: true,
+        expected: 2,
+        actual: 2,
+      });
       const rejected = checks.find((c) => c.name.includes('rejected'));
       expect(rejected?.ok).toBe(false);
-      const reasons = (rejected?.actual as { points: { id: string; reason: string }[] }).points;
+      const reasons =
+        (rejected?.actual as { points: { id: string; reason: string }[] } | undefined)?.points ?? [];
       expect(Object.fromEntries(reasons.map((r) => [r.id, r.reason]))).toMatchObject({
         '2': expect.stringMatching(/NaN or Infinity/),
         '3': expect.stringMatching(/NaN or Infinity/),
@@ -201,7 +232,11 @@ describe('vectors.table + vectors.copy end to end', () => {
     });
     const first = new EngineSession(loaded, { signal: crash.signal });
     try {
-      await vectorsTableStep.apply(first.context(vectorsTableStep), { action: 'create', resource: 't', summary: '' });
+      await vectorsTableStep.apply(first.context(vectorsTableStep), {
+        action: 'create',
+        resource: 't',
+        summary: '',
+      });
       const [change] = await vectorsCopyStep.plan(first.context(vectorsCopyStep));
       front.faults.unprocessed(3);
       front.faults.throttle('BatchWriteItem', 3);
@@ -236,7 +271,11 @@ describe('vectors.table + vectors.copy end to end', () => {
     await seedCollection('doomed', 'Cosine', 200, 8, 5);
     const session = new EngineSession(loadTestConfig(config('vec-doomed', ['doomed'])));
     try {
-      await vectorsTableStep.apply(session.context(vectorsTableStep), { action: 'create', resource: 't', summary: '' });
+      await vectorsTableStep.apply(session.context(vectorsTableStep), {
+        action: 'create',
+        resource: 't',
+        summary: '',
+      });
       const ctx = session.context(vectorsCopyStep);
       const [change] = await vectorsCopyStep.plan(ctx);
       let scrolls = 0;

@@ -6,10 +6,12 @@ export const vectorsMessages = {
   tableTitle: 'DynamoDB vector table and vector index',
   copyTitle: 'Qdrant points into DynamoDB',
   tableResource: (table: string) => `dynamodb table ${table}`,
-  collectionResource: (collection: string, table: string) => `qdrant collection ${collection} -> dynamodb table ${table}`,
+  collectionResource: (collection: string, table: string) =>
+    `qdrant collection ${collection} -> dynamodb table ${table}`,
 
   // qdrant source
-  collectionGone: (collection: string, host: string) => `Qdrant collection ${collection} no longer exists on ${host}.`,
+  collectionGone: (collection: string, host: string) =>
+    `Qdrant collection ${collection} no longer exists on ${host}.`,
   collectionGoneHint:
     'Someone deleted or renamed it. Restore it and rerun (the copy resumes from its checkpoint), or remove it from source.qdrant.collections.',
   goneMidCopy: (collection: string, copied: number) =>
@@ -17,7 +19,8 @@ export const vectorsMessages = {
   unauthorized: (host: string) => `Qdrant at ${host} refused the API key (HTTP 401/403).`,
   unauthorizedHint: 'Check source.qdrant.apiKey (a read-capable key of this cluster).',
   qdrantFailed: (what: string, host: string) => `Qdrant call "${what}" to ${host} failed.`,
-  qdrantFailedHint: 'Check source.qdrant.url and that Qdrant is up; rerun to resume from the last checkpoint (--verbose shows the reply).',
+  qdrantFailedHint:
+    'Check source.qdrant.url and that Qdrant is up; rerun to resume from the last checkpoint (--verbose shows the reply).',
   collectionMissing: (names: readonly string[], host: string) =>
     `source.qdrant.collections names ${list(names)}, which ${names.length === 1 ? 'does' : 'do'} not exist on ${host}.`,
   collectionMissingHint: (existing: readonly string[]) =>
@@ -33,11 +36,14 @@ export const vectorsMessages = {
     `Qdrant collection ${collection} uses ${distance} distance; DynamoDB vector indexes support only COSINE, EUCLIDEAN and DOT_PRODUCT.`,
   distanceUnsupportedHint:
     'Re-embed or re-index that collection with Cosine, Euclid or Dot in Qdrant, or leave it out of source.qdrant.collections.',
-  multivector: (collection: string) => `Qdrant collection ${collection} stores multivectors; a DynamoDB vector index holds one vector per item.`,
-  multivectorHint: 'Leave this collection out of source.qdrant.collections, or pool its multivectors into single vectors first.',
+  multivector: (collection: string) =>
+    `Qdrant collection ${collection} stores multivectors; a DynamoDB vector index holds one vector per item.`,
+  multivectorHint:
+    'Leave this collection out of source.qdrant.collections, or pool its multivectors into single vectors first.',
   sparse: (collection: string, names: readonly string[]) =>
     `Qdrant collection ${collection} has sparse vectors (${list(names)}); DynamoDB vector indexes are dense only.`,
-  sparseHint: 'Set source.qdrant.ignoreSparseVectors to true to migrate the dense vectors and leave the sparse ones behind.',
+  sparseHint:
+    'Set source.qdrant.ignoreSparseVectors to true to migrate the dense vectors and leave the sparse ones behind.',
   sparseSkipped: (collection: string, names: readonly string[]) =>
     `Sparse vectors ${list(names)} of ${collection} are NOT migrated (source.qdrant.ignoreSparseVectors).`,
   otherVectorsSkipped: (collection: string, names: readonly string[]) =>
@@ -52,8 +58,10 @@ export const vectorsMessages = {
 
   // table manager
   tableMissing: (table: string) => `table ${table} does not exist`,
-  notOnDemand: (table: string, mode: string) => `table ${table} is ${mode}; vector indexes need on-demand (PAY_PER_REQUEST)`,
-  wrongKeys: (table: string, keys: readonly string[]) => `table ${table} is keyed ${list(keys)}; expected pk (HASH, S) + sk (RANGE, S)`,
+  notOnDemand: (table: string, mode: string) =>
+    `table ${table} is ${mode}; vector indexes need on-demand (PAY_PER_REQUEST)`,
+  wrongKeys: (table: string, keys: readonly string[]) =>
+    `table ${table} is keyed ${list(keys)}; expected pk (HASH, S) + sk (RANGE, S)`,
   indexMissing: (table: string, index: string) => `vector index ${index} missing on ${table}`,
   indexDiffers: (index: string, field: string, actual: unknown, expected: unknown) =>
     `vector index ${index} has ${field} ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`,
@@ -64,7 +72,8 @@ export const vectorsMessages = {
   // plan lines
   planCreate: (table: string, indexes: number) =>
     `create on-demand table ${table} (pk, sk) with ${indexes} vector index(es)`,
-  planAddIndexes: (table: string, indexes: readonly string[]) => `add vector index(es) ${list(indexes)} to ${table}`,
+  planAddIndexes: (table: string, indexes: readonly string[]) =>
+    `add vector index(es) ${list(indexes)} to ${table}`,
   planNoop: (table: string) => `table ${table} and its vector indexes are in place`,
   planCopy: (collection: string, points: number, table: string, index: string, resumeAfter?: number) =>
     `copy ${points} point(s) of ${collection} into ${table} (index ${index})${resumeAfter ? `, resuming after ${resumeAfter}` : ''}`,
@@ -78,14 +87,15 @@ export const vectorsMessages = {
   deleted: (kind: string, name: string) => `deleted ${kind} ${name}`,
   copied: (collection: string, written: number, rejected: number) =>
     `${collection}: ${written} point(s) written${rejected > 0 ? `, ${rejected} rejected (see verify)` : ''}`,
-  pointRejected: (collection: string, id: string, reason: string) => `${collection}: point ${id} not copied: ${reason}`,
+  pointRejected: (collection: string, id: string, reason: string) =>
+    `${collection}: point ${id} not copied: ${reason}`,
   itemsDeleted: (collection: string, n: number) => `${collection}: deleted ${n} item(s) this tool wrote`,
   writeGaveUp: (table: string, attempts: number) =>
     `DynamoDB kept throttling writes to ${table} after ${attempts} attempts.`,
   unprocessedGaveUp: (table: string, left: number, attempts: number) =>
     `DynamoDB left ${left} item(s) unprocessed on ${table} after ${attempts} attempts.`,
   writeGaveUpHint:
-    'Lower target.dynamodb.writesPerSecond or writeConcurrency, or check the table\'s limits; rerun to resume from the last checkpoint.',
+    "Lower target.dynamodb.writesPerSecond or writeConcurrency, or check the table's limits; rerun to resume from the last checkpoint.",
 
   // verify
   verifyFailed: 'Could not verify the vectors.',

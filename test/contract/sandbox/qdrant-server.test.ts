@@ -19,14 +19,25 @@ describe('Qdrant stand-in with the real client', () => {
     expect(await client.collectionExists('docs')).toEqual({ exists: true });
     const info = await client.getCollection('docs');
     expect(info.config.params.vectors).toEqual({ size: 3, distance: 'Euclid' });
-    const points = Array.from({ length: 7 }, (_, i) => ({ id: i + 1, vector: [i + 1, 0.1, -(i + 1)], payload: { n: i } }));
-    await client.upsert('docs', { wait: true, points: [...points, { id: UUID, vector: [9, 9, 9], payload: {} }] });
+    const points = Array.from({ length: 7 }, (_, i) => ({
+      id: i + 1,
+      vector: [i + 1, 0.1, -(i + 1)],
+      payload: { n: i },
+    }));
+    await client.upsert('docs', {
+      wait: true,
+      points: [...points, { id: UUID, vector: [9, 9, 9], payload: {} }],
+    });
     expect((await client.count('docs', { exact: true })).count).toBe(8);
     const page1 = await client.scroll('docs', { limit: 5, with_vector: true, with_payload: true });
     expect(page1.points.map((p) => p.id)).toEqual([1, 2, 3, 4, 5]);
     expect(page1.next_page_offset).toBe(6);
     expect(page1.points[0]?.vector).toEqual([1, 0.1, -1]);
-    const page2 = await client.scroll('docs', { limit: 5, offset: page1.next_page_offset as number, with_vector: false });
+    const page2 = await client.scroll('docs', {
+      limit: 5,
+      offset: page1.next_page_offset as number,
+      with_vector: false,
+    });
     expect(page2.points.map((p) => p.id)).toEqual([6, 7, UUID]);
     expect(page2.next_page_offset).toBeNull();
     expect(page2.points[0]?.vector ?? null).toBeNull();
@@ -67,7 +78,9 @@ describe('Qdrant stand-in with the real client', () => {
     const p = await client.scroll('f32', { with_vector: true });
     expect(p.points[0]?.vector).toEqual([0.1, 0.33333334]);
     await expect(client.count('nope')).rejects.toMatchObject({ status: 404 });
-    await expect(client.upsert('f32', { wait: true, points: [{ id: 2, vector: [1] }] })).rejects.toMatchObject({ status: 400 });
+    await expect(
+      client.upsert('f32', { wait: true, points: [{ id: 2, vector: [1] }] }),
+    ).rejects.toMatchObject({ status: 400 });
   });
 
   it('refuses a wrong api-key and records the key it got', async () => {

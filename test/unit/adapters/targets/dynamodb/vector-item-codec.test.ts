@@ -5,17 +5,32 @@ import {
   float32BitsEqual,
   float32ToN,
   MAX_ITEM_BYTES,
-  stringToPointId,
   pointIdToString,
+  stringToPointId,
 } from '../../../../../src/adapters/targets/dynamodb/vector-item-codec.js';
 
-const target = { collection: 'docs', dims: 4, distance: 'COSINE' as const, vectorAttribute: 'embedding_4_cosine' };
+const target = {
+  collection: 'docs',
+  dims: 4,
+  distance: 'COSINE' as const,
+  vectorAttribute: 'embedding_4_cosine',
+};
 const layout = { filterFields: [] };
 
 describe('vector item codec', () => {
   it('keeps every float32 bit-exact through the N strings, including extremes', () => {
-    const values = new Float32Array([0.1, -1 / 3, 3.4028234663852886e38, 1.401298464324817e-45, 1e-38, 123456.789, -0.5, 2 ** -20]);
-    for (let i = 0; i < 2000; i++) values.set([Math.fround((Math.random() - 0.5) * 10 ** Math.floor(Math.random() * 10 - 5))], i % 8);
+    const values = new Float32Array([
+      0.1,
+      -1 / 3,
+      3.4028234663852886e38,
+      1.401298464324817e-45,
+      1e-38,
+      123456.789,
+      -0.5,
+      2 ** -20,
+    ]);
+    for (let i = 0; i < 2000; i++)
+      values.set([Math.fround((Math.random() - 0.5) * 10 ** Math.floor(Math.random() * 10 - 5))], i % 8);
     for (const f of values) {
       const n = float32ToN(f);
       const back = new Float32Array([Number(n)]);
@@ -73,18 +88,24 @@ describe('vector item codec', () => {
     expect(reason({ indices: [1], values: [0.5] })).toMatch(/sparse/);
     expect(reason([1, 0, 0, 0], { '': 1 })).toMatch(/empty key/);
     expect(reason([1, 0, 0, 0], { x: 1e300 })).toMatch(/number range/);
-    const huge = encodePoint({ id: 9, vector: [1, 0, 0, 0], payload: { text: 'x'.repeat(MAX_ITEM_BYTES) } }, target, layout);
+    const huge = encodePoint(
+      { id: 9, vector: [1, 0, 0, 0], payload: { text: 'x'.repeat(MAX_ITEM_BYTES) } },
+      target,
+      layout,
+    );
     expect(huge.ok ? 'ok' : huge.reason).toMatch(/400 KB/);
   });
 
   it('partitions by a payload field with the collection in the sort key, and copies filter fields', () => {
-    const e = encodePoint(
-      { id: 5, vector: [1, 0, 0, 0], payload: { bot_id: 'b1', lang: 'en' } },
-      target,
-      { partitionField: 'bot_id', filterFields: ['lang'] },
-    );
+    const e = encodePoint({ id: 5, vector: [1, 0, 0, 0], payload: { bot_id: 'b1', lang: 'en' } }, target, {
+      partitionField: 'bot_id',
+      filterFields: ['lang'],
+    });
     expect(e.ok && [e.item.pk?.S, e.item.sk?.S, e.item.lang?.S]).toEqual(['b1', 'docs#5', 'en']);
-    const missing = encodePoint({ id: 6, vector: [1, 0, 0, 0], payload: {} }, target, { partitionField: 'bot_id', filterFields: [] });
+    const missing = encodePoint({ id: 6, vector: [1, 0, 0, 0], payload: {} }, target, {
+      partitionField: 'bot_id',
+      filterFields: [],
+    });
     expect(missing.ok ? 'ok' : missing.reason).toMatch(/bot_id/);
   });
 });

@@ -1,0 +1,102 @@
+import type { QdrantPoint } from '../adapters/sources/qdrant/qdrant-source.js';
+import { BatchWriter } from '../adapters/targets/dynamodb/batch-writer.js';
+import { encodePoint, pointIdToString } from '../adapters/targets/dynamodb/vector-item-codec.js';
+import { vectorStore } from '../adapters/targets/dynamodb/vector-store.js';
+import type { Json } from '../adapters/types.js';
+import type { StepContext } from '../plans/types.js';
+import { readLayout, requireDynamo } from '../plans/vectors-layout.js';
+
+// One incremental pass of the vectors component, for the sync engine: points changed since a watermark
+// (source.qdrant.watermarkField, a numeric payload field such as an epoch `updated_at`), or, without one,
+// a diff of content hashes against the items this tool wrote; deletions found by comparing id sets.
+// FIXME: the id sets (and, in hash mode, the id -> hash map) are held in memory: O(points) ids, not O(1).
+
+export interface VectorsPassResult {
+  collection: string;
+  upserted: number;
+  deleted: number;
+  rejected: { id: string; reason: string }[];
+  /** The new watermark (largest value seen), to pass to the next pass. */
+  watermark?: number;
+}
+
+export async function vectorsIncrementalPass(
+  ctx: StepContext,
+  options: { collection: string; watermark?: number },
+): Promise<VectorsPassResult> {
+  const cfg = requireDynamo(ctx.config, 'vectors.sync');
+  const read = await readLayout(ctx, 'vectors.sync');
+  if (!read) throw new Error('vectorsIncrementalPass needs source.qdrant');
+  const { source, layout } = read;
+  const info = layout.collections.find((c) => c.name === options.collection);
+  if (!info) throw new Error(`collection ${options.collection} is not selected by source.qdrant.collections`);
+  const target = layout.targetOf(info.name);
+  const client = await ctx.services.dynamodb();
+  const store = vectorStore(client, {
+    table: cfg.vectorTable,
+    partitionedByField: cfg.partitionField !== undefined,
+    signal: ctx.signal,
+  });
+  const writer = new BatchWriter(client, {
+    table: cfg.vectorTable,
+    concurrency: cfg.writeConcurrency,
+    writesPerSecond: cfg.writesPerSecond,
+    signal: ctx.signal,
+  });
+  const field = ctx.config.source.qdrant?.watermarkField;
+
+  // What DynamoDB holds (ids this tool wrote, with their content hashes and keys).
+  const held = new Map<string, { hash: string; pk: string; sk: string }>();
+  for await (const page of store.itemsOf(info.name, {
+    attributes: ['pk', 'sk', 'point_id', 'content_hash'],
+    ownOnly: true,
+  })) {
+    for (const i of page)
+      held.set(i.point_id?.S ?? '', { hash: i.content_hash?.S ?? '', pk: i.pk?.S ?? '', sk: i.sk?.S ?? '' });
+  }
+
+  const result: VectorsPassResult = { collection: info.name, upserted: 0, deleted: 0, rejected: [] };
+  let watermark = options.watermark;
+  const seen = new Set<string>();
+  const write = async (points: QdrantPoint[], onlyChanged: boolean) => {
+    const puts = [];
+    for (const p of points) {
+      const id = pointIdToString(p.id);
+      seen.add(id);
+      const e = encodePoint(p, target, layout.item);
+      if (!e.ok) {
+        result.rejected.push({ id, reason: e.reason });
+        continue;
+      }
+      if (onlyChanged && held.get(id)?.hash === e.item.content_hash?.S) continue;
+      puts.push(e);
+      const w = field ? p.payload[field] : undefined;
+      if (typeof w === 'number' && (watermark === undefined || w > watermark)) watermark = w;
+    }
+    await writer.put(puts);
+    result.upserted += puts.length;
+  };
+
+  if (field) {
+    const filter: Record<string, Json> | undefined =
+      options.watermark === undefined
+        ? undefined
+        : { must: [{ key: field, range: { gt: options.watermark } }] };
+    for await (const batch of source.points(info, undefined, filter).read({ signal: ctx.signal }))
+      await write(batch.items, false);
+    // Deletions: every id still in Qdrant.
+    seen.clear();
+    for await (const batch of source.points(info).read({ signal: ctx.signal })) {
+      for (const p of batch.items) seen.add(pointIdToString(p.id));
+    }
+  } else {
+    for await (const batch of source.points(info).read({ signal: ctx.signal }))
+      await write(batch.items, true);
+  }
+
+  const gone = [...held.entries()].filter(([id]) => !seen.has(id));
+  await writer.delete(gone.map(([, k]) => ({ pk: { S: k.pk }, sk: { S: k.sk } })));
+  result.deleted = gone.length;
+  if (watermark !== undefined) result.watermark = watermark;
+  return result;
+}
