@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PostgresCluster, startPostgresCluster } from '../../../src/sandbox/postgres-cluster.js';
+import { chooseCaptureMode } from '../../../src/sync/from-config.js';
 import { startForwardSync } from '../../../src/sync/sync-runner.js';
 import type { SyncHandle } from '../../../src/sync/types.js';
 import { copyWithSlot, sql, tableDigest } from '../../helpers/sync-fixture.js';
@@ -151,5 +152,23 @@ describe('forward logical sync', () => {
     );
     await handle.stop();
     expect(handle.stats().state).toBe('stopped');
+    // With sync stopped, new source writes show up as lag in WAL bytes behind the slot.
+    await sql(source.url(), `INSERT INTO public.parents VALUES (3, 'while stopped', 1)`);
+    const lag = await handle.lag();
+    expect(lag.changes).toBeGreaterThan(0);
+    expect(lag.appliedPosition).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+  });
+
+  it('auto mode picks logical decoding only when the server and user allow it', async () => {
+    expect(await chooseCaptureMode(source.url(), 'auto', { slot: 'slot_fwd' })).toBe('logical');
+    expect(await chooseCaptureMode(source.url(), 'auto', {})).toBe('trigger');
+    await sql(source.url(), 'CREATE ROLE plain LOGIN');
+    const plain = source.url().replace('postgres@', 'plain@');
+    const logged: string[] = [];
+    expect(await chooseCaptureMode(plain, 'auto', { slot: 'slot_fwd' }, (m) => logged.push(m))).toBe(
+      'trigger',
+    );
+    expect(logged[0]).toContain('no REPLICATION privilege');
+    expect(await chooseCaptureMode(plain, 'logical', { slot: 'slot_fwd' })).toBe('logical');
   });
 });

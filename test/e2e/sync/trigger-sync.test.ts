@@ -6,8 +6,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../src/sandbox/free-port.js';
 import { type PostgresCluster, startPostgresCluster } from '../../../src/sandbox/postgres-cluster.js';
-import { installTriggerCapture } from '../../../src/sync/trigger-capture.js';
 import { startForwardSync } from '../../../src/sync/sync-runner.js';
+import { installTriggerCapture } from '../../../src/sync/trigger-capture.js';
 import { sql, tableDigest, waitFor } from '../../helpers/sync-fixture.js';
 
 // Trigger capture, the fallback where logical decoding is unavailable: against a real PostgreSQL 15
@@ -52,6 +52,31 @@ async function installAndCopy(sourceUrl: string, targetUrl: string): Promise<str
 }
 
 async function expectParity(sourceUrl: string, targetUrl: string): Promise<void> {
+  const a = (await sql(sourceUrl, 'SELECT id, v FROM public.kv ORDER BY id')).rows as {
+    id: number;
+    v: number;
+  }[];
+  const b = (await sql(targetUrl, 'SELECT id, v FROM public.kv ORDER BY id')).rows as {
+    id: number;
+    v: number;
+  }[];
+  const onlyTarget = b.filter((r) => !a.some((x) => x.id === r.id));
+  const onlySource = a.filter((r) => !b.some((x) => x.id === r.id));
+  if (onlyTarget.length + onlySource.length > 0) {
+    const log = await sql(
+      sourceUrl,
+      "SELECT id, xid::text, op, old_row->>'id' AS o, new_row->>'id' AS n FROM engify.changelog ORDER BY id",
+    );
+    console.log(
+      JSON.stringify({
+        onlyTarget,
+        onlySource,
+        log: log.rows.filter((r: { o: string; n: string }) =>
+          [...onlyTarget, ...onlySource].some((x) => String(x.id) === r.o || String(x.id) === r.n),
+        ),
+      }),
+    );
+  }
   expect(await tableDigest(targetUrl, 'public.kv')).toEqual(await tableDigest(sourceUrl, 'public.kv'));
   expect(await tableDigest(targetUrl, 'public.ledger', 'n, v')).toEqual(
     await tableDigest(sourceUrl, 'public.ledger', 'n, v'),
@@ -87,7 +112,10 @@ describe('trigger capture on PostgreSQL 15', () => {
     [source, target] = await Promise.all([startPostgresCluster(), startPostgresCluster()]);
     await sql(source.url(), SCHEMA);
     await sql(target.url(), SCHEMA);
-    await sql(source.url(), `INSERT INTO public.kv SELECT g, g, '{"seed":true}', '{a}', now() FROM generate_series(1, 20) g`);
+    await sql(
+      source.url(),
+      `INSERT INTO public.kv SELECT g, g, '{"seed":true}', '{a}', now() FROM generate_series(1, 20) g`,
+    );
     start = await installAndCopy(source.url(), target.url());
   });
   afterAll(async () => {
@@ -111,7 +139,8 @@ describe('trigger capture on PostgreSQL 15', () => {
       await long.query(`INSERT INTO public.ledger VALUES (-1, 500)`);
       await writes(source.url(), 0, 50);
       await waitFor(
-        async () => (await sql(target.url(), 'SELECT count(*)::int AS n FROM public.ledger')).rows[0].n === 50,
+        async () =>
+          (await sql(target.url(), 'SELECT count(*)::int AS n FROM public.ledger')).rows[0].n === 50,
         15_000,
         'later transactions applied',
       );
@@ -140,7 +169,9 @@ describe('trigger capture on PostgreSQL 15', () => {
       pollMs: 50,
     };
     const spawnChild = (options: Record<string, unknown>): ChildProcess =>
-      spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(options)], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     for (let trial = 0; trial < 4; trial++) {
       const child = spawnChild(base);
       const exit = new Promise((resolve) => child.on('exit', (_c, signal) => resolve(signal)));
@@ -160,6 +191,22 @@ describe('trigger capture on PostgreSQL 15', () => {
       await expectParity(source.url(), target.url());
     }
   }, 60_000);
+
+  it('stops with the schema-change message when a captured row has a column the target lacks', async () => {
+    await sql(source.url(), 'ALTER TABLE public.kv ADD COLUMN extra int');
+    await sql(source.url(), 'UPDATE public.kv SET extra = 1 WHERE id = 2');
+    const handle = startForwardSync({
+      mode: 'trigger',
+      sourceUrl: source.url(),
+      targetUrl: target.url(),
+      startPosition: start,
+      limits,
+      pollMs: 50,
+    });
+    const error = await handle.done;
+    expect(error).toMatchObject({ code: 'SYNC_SCHEMA_CHANGED' });
+    expect(error?.message).toContain('column extra only on the source');
+  });
 });
 
 describe('trigger capture on PGlite (through pglite-socket)', () => {
@@ -177,7 +224,9 @@ describe('trigger capture on PGlite (through pglite-socket)', () => {
     target = await startPostgresCluster();
     await db.exec(SCHEMA);
     await sql(target.url(), SCHEMA);
-    await db.exec(`INSERT INTO public.kv SELECT g, g, '{"seed":true}', '{a}', now() FROM generate_series(1, 10) g`);
+    await db.exec(
+      `INSERT INTO public.kv SELECT g, g, '{"seed":true}', '{a}', now() FROM generate_series(1, 10) g`,
+    );
   });
   afterAll(async () => {
     await server?.stop();
