@@ -1,6 +1,6 @@
 import { execFileSync, execSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { startPostgresCluster } from '../../src/sandbox/postgres-cluster.js';
 import { generateSql } from './generate.js';
@@ -138,6 +138,8 @@ async function main() {
 
     Object.assign(results, {
       machine: { cores: cpus().length, memoryGiB: Math.round(totalmem() / 1024 ** 3), node: process.version },
+      // Other work shares the cores: the 1/5/15-minute load averages at the end of the run.
+      loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
       scale,
       rows: { documents: Math.round(1_000_000 * scale), chunks: Math.round(500_000 * scale) },
       sourceBytes: Number(size),

@@ -21,6 +21,7 @@ import {
 } from '../../adapters/sources/supabase/db/snapshot.js';
 import { loadRangeByCopy, prepareLoadSession } from '../../adapters/targets/rds/load/copy-in.js';
 import { loadRangeByInsert } from '../../adapters/targets/rds/load/insert-load.js';
+import { tuneMaintenanceSession } from '../../adapters/targets/rds/load/post-load.js';
 import { setSequences } from '../../adapters/targets/rds/load/sequences.js';
 import type { SqlExecutor } from '../../adapters/targets/rds/sql-executor.js';
 import type { Json } from '../../adapters/types.js';
@@ -72,8 +73,20 @@ export interface CopyRunOptions {
   progress(update: { done: number; total?: number; unit?: string }): void;
   /** Builds indexes and constraints after the load; returns how many it built. */
   postLoad(source: Client, targets: SqlExecutor[]): Promise<number>;
+  /**
+   * Builds one loaded table's own indexes and keys (never foreign keys) while other tables still load,
+   * so the post-load step that follows has less left to do; must be idempotent (the final post-load
+   * runs everything again and skips what exists). Returns how many objects it built.
+   */
+  tableLoaded?(source: Client, table: TableInfo, target: SqlExecutor): Promise<number>;
   /** Opens one more target executor for parallel post-load work. */
   openExecutor(): Promise<SqlExecutor>;
+  /**
+   * Tables outside `schemas` to load too (the target's auth.users shim). They are copied under the same
+   * snapshot with the same rules, and may hold rows already (the auth migration's shadow users): their
+   * ranges are replaced whole, so they end exact.
+   */
+  extraTables?(source: Client): Promise<TableInfo[]>;
 }
 
 export const rangeStream = (t: TableInfo, i: number) => `table:${tableKey(t)}:${i}`;
@@ -115,12 +128,13 @@ export async function runCopy(o: CopyRunOptions): Promise<CopyRunResult> {
   const source = await o.connectSource();
   let snapshot: ExportedSnapshot | undefined;
   try {
-    const tables = await readTables(source, o.schemas);
+    const extras = (await o.extraTables?.(source)) ?? [];
+    const tables = [...(await readTables(source, o.schemas)), ...extras];
     if (tables.length === 0) {
       o.log(messages.dbCopy.noTables(o.schemas));
       return { tables: 0, rangesCopied: 0, rows: 0, resumed: false };
     }
-    await checkTargetTables(o, tables);
+    await checkTargetTables(o, tables, new Set(extras.map(tableKey)));
 
     const anyProgress = tables.some((t) => rangeProgress(o, t).some(Boolean));
     const recordedSlot = o.journal.outputOf(o.stepId, 'slot');
@@ -180,7 +194,7 @@ export async function runCopy(o: CopyRunOptions): Promise<CopyRunResult> {
         ),
       );
 
-    const rows = await runWorkers(o, snapshot.snapshotId, work, tables);
+    const rows = await runWorkers(o, snapshot.snapshotId, work, tables, source);
     await snapshot.release();
     snapshot = undefined;
 
@@ -188,6 +202,7 @@ export async function runCopy(o: CopyRunOptions): Promise<CopyRunResult> {
       const extra: SqlExecutor[] = [];
       try {
         for (let i = 1; i < o.jobs; i++) extra.push(await o.openExecutor());
+        for (const e of [o.targetExecutor, ...extra]) await tuneMaintenanceSession(e);
         const built = await o.postLoad(source, [o.targetExecutor, ...extra]);
         o.log(messages.dbCopy.postLoadBuilt(built));
         o.journal.checkpoint('postload', null, built, true);
@@ -282,7 +297,11 @@ async function freshSnapshot(
 }
 
 /** Every target table must exist, and tables this step never loaded must be empty (unless --force). */
-async function checkTargetTables(o: CopyRunOptions, tables: TableInfo[]): Promise<void> {
+async function checkTargetTables(
+  o: CopyRunOptions,
+  tables: TableInfo[],
+  replaceable: Set<string>,
+): Promise<void> {
   const missing: string[] = [];
   const occupied: string[] = [];
   const ours = new Set(
@@ -299,7 +318,7 @@ async function checkTargetTables(o: CopyRunOptions, tables: TableInfo[]): Promis
       missing.push(tableKey(t));
       continue;
     }
-    if (ours.has(tableKey(t)) || o.force) continue;
+    if (ours.has(tableKey(t)) || replaceable.has(tableKey(t)) || o.force) continue;
     const rows = await o.targetExecutor.query(`SELECT EXISTS (SELECT 1 FROM ${tableSql(t)}) AS occupied`);
     if (rows.rows[0]?.occupied === true) occupied.push(tableKey(t));
   }
@@ -374,6 +393,7 @@ async function runWorkers(
   snapshotId: string,
   work: WorkItem[],
   tables: TableInfo[],
+  source: Client,
 ): Promise<number> {
   const remaining = new Map<string, number>();
   for (const item of work)
@@ -387,6 +407,8 @@ async function runWorkers(
   let rows = 0;
   let failure: unknown;
   const queue = [...work];
+  let copying = 0;
+  const early = earlyBuilder(o, source, () => (queue.length > 0 || copying > 0) && failure === undefined);
 
   const loop = async () => {
     let w: Worker;
@@ -404,7 +426,8 @@ async function runWorkers(
       ) {
         for (let attempt = 1; ; attempt++) {
           try {
-            const n = await copyItem(o, w, item);
+            copying++;
+            const n = await copyItem(o, w, item).finally(() => copying--);
             o.journal.checkpoint(
               rangeStream(item.table, item.range.index),
               { lo: item.range.lo, hi: item.range.hi } as Json,
@@ -416,7 +439,10 @@ async function runWorkers(
             o.log(messages.dbCopy.rangeDone(tableKey(item.table), item.range.index, item.of, n));
             const left = (remaining.get(tableKey(item.table)) ?? 1) - 1;
             remaining.set(tableKey(item.table), left);
-            if (left === 0) o.journal.checkpoint(tableStream(item.table), null, 0, true);
+            if (left === 0) {
+              o.journal.checkpoint(tableStream(item.table), null, 0, true);
+              early.add(item.table);
+            }
             break;
           } catch (error) {
             // The connections may be mid-COPY: start the range over on fresh ones, same snapshot.
@@ -443,6 +469,49 @@ async function runWorkers(
     }
   };
   await Promise.all(Array.from({ length: Math.min(o.jobs, work.length) }, loop));
+  await early.settle();
   if (failure !== undefined) throw failure;
   return rows;
+}
+
+/**
+ * Builds loaded tables' indexes on one extra target session while ranges of other tables still load
+ * (the load is ingest-bound, an index build is CPU-bound: they overlap well). It takes no new table once
+ * no range is left to copy: from there the post-load step builds the rest with every job. Failures are
+ * only logged: the post-load step runs the same statements again and reports them properly.
+ */
+function earlyBuilder(o: CopyRunOptions, source: Client, loading: () => boolean) {
+  const pending: TableInfo[] = [];
+  let running: Promise<void> | undefined;
+  let executor: SqlExecutor | undefined;
+  const drain = async () => {
+    try {
+      for (let t = pending.shift(); t && loading() && !o.signal.aborted; t = pending.shift()) {
+        if (!o.tableLoaded) return;
+        if (!executor) {
+          executor = await o.openExecutor();
+          await tuneMaintenanceSession(executor);
+        }
+        const built = await o.tableLoaded(source, t, executor);
+        if (built > 0) o.log(messages.dbCopy.tableIndexesBuilt(tableKey(t), built));
+      }
+    } catch (error) {
+      o.log(messages.dbCopy.earlyBuildFailed(reason(error)));
+      pending.length = 0;
+    } finally {
+      running = undefined;
+    }
+  };
+  return {
+    add(t: TableInfo) {
+      if (!o.tableLoaded) return;
+      pending.push(t);
+      running ??= drain();
+    },
+    async settle() {
+      pending.length = 0;
+      await running;
+      await executor?.close().catch(() => undefined);
+    },
+  };
 }

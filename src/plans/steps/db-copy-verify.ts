@@ -25,6 +25,8 @@ export interface VerifyOptions {
   schemas: string[];
   /** The ranges the copy used for a table (journal); the whole table otherwise. */
   rangesFor(table: TableInfo): KeyRange[] | undefined;
+  /** Tables outside `schemas` the copy loaded too (the auth.users shim, with its copied columns only). */
+  extraTables?(source: Client): Promise<TableInfo[]>;
 }
 
 const reason = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -105,7 +107,7 @@ export async function verifyDatabase(o: VerifyOptions): Promise<Check[]> {
   const checks: Check[] = [];
   try {
     for (const s of CANONICAL_TEXT_SETTINGS) await source.query(s);
-    const tables = await readTables(source, o.schemas);
+    const tables = [...(await readTables(source, o.schemas)), ...((await o.extraTables?.(source)) ?? [])];
     for (const table of tables) checks.push(await verifyTable(source, o, table));
     const values = await readSequenceValues(source, await readSequences(source, o.schemas));
     for (const v of values) {

@@ -1,15 +1,25 @@
 import type { Client } from 'pg';
-import { readTables, tableKey, tableSql } from '../../adapters/sources/supabase/db/catalog.js';
+import {
+  readTables,
+  type TableInfo,
+  tableKey,
+  tableSql,
+} from '../../adapters/sources/supabase/db/catalog.js';
 import { copyFormat } from '../../adapters/sources/supabase/db/copy-out.js';
 import { rangeCount } from '../../adapters/sources/supabase/db/ranges.js';
 import { dropPublication, dropSlot } from '../../adapters/sources/supabase/db/snapshot.js';
 import { createSqlExecutor } from '../../adapters/targets/rds/create-executor.js';
-import { applyPostLoadDdl, readPostLoadDdl } from '../../adapters/targets/rds/load/post-load.js';
+import {
+  applyPostLoadDdl,
+  type PostLoadStatement,
+  readPostLoadDdl,
+} from '../../adapters/targets/rds/load/post-load.js';
 import type { SqlExecutor } from '../../adapters/targets/rds/sql-executor.js';
 import type { Config, RdsConfig } from '../../config/schema.js';
 import { EngifyError, isTransient } from '../../engine/errors.js';
 import { messages } from '../../ui/messages.js';
 import type { Change, Check, Step, StepContext } from '../types.js';
+import { authUsersTables } from './db-copy-auth-users.js';
 import { rangeStream, runCopy, storedRanges, type TargetLink, tableStream } from './db-copy-run.js';
 import { verifyDatabase } from './db-copy-verify.js';
 import { applyPostLoad, translateSource } from './db-schema.js';
@@ -112,23 +122,53 @@ function targetLink(ctx: StepContext): TargetLink {
 /**
  * Indexes, constraints, triggers and policies after the load: db.schema's translated post-load DDL when
  * db.schema ran (it owns the Supabase translation), else the plain catalog-based set (tables created
- * some other way, e.g. from a pg_dump pre-data section).
+ * some other way, e.g. from a pg_dump pre-data section). Read once per apply: the per-table builds
+ * during the load and the final pass share it.
  */
-async function postLoad(
-  ctx: StepContext,
-  source: Client,
-  targets: SqlExecutor[],
-  schemas: string[],
-): Promise<number> {
-  let built: number;
-  if (ctx.journal.outputOf('db.schema', 'preLoadDone') === true) {
-    const outcome = await applyPostLoad(targets, await translateSource(ctx));
-    built = outcome.ran.length;
-  } else {
-    built = (await applyPostLoadDdl(targets, await readPostLoadDdl(source, schemas))).length;
+function postLoadWork(ctx: StepContext, schemas: string[]) {
+  const translated = ctx.journal.outputOf('db.schema', 'preLoadDone') === true;
+  let schema: ReturnType<typeof translateSource> | undefined;
+  let catalog: Promise<PostLoadStatement[]> | undefined;
+  const translation = () => {
+    schema ??= translateSource(ctx);
+    return schema;
+  };
+  const statements = (source: Client) => {
+    catalog ??= readPostLoadDdl(source, schemas);
+    return catalog;
+  };
+  const own = new Set(['index', 'constraint']);
+  return {
+    async tableLoaded(source: Client, table: TableInfo, target: SqlExecutor): Promise<number> {
+      const key = tableKey(table);
+      if (translated) {
+        const postLoad = (await translation()).postLoad.filter((s) => s.table === key && own.has(s.kind));
+        return postLoad.length === 0 ? 0 : (await applyPostLoad(target, { postLoad })).ran.length;
+      }
+      const mine = (await statements(source)).filter((s) => s.table === key && s.kind !== 'foreign-key');
+      return (await applyPostLoadDdl([target], mine)).length;
+    },
+    async all(source: Client, targets: SqlExecutor[]): Promise<number> {
+      const built = translated
+        ? (await applyPostLoad(targets, await translation())).ran.length
+        : (await applyPostLoadDdl(targets, await statements(source))).length;
+      ctx.journal.output('postLoadDone', true);
+      return built;
+    },
+  };
+}
+
+/** The auth.users shim in the plan when the target has it already (plan must not fail before phase 1 ran). */
+async function planExtras(ctx: StepContext, source: Client, schemas: string[]) {
+  let executor: SqlExecutor | undefined;
+  try {
+    executor = await openTargetExecutor(ctx);
+    return await authUsersTables(source, executor, schemas);
+  } catch {
+    return [];
+  } finally {
+    await executor?.close().catch(() => undefined);
   }
-  ctx.journal.output('postLoadDone', true);
-  return built;
 }
 
 export const dbCopyStep: Step = {
@@ -144,7 +184,7 @@ export const dbCopyStep: Step = {
     const schemas = ctx.config.source.supabase?.schemas ?? ['public'];
     const source = await connectSource(ctx);
     try {
-      const tables = await readTables(source, schemas);
+      const tables = [...(await readTables(source, schemas)), ...(await planExtras(ctx, source, schemas))];
       const database =
         rds.mode === 'pg'
           ? decodeURIComponent(new URL(rds.url).pathname.slice(1) || 'postgres')
@@ -220,6 +260,7 @@ export const dbCopyStep: Step = {
     const schemas = ctx.config.source.supabase?.schemas ?? ['public'];
     const settings = copySettings(rds);
     const executor = await openTargetExecutor(ctx);
+    const work = postLoadWork(ctx, schemas);
     try {
       await runCopy({
         stepId: STEP_ID,
@@ -238,7 +279,9 @@ export const dbCopyStep: Step = {
         signal: ctx.signal,
         log: ctx.log,
         progress: ctx.progress,
-        postLoad: (source, targets) => postLoad(ctx, source, targets, schemas),
+        postLoad: (source, targets) => work.all(source, targets),
+        tableLoaded: (source, table, target) => work.tableLoaded(source, table, target),
+        extraTables: (source) => authUsersTables(source, executor, schemas),
       });
     } finally {
       await executor.close().catch(() => undefined);
@@ -246,6 +289,7 @@ export const dbCopyStep: Step = {
   },
 
   async verify(ctx): Promise<Check[]> {
+    const schemas = ctx.config.source.supabase?.schemas ?? ['public'];
     let executor: SqlExecutor;
     try {
       executor = await openTargetExecutor(ctx);
@@ -265,8 +309,9 @@ export const dbCopyStep: Step = {
       return await verifyDatabase({
         connectSource: () => connectSource(ctx),
         target: executor,
-        schemas: ctx.config.source.supabase?.schemas ?? ['public'],
+        schemas,
         rangesFor: (t) => storedRanges(ctx.journal, STEP_ID, t),
+        extraTables: (source) => authUsersTables(source, executor, schemas),
       });
     } finally {
       await executor.close().catch(() => undefined);

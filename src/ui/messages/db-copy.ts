@@ -55,6 +55,10 @@ export const dbCopyMessages = {
   rangeDone: (table: string, index: number, total: number, rows: number) =>
     `${table} range ${index + 1}/${total}: ${rows} row(s)`,
   postLoadBuilt: (n: number) => `${n} index(es)/constraint(s) built after the load`,
+  tableIndexesBuilt: (table: string, n: number) =>
+    `${table}: ${n} index(es)/key(s) built while other tables load`,
+  earlyBuildFailed: (reason: string) =>
+    `building indexes during the load stopped (${reason}); the post-load step builds them instead`,
   sequencesSet: (n: number) => `${n} sequence(s) set to the source's values`,
   publicationFailed: (name: string, reason: string) =>
     `Could not create publication ${name} on the source (${reason}); sync will need it created by the table owner.`,

@@ -81,26 +81,76 @@ async function exists(target: SqlExecutor, s: PostLoadStatement): Promise<boolea
   return r.rows.length > 0;
 }
 
+/**
+ * Sessions that build indexes get more sort memory (a 1M-row index sorts in memory instead of spilling)
+ * and may use parallel workers. Best effort: a server that refuses a setting still builds, only slower.
+ */
+export async function tuneMaintenanceSession(
+  target: Pick<SqlExecutor, 'query' | 'capabilities'>,
+): Promise<void> {
+  // Data API calls do not keep a session: a SET there would land on whichever connection served it.
+  if (!target.capabilities.copy) return;
+  for (const setting of [`SET maintenance_work_mem = '256MB'`, 'SET max_parallel_maintenance_workers = 2'])
+    await target.query(setting).catch(() => undefined);
+}
+
+const foreignKeyName = (s: PostLoadStatement) => {
+  const [schema = 'public'] = s.table.split('.', 1);
+  return { schema, table: s.table.slice(schema.length + 1), name: s.name };
+};
+
+async function foreignKeyPending(target: SqlExecutor, s: PostLoadStatement): Promise<boolean> {
+  const k = foreignKeyName(s);
+  const r = await target.query(
+    `SELECT NOT con.convalidated AS pending FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND con.conname = $3`,
+    [k.schema, k.table, k.name],
+  );
+  const v = r.rows[0]?.pending;
+  return v === true || v === 't';
+}
+
 /** Runs the statements on `targets` (one executor per parallel job); returns the names it built. */
 export async function applyPostLoadDdl(
   targets: SqlExecutor[],
   statements: PostLoadStatement[],
 ): Promise<string[]> {
   const built: string[] = [];
-  const runWave = async (wave: PostLoadStatement[]) => {
-    const queue = [...wave];
+  const runQueue = async <T>(items: T[], work: (target: SqlExecutor, item: T) => Promise<void>) => {
+    const queue = [...items];
     await Promise.all(
       targets.map(async (target) => {
-        for (let s = queue.shift(); s; s = queue.shift()) {
-          if (await exists(target, s)) continue;
-          await target.query(s.sql);
-          built.push(`${s.table}.${s.name}`);
-        }
+        for (let item = queue.shift(); item; item = queue.shift()) await work(target, item);
       }),
     );
   };
   // Constraints and indexes of one table compete for its lock; different tables build side by side.
-  await runWave(statements.filter((s) => s.kind !== 'foreign-key'));
-  await runWave(statements.filter((s) => s.kind === 'foreign-key'));
+  await runQueue(
+    statements.filter((s) => s.kind !== 'foreign-key'),
+    async (target, s) => {
+      if (await exists(target, s)) return;
+      await target.query(s.sql);
+      built.push(`${s.table}.${s.name}`);
+    },
+  );
+  // Foreign keys: added NOT VALID (a short lock on both tables, which would serialise every key into one
+  // referenced table), then validated side by side (VALIDATE only takes SHARE UPDATE EXCLUSIVE).
+  // A source key that is itself NOT VALID stays so. A crash between the two steps leaves a key that the
+  // rerun finds present but pending, and validates.
+  const keys = statements.filter((s) => s.kind === 'foreign-key');
+  const validating = keys.filter((s) => !/\bNOT VALID\s*$/i.test(s.sql));
+  for (const s of keys) {
+    const target = targets[0];
+    if (!target || (await exists(target, s))) continue;
+    await target.query(validating.includes(s) ? `${s.sql} NOT VALID` : s.sql);
+    built.push(`${s.table}.${s.name}`);
+  }
+  await runQueue(validating, async (target, s) => {
+    if (!(await foreignKeyPending(target, s))) return;
+    const k = foreignKeyName(s);
+    await target.query(
+      `ALTER TABLE ${qualified(k.schema, k.table)} VALIDATE CONSTRAINT ${quoteIdent(k.name)}`,
+    );
+  });
   return built;
 }

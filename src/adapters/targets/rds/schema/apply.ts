@@ -107,6 +107,36 @@ export async function applyPreLoad(
   return outcome;
 }
 
+// Foreign keys are added NOT VALID, then validated side by side: ADD with validation holds SHARE ROW
+// EXCLUSIVE on the referenced table, so keys into one table (every key into auth.users) would run one
+// after another; VALIDATE takes only SHARE UPDATE EXCLUSIVE. A key NOT VALID on the source stays so. A
+// crash between the two leaves a present but unvalidated key, which the rerun validates.
+const FOREIGN_KEY = /^ALTER TABLE (.+?) ADD CONSTRAINT ("(?:[^"]|"")+"|[a-z_][a-z0-9_$]*) FOREIGN KEY /;
+const validated = (s: Statement) =>
+  s.kind === 'foreign-key' && FOREIGN_KEY.test(s.sql) && !/\bNOT VALID\s*$/i.test(s.sql);
+
+async function validateForeignKeys(pool: SqlExecutor[], wave: Statement[]): Promise<void> {
+  const queue = wave.filter(validated);
+  await Promise.all(
+    pool.map(async (db) => {
+      for (let s = queue.shift(); s; s = queue.shift()) {
+        const [, table = '', name = ''] = FOREIGN_KEY.exec(s.sql) ?? [];
+        const bare = name.startsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name;
+        const pending = await db.query(
+          `SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = $1::regclass AND conname = $2 AND NOT convalidated`,
+          [table, bare],
+        );
+        if (pending.rows.length === 0) continue;
+        try {
+          await db.query(`ALTER TABLE ${table} VALIDATE CONSTRAINT ${name}`);
+        } catch (error) {
+          throw failed(s, error);
+        }
+      }
+    }),
+  );
+}
+
 /**
  * Post-load DDL (indexes, constraints, foreign keys, triggers, policies), idempotent: what exists is
  * left alone. With several executors, different tables build side by side; statements on one table run
@@ -143,7 +173,7 @@ export async function applyPostLoad(
               continue;
             }
             try {
-              await db.query(s.sql);
+              await db.query(validated(s) ? `${s.sql} NOT VALID` : s.sql);
               outcome.ran.push(s.key);
             } catch (error) {
               if (s.optional) {
@@ -159,6 +189,7 @@ export async function applyPostLoad(
         }
       }),
     );
+    if (kinds.includes('foreign-key')) await validateForeignKeys(pool, wave);
   }
   options.log?.(messages.db.postLoadDone(outcome.ran.length, outcome.present.length));
   return outcome;

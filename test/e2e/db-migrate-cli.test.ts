@@ -1,0 +1,140 @@
+import { describe, expect, inject, it } from 'vitest';
+import { type CliResult, runCli } from '../helpers/cli.js';
+import {
+  databaseExists,
+  dataFingerprint,
+  journalText,
+  seeded,
+  sourceDatabase,
+  tableDigests,
+  uniqueName,
+  withDatabase,
+} from '../helpers/db-cli-fixture.js';
+import { query } from '../helpers/db-copy-fixture.js';
+import { e2eWorkspace } from '../helpers/e2e-config.js';
+
+// db.schema (phase 1) and db.copy (phase 2) through the BUILT CLI, as a user runs them, against
+// databases of the shared PostgreSQL 15 cluster: a Supabase-shaped source and a target database that
+// db.schema creates. Only the db sections are configured, so every other step is disabled.
+
+const ROWS = 4000;
+
+function dbWorkspace(rows = ROWS) {
+  const cluster = inject('stack').postgresUrl;
+  const source = sourceDatabase(cluster, rows);
+  const target = uniqueName('tgt');
+  const ws = e2eWorkspace((config) => {
+    config.source = { supabase: { dbUrl: source.url } };
+    config.target = {
+      aws: { region: 'us-east-1' },
+      rds: {
+        mode: 'pg',
+        url: withDatabase(cluster, target),
+        createDatabase: true,
+        copy: { splitBytes: 64 * 1024, maxRangesPerTable: 8 },
+      },
+    };
+    config.jobs = 2;
+  });
+  const cli = (...args: string[]) => runCli(['--config', ws.configPath, ...args], { env: ws.env });
+  return { ...ws, cluster, source, target, targetUrl: withDatabase(cluster, target), cli };
+}
+
+const out = (r: CliResult) => r.stdout + r.stderr;
+
+describe('db migration through the CLI', () => {
+  it('phase 1 + phase 2, verify, noop rerun, FKs into auth.users, rollback leaves the source untouched', async () => {
+    const w = dbWorkspace();
+    const before = dataFingerprint(w.source.url);
+
+    const p1 = await w.cli('apply', '--phase', '1', '--yes');
+    expect(p1.code, out(p1)).toBe(0);
+    expect(await databaseExists(w.cluster, w.target)).toBe(true);
+    const p2 = await w.cli('apply', '--phase', '2', '--yes');
+    expect(p2.code, out(p2)).toBe(0);
+
+    const verify = await w.cli('verify');
+    expect(verify.code, out(verify)).toBe(0);
+    for (const t of ['public.wide', 'public.wide_items', 'public.bots', 'public.events', 'auth.users'])
+      expect(verify.stdout).toMatch(new RegExp(`✓ db\\.copy: db\\.copy parity ${t.replace('.', '\\.')}`));
+    expect(verify.stdout).toContain('db.schema: schema diff');
+    expect(verify.stdout).not.toContain('✗');
+    expect(await tableDigests(w.targetUrl)).toEqual(await tableDigests(w.source.url));
+
+    // Foreign keys into the auth.users shim were built by the post-load step, after the shim was loaded.
+    const fks = await query<{ name: string }>(
+      w.targetUrl,
+      `SELECT conname AS name FROM pg_constraint WHERE contype = 'f' AND confrelid = 'auth.users'::regclass ORDER BY 1`,
+    );
+    expect(fks.map((f) => f.name)).toEqual([
+      'bot_members_user_id_fkey',
+      'bots_owner_id_fkey',
+      'profiles_id_fkey',
+    ]);
+    // Keys are added NOT VALID then validated: none may be left unvalidated.
+    const pending = await query(
+      w.targetUrl,
+      `SELECT 1 FROM pg_constraint WHERE contype = 'f' AND NOT convalidated`,
+    );
+    expect(pending.length).toBe(0);
+    // Password hashes never reach the target.
+    const cols = await query<{ c: string }>(
+      w.targetUrl,
+      `SELECT attname AS c FROM pg_attribute WHERE attrelid = 'auth.users'::regclass AND attnum > 0`,
+    );
+    expect(cols.map((c) => c.c)).not.toContain('encrypted_password');
+    expect(journalText(w.dir)).toMatch(/"key":"postLoadDone","value":true/);
+
+    const rerun = await w.cli('apply', '--phase', '2', '--yes');
+    expect(rerun.code, out(rerun)).toBe(0);
+    expect(rerun.stdout).toContain(
+      'db.copy  Copy every table from one consistent snapshot: in step, nothing to do',
+    );
+
+    const rollback = await w.cli('rollback', '--yes');
+    expect(rollback.code, out(rollback)).toBe(0);
+    expect(await databaseExists(w.cluster, w.target)).toBe(false);
+    const slots = await query(
+      w.source.url,
+      `SELECT 1 FROM pg_replication_slots WHERE database = current_database()`,
+    );
+    const pubs = await query(w.source.url, 'SELECT 1 FROM pg_publication');
+    expect({ slots: slots.length, publications: pubs.length }).toEqual({ slots: 0, publications: 0 });
+    expect(dataFingerprint(w.source.url)).toBe(before);
+  }, 90_000);
+
+  it('kill -9 of apply --phase 2 at a seeded random moment, then rerun: verify passes with exact parity', async () => {
+    const w = dbWorkspace(12000);
+    const p1 = await w.cli('apply', '--phase', '1', '--yes');
+    expect(p1.code, out(p1)).toBe(0);
+
+    // The window: from the CLI's start to the end of a copy on a twin database (same data, same cluster).
+    const twin = dbWorkspace(12000);
+    expect((await twin.cli('apply', '--phase', '1', '--yes')).code).toBe(0);
+    const started = Date.now();
+    expect((await twin.cli('apply', '--phase', '2', '--yes')).code).toBe(0);
+    const span = Date.now() - started;
+    await twin.cli('rollback', '--yes');
+
+    const seed = 20260514;
+    const delay = Math.floor(span * (0.45 + 0.45 * seeded(seed)()));
+    const killed = await runCli(['--config', w.configPath, 'apply', '--phase', '2', '--yes'], {
+      env: w.env,
+      onSpawn: (child) => setTimeout(() => child.kill('SIGKILL'), delay),
+    });
+    const journal = journalText(w.dir);
+    const cutMidCopy = killed.signal === 'SIGKILL' && !/"type":"success","stepId":"db.copy"/.test(journal);
+    expect(cutMidCopy, `seed ${seed}, delay ${delay} ms of ${span} ms`).toBe(true);
+
+    let rerun = await w.cli('apply', '--phase', '2', '--yes');
+    if (rerun.code === 3) rerun = await w.cli('apply', '--phase', '2', '--yes', '--force-unlock');
+    expect(rerun.code, out(rerun)).toBe(0);
+    const verify = await w.cli('verify');
+    expect(verify.code, out(verify)).toBe(0);
+    expect(await tableDigests(w.targetUrl)).toEqual(await tableDigests(w.source.url));
+
+    const rollback = await w.cli('rollback', '--yes');
+    expect(rollback.code, out(rollback)).toBe(0);
+    expect(await databaseExists(w.cluster, w.target)).toBe(false);
+  }, 120_000);
+});

@@ -1,0 +1,91 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { query, runSql, seedSource } from './db-copy-fixture.js';
+
+// Databases for the db CLI tests on one PostgreSQL cluster: a Supabase-shaped source per test (the
+// shared fixture plus bigger tables that split into key ranges) and a target database name that
+// db.schema creates. Helpers to fingerprint data on both sides.
+
+let counter = 0;
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${process.pid}_${Date.now().toString(36)}_${counter++}`.toLowerCase();
+}
+
+/** A new source database on the cluster, seeded; returns its URL. */
+export function sourceDatabase(clusterUrl: string, rows: number): { name: string; url: string } {
+  const name = uniqueName('src');
+  runSql(clusterUrl, `CREATE DATABASE ${name}`);
+  const url = withDatabase(clusterUrl, name);
+  seedSource(url, rows);
+  return { name, url };
+}
+
+export function withDatabase(clusterUrl: string, database: string): string {
+  const u = new URL(clusterUrl);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+/** Hash of every row of the source's data schemas (pg_dump is deterministic for unchanged data). */
+export function dataFingerprint(url: string): string {
+  const dump = execFileSync(
+    'pg_dump',
+    ['--data-only', '--schema=public', '--schema=auth', '--schema=storage', '-d', url],
+    { maxBuffer: 512 * 1024 * 1024 },
+  )
+    .toString()
+    // pg_dump 15.14+ brackets the script with a random \restrict token.
+    .replace(/^\\(un)?restrict .*$/gm, '');
+  return createHash('sha256').update(dump).digest('hex');
+}
+
+const AUTH_COLUMNS = ['id', 'email', 'phone', 'raw_user_meta_data', 'created_at'];
+
+/** Per table: row count and an order-independent hash of the rows' text (public tables and auth.users). */
+export async function tableDigests(url: string): Promise<Record<string, string>> {
+  const tables = await query<{ t: string }>(
+    url,
+    `SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) AS t FROM pg_tables
+      WHERE schemaname = 'public' ORDER BY 1`,
+  );
+  const out: Record<string, string> = {};
+  for (const { t } of tables) {
+    const [row] = await query<{ d: string }>(
+      url,
+      `SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') AS d FROM ${t} x`,
+    );
+    out[t] = row?.d ?? '';
+  }
+  const cols = AUTH_COLUMNS.join(', ');
+  const [auth] = await query<{ d: string }>(
+    url,
+    `SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') AS d
+       FROM (SELECT ${cols} FROM auth.users) x`,
+  );
+  out['auth.users'] = auth?.d ?? '';
+  return out;
+}
+
+export async function databaseExists(clusterUrl: string, name: string): Promise<boolean> {
+  const rows = await query(clusterUrl, 'SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+  return rows.length > 0;
+}
+
+export function journalText(dir: string): string {
+  const file = join(dir, '.engify', 'journal.jsonl');
+  return existsSync(file) ? readFileSync(file, 'utf8') : '';
+}
+
+/** Seeded PRNG (mulberry32), so a failing kill moment can be replayed. */
+export function seeded(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
