@@ -71,6 +71,28 @@ program
   });
 
 program
+  .command('sync')
+  .description('keep old and new in step while both are live (forward before cutover, reverse after)')
+  .option('--once', 'stop once everything committed so far is applied (for scripts and CI)')
+  .option('--force-unlock', 'take over the state lock of a process that is gone')
+  .action(async (options) => {
+    const { syncCommand } = await import('./commands/sync.js');
+    process.exitCode = await syncCommand(await io(), options);
+  });
+
+program
+  .command('cutover')
+  .description("flip one component's feature flag: verify, drain, reverse capture, then target")
+  .requiredOption('--component <name>', 'db, auth, vectors, files or hosting')
+  .requiredOption('--to <mode>', 'target (cut over), source (switch back) or done (stop reverse sync)')
+  .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)')
+  .option('--force-unlock', 'take over the state lock of a process that is gone')
+  .action(async (options) => {
+    const { cutoverCommand } = await import('./commands/cutover.js');
+    process.exitCode = await cutoverCommand(await io(), options);
+  });
+
+program
   .command('status')
   .description('where every phase and step stands')
   .action(async () => {

@@ -1,3 +1,4 @@
+import { componentsAwayFromSource, cutover, releaseReverseCapture } from '../engine/cutover.js';
 import { EngifyError, ExitCode } from '../engine/errors.js';
 import { rollbackOrder, rollbackTasks } from '../engine/rollback.js';
 import { ALL_PHASES } from '../engine/select-steps.js';
@@ -24,6 +25,31 @@ export async function rollbackCommand(io: CommandIo, options: RollbackOptions): 
       before: () => (phase = parsePhase(options.phase)),
     },
     async (session) => {
+      // After cutover, rollback means "switch traffic back without losing writes made on AWS": drain
+      // reverse sync and flip the flags back. Undoing the migration itself is a second rollback.
+      const away = await componentsAwayFromSource(session);
+      if (away.length > 0 && !phase) {
+        io.renderer.info(messages.cutover.rollbackFlipsFirst(away));
+        if (!(await confirmOrRefuse(io, messages.rollback.confirm(away.map((c) => `cutover.${c}`)), options.yes))) {
+          io.renderer.info(messages.apply.declined);
+          return ExitCode.ok;
+        }
+        const results = await io.renderer.runTasks(
+          away.map((component) => ({
+            id: `cutover.${component}`,
+            title: `switch ${component} back to the old side`,
+            run: async (taskIo) => {
+              try {
+                const outcome = await cutover(session, component, 'source', { log: taskIo.log });
+                return { outcome: 'succeeded' as const, summary: outcome.steps.join('; ') };
+              } catch (error) {
+                return { outcome: 'failed' as const, summary: error instanceof Error ? error.message : String(error) };
+              }
+            },
+          })),
+        );
+        return results.some((r) => r.outcome === 'failed') ? ExitCode.failed : ExitCode.ok;
+      }
       const states = foldSteps(session.journal.all());
       // Steps are taken from the journal, not from the config: a section removed from the config
       // still has to be undone.
@@ -56,6 +82,7 @@ export async function rollbackCommand(io: CommandIo, options: RollbackOptions): 
         io.renderer.info(messages.apply.declined);
         return ExitCode.ok;
       }
+      await releaseReverseCapture(session);
       const results = await io.renderer.runTasks(rollbackTasks(session, ordered));
       const failed = results.filter((r) => r.outcome === 'failed');
       for (const r of failed) if (r.error?.hint) io.renderer.info(`  ${r.id}: ${r.error.hint}`);

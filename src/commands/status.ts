@@ -2,7 +2,10 @@ import { join } from 'node:path';
 import { ExitCode } from '../engine/errors.js';
 import { foldSteps } from '../engine/step-state.js';
 import { checklist } from '../plans/checklist.js';
+import { createServices } from '../engine/services.js';
+import { openFlagStore } from '../flags/open-store.js';
 import { readJournal } from '../state/journal.js';
+import { readSyncReport } from '../state/sync-status.js';
 import { StateLock } from '../state/lock.js';
 import { messages } from '../ui/messages.js';
 import { type CommandIo, guarded, load } from './common.js';
@@ -19,6 +22,36 @@ export async function statusCommand(io: CommandIo): Promise<ExitCode> {
       return ExitCode.ok;
     }
     const states = foldSteps(records);
+    const services = createServices(loaded.config.target.aws);
+    try {
+      const flags = await openFlagStore(loaded.config.flags, services);
+      if (await flags.exists()) {
+        const modes = await flags.read();
+        for (const [component, flag] of Object.entries(modes)) {
+          io.renderer.data(`flag ${component}`, { mode: flag.mode, since: flag.updatedAt, by: flag.updatedBy });
+        }
+      }
+    } catch (error) {
+      io.renderer.warn(loaded.redactor.redact(`flag store unreadable: ${error instanceof Error ? error.message : String(error)}`));
+    } finally {
+      await services.close();
+    }
+    const sync = readSyncReport(loaded.stateDir);
+    if (sync) {
+      for (const s of sync.streams) {
+        io.renderer.data(`sync ${s.component}`, {
+          running: sync.running,
+          direction: s.stats.direction,
+          mode: s.stats.mode,
+          state: sync.running ? s.stats.state : 'stopped',
+          ...(s.lag ? { lagSeconds: s.lag.seconds, lagChanges: `${s.lag.changes} ${s.lag.unit}` } : {}),
+          changesApplied: s.stats.changesApplied,
+          changesPerSecond: s.stats.changesPerSecond,
+          ...(s.stats.lastError ? { lastError: `${s.stats.lastError.message} (${s.stats.lastError.at})` } : {}),
+          reportedAt: sync.updatedAt,
+        });
+      }
+    }
     for (const phase of [1, 2, 3, 4] as const) {
       for (const step of checklist.filter((s) => s.phase === phase)) {
         const st = states.get(step.id);

@@ -78,7 +78,7 @@ export function awsValues(ctx: StepContext): AwsValues {
     region: { value: target.aws.region },
     userPoolId: out('auth.pool', 'userPoolId', target.cognito, 'target.cognito'),
     appClientId: out('auth.pool', 'appClientId', target.cognito, 'target.cognito'),
-    vectorTable: out('vectors.table', 'tableName', target.dynamodb, 'target.dynamodb'),
+    vectorTable: out('vectors.table', 'table', target.dynamodb, 'target.dynamodb'),
     bucket: out('files.bucket', 'bucket', target.s3, 'target.s3'),
     // The URL carries the password: it is a secret wherever it goes.
     databaseUrl:

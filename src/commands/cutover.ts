@@ -1,0 +1,62 @@
+import { type CutoverTo, cutover, notCarriedBack } from '../engine/cutover.js';
+import { EngifyError, ExitCode } from '../engine/errors.js';
+import { FLAG_COMPONENTS, type FlagComponent } from '../flags/modes.js';
+import { messages } from '../ui/messages.js';
+import { type CommandIo, confirmOrRefuse, withSession } from './common.js';
+
+export interface CutoverOptions {
+  component: string;
+  to: string;
+  yes?: boolean;
+  forceUnlock?: boolean;
+}
+
+export async function cutoverCommand(io: CommandIo, options: CutoverOptions): Promise<ExitCode> {
+  let component: FlagComponent;
+  let to: CutoverTo;
+  return withSession(
+    io,
+    {
+      lock: 'cutover',
+      forceUnlock: options.forceUnlock,
+      before: () => {
+        if (!(FLAG_COMPONENTS as readonly string[]).includes(options.component)) {
+          throw new EngifyError({ code: 'USAGE', kind: 'config', message: messages.cutover.unknownComponent(options.component) });
+        }
+        if (!['target', 'source', 'done'].includes(options.to)) {
+          throw new EngifyError({ code: 'USAGE', kind: 'config', message: messages.cutover.unknownTarget(options.to) });
+        }
+        component = options.component as FlagComponent;
+        to = options.to as CutoverTo;
+      },
+    },
+    async (session) => {
+      io.renderer.info(messages.cutover.notCarriedHeader);
+      for (const line of notCarriedBack(component)) io.renderer.info(`  - ${line}`);
+      if (!(await confirmOrRefuse(io, messages.cutover.confirm(component, to), options.yes))) {
+        io.renderer.info(messages.apply.declined);
+        return ExitCode.ok;
+      }
+      const [result] = await io.renderer.runTasks([
+        {
+          id: `cutover.${component}`,
+          title: `cutover ${component} -> ${to}`,
+          // Reported, not thrown: renderers show a failed task; the command turns it into the exit code.
+          run: async (taskIo) => {
+            try {
+              const outcome = await cutover(session, component, to, { log: taskIo.log });
+              return { outcome: 'succeeded' as const, summary: outcome.steps.join('; '), checks: outcome.checks };
+            } catch (error) {
+              const message = error instanceof Error ? error.message : String(error);
+              return { outcome: 'failed' as const, summary: message, checks: [], error };
+            }
+          },
+        },
+      ]);
+      if (!result) return ExitCode.failed;
+      for (const c of result.checks) io.renderer.checks(c.step, c.checks);
+      if (result.error !== undefined) throw result.error;
+      return ExitCode.ok;
+    },
+  );
+}
