@@ -1,55 +1,204 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig } from '../config/load.js';
 import { EngifyError, ExitCode } from '../engine/errors.js';
-import { findPostgresBin } from '../sandbox/postgres-cluster.js';
-import { writeSandboxConfig } from '../sandbox/sandbox-config.js';
-import { startLocalStack } from '../sandbox/stack.js';
+import { checklist } from '../plans/checklist.js';
+import { readJournal } from '../state/journal.js';
 import { messages } from '../ui/messages.js';
 import { applyCommand } from './apply.js';
 import { type CommandIo, guarded } from './common.js';
 import { planCommand } from './plan.js';
 import { rollbackCommand } from './rollback.js';
+import { cutoverCommand } from './cutover.js';
 import { statusCommand } from './status.js';
+import { syncCommand } from './sync.js';
 import { verifyCommand } from './verify.js';
 
-// The whole story on the embedded stack, through the same command functions a user runs.
+// The whole story on the embedded stack, through the same command functions a user runs:
+// seed the sources, plan, apply phases 1-3 (phase 1 twice: the second is a noop), verify, status,
+// sign in with the old passwords, sync a live write, cut every component over, write on AWS, roll back
+// to the old side (that write included), undo the migration, verify the rollback, say what moved.
+
+const VECTOR_STEPS = ['vectors.table', 'vectors.copy'];
+
+type Stage = [title: string, run: () => Promise<ExitCode>];
+
+async function withPg<T>(url: string, work: (c: import('pg').Client) => Promise<T>): Promise<T> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Registered steps of the checklist that the vectors part of the demo needs and does not have. */
+export function missingVectorSteps(): string[] {
+  const ids = new Set(checklist.map((s) => s.id));
+  return VECTOR_STEPS.filter((id) => !ids.has(id));
+}
+
 export async function demoCommand(io: CommandIo, options: { keep?: boolean }): Promise<ExitCode> {
   return guarded(io, async () => {
-    if (!findPostgresBin()) throw new EngifyError({ code: 'SANDBOX_NO_POSTGRES', kind: 'config', message: messages.sandbox.noPostgres });
+    const { findPostgresBin } = await import('../sandbox/postgres-cluster.js');
+    if (!findPostgresBin())
+      throw new EngifyError({
+        code: 'SANDBOX_NO_POSTGRES',
+        kind: 'config',
+        message: messages.sandbox.noPostgres,
+      });
     const started = Date.now();
     io.renderer.info(messages.demo.starting);
-    const stack = await startLocalStack();
+    const { startDemoStack } = await import('../sandbox/demo-stack.js');
+    const { seedDemo } = await import('../sandbox/demo-seed.js');
+    const { writeDemoConfig } = await import('../sandbox/sandbox-config.js');
+    const { signIn } = await import('../sandbox/demo-signin.js');
+    const { takeCensus } = await import('../sandbox/demo-census.js');
+    const stack = await startDemoStack();
+    const dir = mkdtempSync(join(tmpdir(), 'engify-demo-'));
+    // Ctrl-C (or a kill) mid-demo still stops every server and child this run started.
+    const onSignal = (signal: NodeJS.Signals) => {
+      io.renderer.info(messages.demo.interrupted(signal));
+      void stack.stop().finally(() => {
+        rmSync(dir, { recursive: true, force: true });
+        process.exit(130);
+      });
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    let succeeded = false;
     try {
-      const dir = mkdtempSync(join(tmpdir(), 'engify-demo-'));
-      const config = writeSandboxConfig(dir, stack);
+      const missing = missingVectorSteps();
+      const config = writeDemoConfig(dir, stack, { vectors: missing.length === 0 });
       const sub: CommandIo = { ...io, global: { ...io.global, config } };
-      io.renderer.info(messages.demo.stackReady(config, stack.endpoints));
-      const steps: [string, () => Promise<ExitCode>, ExitCode][] = [
-        [messages.demo.stage('plan'), () => planCommand(sub, {}), ExitCode.ok],
-        [messages.demo.stage('apply --phase 1'), () => applyCommand(sub, undefined, { phase: '1', yes: true }), ExitCode.ok],
-        [messages.demo.stage('apply --phase 1 (again: nothing to do)'), () => applyCommand(sub, undefined, { phase: '1', yes: true }), ExitCode.ok],
-        [messages.demo.stage('verify'), () => verifyCommand(sub, {}), ExitCode.ok],
-        [messages.demo.stage('status'), () => statusCommand(sub), ExitCode.ok],
-        [messages.demo.stage('rollback'), () => rollbackCommand(sub, { yes: true }), ExitCode.ok],
-        [messages.demo.stage('verify (after rollback: what was created is gone)'), () => verifyCommand(sub, {}), ExitCode.ok],
+      io.renderer.info(messages.demo.stackReady(config, { ...stack.endpoints }));
+      const seeded = await seedDemo(stack);
+      io.renderer.info(messages.demo.seeded(seeded));
+      if (missing.length > 0) io.renderer.warn(messages.demo.vectorsMissing(missing));
+      else io.renderer.info(messages.demo.vectorsOn);
+      const loaded = loadConfig(config);
+      const journal = () => readJournal(join(loaded.stateDir, 'journal.jsonl'));
+      let census: Awaited<ReturnType<typeof takeCensus>> | undefined;
+      const output = (step: string, key: string) => {
+        const r = journal().find((x) => x.type === 'output' && x.stepId === step && x.key === key);
+        return r?.type === 'output' && typeof r.value === 'string' ? r.value : undefined;
+      };
+
+      const sourceUrl = loaded.config.source.supabase?.dbUrl ?? '';
+      const targetUrl = loaded.config.target.rds?.mode === 'pg' ? loaded.config.target.rds.url : '';
+      const writeRow = async (url: string, content: string): Promise<ExitCode> => {
+        await withPg(url, (c) =>
+          c.query(
+            "INSERT INTO public.messages (bot_id, role, content) SELECT min(id), 'user', $1 FROM public.bots",
+            [content],
+          ),
+        );
+        io.renderer.info(messages.demo.wrote(content, new URL(url).pathname.slice(1)));
+        return ExitCode.ok;
+      };
+      const expectRow = async (url: string, content: string): Promise<ExitCode> => {
+        const r = await withPg(url, (c) => c.query('SELECT count(*)::int AS n FROM public.messages WHERE content = $1', [content]));
+        const n = (r.rows[0] as { n: number } | undefined)?.n ?? 0;
+        io.renderer.info(messages.demo.found(content, new URL(url).pathname.slice(1), n));
+        return n === 1 ? ExitCode.ok : ExitCode.failed;
+      };
+
+      const showSignIns = async (): Promise<ExitCode> => {
+        io.renderer.info(messages.demo.signInTitle);
+        const clientId = output('auth.pool', 'appClientId');
+        if (!clientId) {
+          io.renderer.info(messages.demo.signInNoClient);
+          return ExitCode.failed;
+        }
+        const users = loaded.config.auth?.verifySignIn ?? [];
+        let failed = 0;
+        for (const u of users) {
+          const r = await signIn(
+            stack.endpoints.cognito,
+            loaded.config.target.aws.region,
+            clientId,
+            u.email,
+            u.password,
+          );
+          io.renderer.info(messages.demo.signIn(r.email, r.ok, r.detail));
+          if (!r.ok) failed++;
+        }
+        return failed === 0 && users.length > 0 ? ExitCode.ok : ExitCode.failed;
+      };
+      const simulateDns = async (): Promise<ExitCode> => {
+        const domains: string[] = [];
+        for (const [appId, app] of stack.amplify.apps) {
+          for (const name of app.domains.keys()) {
+            stack.amplify.setDomainStatus(appId, name, 'AVAILABLE');
+            domains.push(name);
+          }
+        }
+        if (domains.length > 0) io.renderer.info(messages.demo.dnsSimulated(domains));
+        return ExitCode.ok;
+      };
+
+      const stages: Stage[] = [
+        ['plan', () => planCommand(sub, {})],
+        ['apply --phase 1', () => applyCommand(sub, undefined, { phase: '1', yes: true })],
+        [
+          'apply --phase 1 (again: nothing to do)',
+          () => applyCommand(sub, undefined, { phase: '1', yes: true }),
+        ],
+        ['apply --phase 2', () => applyCommand(sub, undefined, { phase: '2', yes: true })],
+        ['apply --phase 3', () => applyCommand(sub, undefined, { phase: '3', yes: true })],
+        ['(DNS)', simulateDns],
+        ['verify', () => verifyCommand(sub, {})],
+        ['status', () => statusCommand(sub)],
+        ['sign-in', showSignIns],
+        ['(a write on the old side while both are live)', () => writeRow(sourceUrl, 'written on Supabase while both were live')],
+        ['sync --once', () => syncCommand(sub, { once: true })],
+        ['(the write is on AWS)', () => expectRow(targetUrl, 'written on Supabase while both were live')],
+        ...(['db', 'auth', ...(missing.length === 0 ? ['vectors'] : []), 'files', 'hosting'] as const).map(
+          (component): Stage => [
+            `cutover --component ${component} --to target`,
+            () => cutoverCommand(sub, { component, to: 'target', yes: true }),
+          ],
+        ),
+        ['(the app writes to AWS now)', () => writeRow(targetUrl, 'written on AWS after cutover')],
+        ['rollback (after cutover: switch back without losing that write)', () => rollbackCommand(sub, { yes: true })],
+        ['(the AWS write is on the old side)', () => expectRow(sourceUrl, 'written on AWS after cutover')],
+        ['status', () => statusCommand(sub)],
+        [
+          'rollback',
+          async () => {
+            census = await takeCensus(stack, loaded.config, output('auth.pool', 'userPoolId'));
+            return rollbackCommand(sub, { yes: true });
+          },
+        ],
+        ['verify (after rollback: what was created is gone)', () => verifyCommand(sub, {})],
       ];
-      for (const [title, run, expected] of steps) {
-        io.renderer.info(`\n${title}`);
+      for (const [title, run] of stages) {
+        if (!title.startsWith('(') && title !== 'sign-in')
+          io.renderer.info(`\n${messages.demo.stage(title)}`);
         const code = await run();
-        if (code !== expected) {
+        if (code !== ExitCode.ok) {
           io.renderer.info(messages.demo.failed(title, code));
           return ExitCode.failed;
         }
       }
-      io.renderer.info(messages.demo.done((Date.now() - started) / 1000));
+      io.renderer.info(`\n${messages.demo.summaryTitle}`);
+      if (census) for (const line of messages.demo.summary(seeded, census, missing)) io.renderer.info(line);
       if (options.keep) {
+        process.off('SIGINT', onSignal);
         io.renderer.info(messages.sandbox.up(config));
-        await new Promise<void>((done) => process.once('SIGINT', done));
+        await new Promise<void>((done) => process.once('SIGINT', () => done()));
       }
+      succeeded = true;
       return ExitCode.ok;
     } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       await stack.stop();
+      rmSync(dir, { recursive: true, force: true });
+      if (succeeded) io.renderer.info(messages.demo.done((Date.now() - started) / 1000));
     }
   });
 }

@@ -1,5 +1,6 @@
 import type { LockHolder } from '../state/lock.js';
 import { authMessages } from './messages/auth.js';
+import { cutoverMessages } from './messages/cutover.js';
 import { dbMessages } from './messages/db.js';
 import { dbCopyMessages } from './messages/db-copy.js';
 import { filesMessages } from './messages/files.js';
@@ -20,6 +21,7 @@ export const messages = {
   files: filesMessages,
   hosting: hostingMessages,
   sync: syncMessages,
+  cutover: cutoverMessages,
   config: {
     notFound: (path: string) => `No config file at ${path}.`,
     notFoundHint: 'Run `engify-migrate init` to write one, or pass --config <file>.',
@@ -90,16 +92,88 @@ export const messages = {
     none: 'No run yet. Start with `engify-migrate plan`.',
   },
   sandbox: {
-    up: (configPath: string) => `Local stack running. Config: ${configPath}\nTry: engify-migrate --config ${configPath} plan\nPress Ctrl-C to stop.`,
+    up: (configPath: string) =>
+      `Local stack running, sources seeded. Config: ${configPath}\nLoad the variables (the env line above), then try: engify-migrate --config ${configPath} plan\nPress Ctrl-C to stop.`,
     noPostgres: 'The local stack needs PostgreSQL 15 server binaries: apt-get install -y postgresql-15',
+    seeding: 'Seeding the sources (Supabase database, users, Storage, Qdrant, Vercel)...',
   },
   demo: {
-    starting: 'Starting the local stack (PostgreSQL 15, dynalite, s3rver, cognito-local)...',
+    starting:
+      'Starting the local stack (PostgreSQL 15, dynalite + vector front, s3rver, cognito-local + import-job front, Qdrant, Supabase Storage, Vercel, Amplify, Secrets Manager/SSM)...',
     stackReady: (config: string, endpoints: Record<string, string>) =>
-      `Local stack up. Config: ${config}\n${Object.entries(endpoints).map(([k, v]) => `  ${k}: ${v}`).join('\n')}`,
+      `Local stack up. Config: ${config}\n${Object.entries(endpoints)
+        .map(([k, v]) => `  ${k}: ${v}`)
+        .join('\n')}`,
+    seeded: (s: {
+      users: number;
+      rows: Record<string, number>;
+      points: Record<string, number>;
+      objects: Record<string, number>;
+      envVars: number;
+      seconds: number;
+    }) =>
+      `Seeded in ${s.seconds.toFixed(1)} s: ${s.users} users with bcrypt passwords; rows ${Object.entries(
+        s.rows,
+      )
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}; Qdrant points ${Object.entries(s.points)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}; Storage objects ${Object.entries(s.objects)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}; ${s.envVars} Vercel env vars.`,
+    vectorsMissing: (missing: string[]) =>
+      `NOT RUN: vectors. Step(s) ${missing.join(', ')} are not registered in this build's checklist, so the seeded Qdrant collections are not migrated and the config leaves out source.qdrant and target.dynamodb. Nothing about vectors is shown as done.`,
+    vectorsOn:
+      'Vectors: vectors.table and vectors.copy are registered; Qdrant -> DynamoDB runs in phases 1 and 2.',
+    wrote: (content: string, database: string) => `wrote "${content}" into ${database}.public.messages`,
+    found: (content: string, database: string, n: number) =>
+      n === 1 ? `found "${content}" in ${database}.public.messages` : `"${content}" is in ${database}.public.messages ${n} time(s), expected once`,
     stage: (what: string) => `== engify-migrate ${what}`,
+    dnsSimulated: (domains: string[]) =>
+      `sandbox: the DNS records above are taken as set: the Amplify stand-in marks ${domains.join(', ')} AVAILABLE, as AWS does once DNS validates.`,
+    signInTitle:
+      "== sign-in to Cognito with the users' old Supabase passwords (InitiateAuth USER_PASSWORD_AUTH)",
+    signIn: (email: string, ok: boolean, detail: string) => `  ${ok ? 'ok  ' : 'FAIL'} ${email}: ${detail}`,
+    signInNoClient: 'No app client id in the journal (auth.pool output appClientId): cannot sign in.',
+    summaryTitle: '== what moved (seeded on the source -> counted on the target before the rollback)',
+    summary: (
+      seeded: {
+        users: number;
+        rows: Record<string, number>;
+        points: Record<string, number>;
+        objects: Record<string, number>;
+        envVars: number;
+      },
+      target: {
+        rows: Record<string, number>;
+        users: number;
+        points?: number;
+        objects: number;
+        envVars: number;
+        secrets: number;
+      },
+      vectorsMissing: string[],
+    ): string[] => {
+      const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+      const appRows = Object.fromEntries(
+        Object.entries(target.rows).filter(([t]) => t.startsWith('public.')),
+      );
+      return [
+        `  rows:     ${sum(seeded.rows)} -> ${sum(appRows)} (${Object.entries(appRows)
+          .map(([t, n]) => `${t} ${n}`)
+          .join(', ')}); auth.users shadow rows ${target.rows['auth.users'] ?? 0}`,
+        `  users:    ${seeded.users} -> ${target.users} in the Cognito pool, passwords kept`,
+        vectorsMissing.length > 0
+          ? `  points:   ${sum(seeded.points)} -> not migrated (${vectorsMissing.join(', ')} not registered)`
+          : `  points:   ${sum(seeded.points)} -> ${target.points ?? 0} DynamoDB items`,
+        `  objects:  ${sum(seeded.objects)} -> ${target.objects} in S3`,
+        `  env vars: ${seeded.envVars} -> ${target.envVars} on Amplify + ${target.secrets} secret(s) in Secrets Manager/SSM`,
+      ];
+    },
     failed: (stage: string, code: number) => `The demo stopped: "${stage}" ended with exit code ${code}.`,
-    done: (seconds: number) => `Demo finished in ${seconds.toFixed(1)} s; the local stack is stopped and nothing was left behind.`,
+    interrupted: (signal: string) => `Demo interrupted (${signal}): stopping the local stack...`,
+    done: (seconds: number) =>
+      `Demo finished in ${seconds.toFixed(1)} s; the local stack is stopped and nothing was left behind.`,
   },
   errors: {
     unexpected: 'An unexpected error stopped the run; nothing after the last journaled step was written.',
