@@ -153,6 +153,14 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
         ['verify', () => verifyCommand(sub, {})],
         ['status', () => statusCommand(sub)],
         ['sign-in', showSignIns],
+        // What moved, counted on the target right after the migration (before the live writes below).
+        [
+          '(census)',
+          async () => {
+            census = await takeCensus(stack, loaded.config, output('auth.pool', 'userPoolId'));
+            return ExitCode.ok;
+          },
+        ],
         ['(a write on the old side while both are live)', () => writeRow(sourceUrl, 'written on Supabase while both were live')],
         ['sync --once', () => syncCommand(sub, { once: true })],
         ['(the write is on AWS)', () => expectRow(targetUrl, 'written on Supabase while both were live')],
@@ -168,10 +176,7 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
         ['status', () => statusCommand(sub)],
         [
           'rollback',
-          async () => {
-            census = await takeCensus(stack, loaded.config, output('auth.pool', 'userPoolId'));
-            return rollbackCommand(sub, { yes: true });
-          },
+          () => rollbackCommand(sub, { yes: true }),
         ],
         ['verify (after rollback: what was created is gone)', () => verifyCommand(sub, {})],
       ];

@@ -135,7 +135,7 @@ export const messages = {
       "== sign-in to Cognito with the users' old Supabase passwords (InitiateAuth USER_PASSWORD_AUTH)",
     signIn: (email: string, ok: boolean, detail: string) => `  ${ok ? 'ok  ' : 'FAIL'} ${email}: ${detail}`,
     signInNoClient: 'No app client id in the journal (auth.pool output appClientId): cannot sign in.',
-    summaryTitle: '== what moved (seeded on the source -> counted on the target before the rollback)',
+    summaryTitle: '== what moved (seeded on the source -> counted on the target right after phases 1-3)',
     summary: (
       seeded: {
         users: number;

@@ -73,6 +73,13 @@ describe('engify-migrate demo', () => {
     expect(out).toMatch(/ok {3}alice@demo\.engify\.dev: tokens issued/);
     expect(out).toMatch(/ok {3}bob@demo\.engify\.dev: tokens issued/);
     expect(out).not.toMatch(/FAIL /);
+    // Sync while both are live, cutover of every component, and a rollback that loses nothing.
+    expect(out).toContain('found "written on Supabase while both were live" in app.public.messages');
+    for (const c of ['db', 'auth', 'files', 'hosting']) {
+      expect(out).toMatch(new RegExp(`✓ cutover ${c} -> target: .*${c}: flag set to target`));
+    }
+    expect(out).toMatch(/reverse sync drained/);
+    expect(out).toContain('found "written on AWS after cutover" in supabase.public.messages');
 
     // Rollback undid every step it had applied.
     expect(out).toMatch(/(\d+) step\(s\) rolled back\./);

@@ -29,7 +29,7 @@ function open(config: Record<string, unknown>): EngineSession {
   const out = (id: string, key: string, value: string) => s.context({ id }).journal.output(key, value);
   out('auth.pool', 'userPoolId', 'eu-west-1_Pool123');
   out('auth.pool', 'appClientId', 'client-abc');
-  out('vectors.table', 'tableName', 'chatbot-vectors');
+  out('vectors.table', 'table', 'chatbot-vectors');
   out('files.bucket', 'bucket', 'chatbot-files');
   return s;
 }
