@@ -70,3 +70,19 @@ export interface BatchLimits {
   /** Longest a target transaction stays open before it is committed, in ms. */
   maxDelayMs: number;
 }
+
+/**
+ * One incremental pass of a component without a change stream (auth, files, vectors): forward before
+ * cutover (old -> AWS), reverse after (AWS -> old). Passes are idempotent: a pass that finds both sides
+ * equal applies nothing. `sync` runs them every `sync.pollSeconds`; cutover and rollback run one last
+ * pass as their drain.
+ */
+export interface PassSummary {
+  applied: number;
+  deleted: number;
+  unchanged: number;
+  /** Items that could not be carried, with the reason (reported, never silently dropped). */
+  refused: { key: string; reason: string }[];
+}
+
+export type ComponentPass = (ctx: import('../plans/types.js').StepContext) => Promise<PassSummary>;
