@@ -26,6 +26,18 @@ async function io(): Promise<CommandIo> {
 }
 
 program
+  .command('init')
+  .description('write migrations.config.json (asks a few questions on a terminal)')
+  .option('--project <name>', 'project name (names the AWS resources)')
+  .option('--region <region>', 'AWS region')
+  .option('-y, --yes', 'do not ask: use the flags and defaults')
+  .option('--force', 'overwrite an existing file')
+  .action(async (options) => {
+    const { initCommand } = await import('./commands/init.js');
+    process.exitCode = await initCommand(await io(), options);
+  });
+
+program
   .command('plan')
   .description('show what would change, phase by phase, against live state (writes nothing remote)')
   .option('-p, --phase <n>', 'only this phase (1-4)')

@@ -39,6 +39,22 @@ export const messages = {
     unreachableHint: 'Check the host and port, that the service is running, and any VPN or security group in between.',
     needsSection: (section: string, step: string) => `${section} is required by step ${step} but is missing from the config.`,
   },
+  init: {
+    exists: (path: string) => `${path} already exists.`,
+    existsHint: 'Edit it, or pass --force to overwrite it.',
+    askProject: 'Project name (names the AWS resources)',
+    badProject: '1-40 lower-case letters, digits or hyphens',
+    askRegion: 'AWS region',
+    badRegion: 'an AWS region such as eu-west-1',
+    askQdrant: 'Move Qdrant collections to DynamoDB?',
+    askHosting: 'Where is the frontend hosted today?',
+    noHosting: 'neither (skip phase 3)',
+    askFlags: 'Where should the app read its feature flags?',
+    flagsDynamo: 'a DynamoDB table (for deployed apps)',
+    flagsFile: 'a local file (for trying it out)',
+    written: (path: string, vars: string[]) =>
+      `Wrote ${path}.\nExport these before running plan: ${vars.join(', ')}\nThen: engify-migrate plan`,
+  },
   lock: {
     held: (h: LockHolder, path: string) =>
       `Another engify-migrate is running here: ${h.operation} by ${h.user}, pid ${h.pid} on ${h.host}, since ${h.since} (lock ${path}).`,
