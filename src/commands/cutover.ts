@@ -21,10 +21,18 @@ export async function cutoverCommand(io: CommandIo, options: CutoverOptions): Pr
       forceUnlock: options.forceUnlock,
       before: () => {
         if (!(FLAG_COMPONENTS as readonly string[]).includes(options.component)) {
-          throw new EngifyError({ code: 'USAGE', kind: 'config', message: messages.cutover.unknownComponent(options.component) });
+          throw new EngifyError({
+            code: 'USAGE',
+            kind: 'config',
+            message: messages.cutover.unknownComponent(options.component),
+          });
         }
         if (!['target', 'source', 'done'].includes(options.to)) {
-          throw new EngifyError({ code: 'USAGE', kind: 'config', message: messages.cutover.unknownTarget(options.to) });
+          throw new EngifyError({
+            code: 'USAGE',
+            kind: 'config',
+            message: messages.cutover.unknownTarget(options.to),
+          });
         }
         component = options.component as FlagComponent;
         to = options.to as CutoverTo;
@@ -45,7 +53,11 @@ export async function cutoverCommand(io: CommandIo, options: CutoverOptions): Pr
           run: async (taskIo) => {
             try {
               const outcome = await cutover(session, component, to, { log: taskIo.log });
-              return { outcome: 'succeeded' as const, summary: outcome.steps.join('; '), checks: outcome.checks };
+              return {
+                outcome: 'succeeded' as const,
+                summary: outcome.steps.join('; '),
+                checks: outcome.checks,
+              };
             } catch (error) {
               const message = error instanceof Error ? error.message : String(error);
               return { outcome: 'failed' as const, summary: message, checks: [], error };

@@ -37,9 +37,15 @@ export function initialConfig(a: Answers): Record<string, unknown> {
         serviceRoleKey: '${SUPABASE_SERVICE_ROLE_KEY}',
         schemas: ['public'],
       },
-      ...(a.qdrant ? { qdrant: { url: '${QDRANT_URL}', apiKey: '${QDRANT_API_KEY}', collections: ['*'] } } : {}),
-      ...(a.hosting === 'vercel' ? { vercel: { token: '${VERCEL_TOKEN}', projectId: '${VERCEL_PROJECT_ID}' } } : {}),
-      ...(a.hosting === 'render' ? { render: { apiKey: '${RENDER_API_KEY}', serviceId: '${RENDER_SERVICE_ID}' } } : {}),
+      ...(a.qdrant
+        ? { qdrant: { url: '${QDRANT_URL}', apiKey: '${QDRANT_API_KEY}', collections: ['*'] } }
+        : {}),
+      ...(a.hosting === 'vercel'
+        ? { vercel: { token: '${VERCEL_TOKEN}', projectId: '${VERCEL_PROJECT_ID}' } }
+        : {}),
+      ...(a.hosting === 'render'
+        ? { render: { apiKey: '${RENDER_API_KEY}', serviceId: '${RENDER_SERVICE_ID}' } }
+        : {}),
     },
     target: {
       aws: { region: a.region },
@@ -49,7 +55,10 @@ export function initialConfig(a: Answers): Record<string, unknown> {
       s3: { bucket: `${p}-files` },
       ...(a.hosting !== 'none' ? { amplify: { appName: `${p}-web`, branch: 'main' } } : {}),
     },
-    flags: a.flags === 'file' ? { store: 'file', path: '.engify/flags.json' } : { store: 'dynamodb', table: `${p}-flags` },
+    flags:
+      a.flags === 'file'
+        ? { store: 'file', path: '.engify/flags.json' }
+        : { store: 'dynamodb', table: `${p}-flags` },
   };
 }
 
@@ -57,9 +66,15 @@ export async function initCommand(io: CommandIo, options: InitOptions): Promise<
   return guarded(io, async () => {
     const path = resolve(io.global.config);
     if (existsSync(path) && !options.force) {
-      throw new EngifyError({ code: 'INIT_EXISTS', kind: 'config', message: messages.init.exists(path), hint: messages.init.existsHint });
+      throw new EngifyError({
+        code: 'INIT_EXISTS',
+        kind: 'config',
+        message: messages.init.exists(path),
+        hint: messages.init.existsHint,
+      });
     }
-    const interactive = !options.yes && process.stdin.isTTY && process.stdout.isTTY && io.renderer.mode !== 'json';
+    const interactive =
+      !options.yes && process.stdin.isTTY && process.stdout.isTTY && io.renderer.mode !== 'json';
     let answers: Answers = {
       project: options.project ?? 'my-app',
       region: options.region ?? 'us-east-1',
@@ -102,7 +117,8 @@ export async function initCommand(io: CommandIo, options: InitOptions): Promise<
     const text = `${JSON.stringify(config, null, 2)}\n`;
     // What init writes must load (once the variables are set): check with the real loader first.
     const vars = [...text.matchAll(/\$\{([A-Z_]+)\}/g)].map((m) => m[1] as string);
-    const sample = (v: string) => (/DB_URL|DATABASE_URL/.test(v) ? 'postgres://u@h/db' : v.endsWith('URL') ? 'https://example.com' : 'set');
+    const sample = (v: string) =>
+      /DB_URL|DATABASE_URL/.test(v) ? 'postgres://u@h/db' : v.endsWith('URL') ? 'https://example.com' : 'set';
     parseConfig(text, path, Object.fromEntries(vars.map((v) => [v, sample(v)])));
     writeFileSync(path, text);
     io.renderer.info(messages.init.written(path, [...new Set(vars)]));

@@ -14,10 +14,18 @@ export async function syncCommand(io: CommandIo, options: SyncOptions): Promise<
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    return await withSession(io, { lock: 'sync', forceUnlock: options.forceUnlock, signal: stop.signal }, async (session) => {
-      await runSyncLoop(session, { log: (m) => io.renderer.info(m), signal: stop.signal, once: options.once === true });
-      return ExitCode.ok;
-    });
+    return await withSession(
+      io,
+      { lock: 'sync', forceUnlock: options.forceUnlock, signal: stop.signal },
+      async (session) => {
+        await runSyncLoop(session, {
+          log: (m) => io.renderer.info(m),
+          signal: stop.signal,
+          once: options.once === true,
+        });
+        return ExitCode.ok;
+      },
+    );
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

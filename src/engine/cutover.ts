@@ -13,8 +13,8 @@ import { dbCopyOutputs, openDbSync } from './db-sync.js';
 import { EngifyError } from './errors.js';
 import { applyTasks } from './executor.js';
 import type { EngineSession } from './session.js';
-import { foldSteps, isApplied } from './step-state.js';
 import { stepJournal } from './step-journal.js';
+import { foldSteps, isApplied } from './step-state.js';
 import { verifyTasks } from './verifier.js';
 
 // Moves one component's traffic between the old system and AWS through its flag, in the order the
@@ -87,7 +87,9 @@ async function verifyComponent(session: EngineSession, component: FlagComponent,
     const r = await task.run({ log: hooks.log, progress: () => undefined });
     results.push({ step: r.id, checks: r.checks });
   }
-  const failed = results.flatMap((r) => r.checks.filter((c) => !c.ok && !c.skipped).map((c) => `${r.step}: ${c.name}`));
+  const failed = results.flatMap((r) =>
+    r.checks.filter((c) => !c.ok && !c.skipped).map((c) => `${r.step}: ${c.name}`),
+  );
   if (failed.length > 0) {
     throw new EngifyError({
       code: 'CUTOVER_VERIFY_FAILED',
@@ -128,7 +130,11 @@ async function drainAndStop(handle: SyncHandle, hooks: CutoverHooks, what: strin
 }
 
 /** Moves sequences on the side about to take writes up to the other side's positions. */
-async function carrySequences(session: EngineSession, direction: 'forward' | 'reverse', say: (m: string) => void) {
+async function carrySequences(
+  session: EngineSession,
+  direction: 'forward' | 'reverse',
+  say: (m: string) => void,
+) {
   const config = session.loaded.config;
   const rds = config.target.rds;
   const sourceUrl = config.source.supabase?.dbUrl;
@@ -141,7 +147,9 @@ async function carrySequences(session: EngineSession, direction: 'forward' | 're
       direction === 'forward'
         ? await carrySequencePositions(source, target, schemas)
         : await carrySequencePositions(target, source, schemas);
-    say(messages.cutover.sequencesCarried(moved, direction === 'forward' ? 'the target' : 'the old database'));
+    say(
+      messages.cutover.sequencesCarried(moved, direction === 'forward' ? 'the target' : 'the old database'),
+    );
   } finally {
     await source.end();
     await target.end();
@@ -154,7 +162,9 @@ async function reverseSlotExists(session: EngineSession): Promise<boolean> {
   if (rds?.mode !== 'pg') return false;
   const target = await session.services.pg(rds.url);
   try {
-    const r = await target.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [session.loaded.config.sync.reverseSlot]);
+    const r = await target.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [
+      session.loaded.config.sync.reverseSlot,
+    ]);
     return (r.rowCount ?? 0) > 0;
   } finally {
     await target.end();
@@ -175,12 +185,24 @@ export async function cutover(
 ): Promise<CutoverOutcome> {
   const store = await openFlagStore(session.loaded.config.flags, session.services);
   if (!(await store.exists())) {
-    throw new EngifyError({ code: 'CUTOVER_NO_FLAGS', kind: 'config', message: messages.cutover.noFlagStore, hint: messages.cutover.noFlagStoreHint });
+    throw new EngifyError({
+      code: 'CUTOVER_NO_FLAGS',
+      kind: 'config',
+      message: messages.cutover.noFlagStore,
+      hint: messages.cutover.noFlagStoreHint,
+    });
   }
   const from = (await store.read())[component].mode;
   const stepId = `cutover.${component}`;
   const journal = stepJournal(session.journal, stepId);
-  const outcome: CutoverOutcome = { component, from, to, steps: [], notCarriedBack: notCarriedBack(component), checks: [] };
+  const outcome: CutoverOutcome = {
+    component,
+    from,
+    to,
+    steps: [],
+    notCarriedBack: notCarriedBack(component),
+    checks: [],
+  };
   const say = (m: string) => {
     outcome.steps.push(m);
     hooks.log(m);
@@ -189,9 +211,18 @@ export async function cutover(
     say(messages.cutover.already(component, to));
     return outcome;
   }
-  const allowed: Record<CutoverTo, Mode[]> = { target: ['source', 'draining'], source: ['target', 'draining'], done: ['target'] };
+  const allowed: Record<CutoverTo, Mode[]> = {
+    target: ['source', 'draining'],
+    source: ['target', 'draining'],
+    done: ['target'],
+  };
   if (!allowed[to].includes(from)) {
-    throw new EngifyError({ code: 'CUTOVER_ORDER', kind: 'config', message: messages.cutover.badTransition(component, from, to), hint: messages.cutover.badTransitionHint(component, from) });
+    throw new EngifyError({
+      code: 'CUTOVER_ORDER',
+      kind: 'config',
+      message: messages.cutover.badTransition(component, from, to),
+      hint: messages.cutover.badTransitionHint(component, from),
+    });
   }
   const config = session.loaded.config;
   const maxLag = config.sync.maxLagSeconds;
@@ -207,7 +238,12 @@ export async function cutover(
         const lag = await forward.lag();
         say(messages.cutover.lagNow(lag.seconds, lag.changes, lag.unit));
         if (lag.seconds > maxLag) {
-          throw new EngifyError({ code: 'CUTOVER_LAG', kind: 'transient', message: messages.cutover.lagTooHigh(lag.seconds, maxLag), hint: messages.cutover.lagTooHighHint });
+          throw new EngifyError({
+            code: 'CUTOVER_LAG',
+            kind: 'transient',
+            message: messages.cutover.lagTooHigh(lag.seconds, maxLag),
+            hint: messages.cutover.lagTooHighHint,
+          });
         }
         // Safe while the app still writes the old side: the target's sequences only move up.
         await carrySequences(session, 'forward', say);
@@ -222,13 +258,19 @@ export async function cutover(
         forward = undefined;
         await carrySequences(session, 'forward', say);
         const source = await session.services.pg(config.source.supabase?.dbUrl ?? '');
-        const target = await session.services.pg(config.target.rds?.mode === 'pg' ? config.target.rds.url : '');
+        const target = await session.services.pg(
+          config.target.rds?.mode === 'pg' ? config.target.rds.url : '',
+        );
         try {
           const publication = dbCopyOutputs(session).publication;
           const tables = publication ? await publicationTables(source, publication) : [];
-          const reverse = await prepareReverseCapture(target, tables, { slot: config.sync.reverseSlot, publication: config.sync.reversePublication });
+          const reverse = await prepareReverseCapture(target, tables, {
+            slot: config.sync.reverseSlot,
+            publication: config.sync.reversePublication,
+          });
           if (reverse.createdSlot) journal.created({ kind: 'pg-replication-slot', name: reverse.slot });
-          if (reverse.createdPublication) journal.created({ kind: 'pg-publication', name: reverse.publication });
+          if (reverse.createdPublication)
+            journal.created({ kind: 'pg-publication', name: reverse.publication });
           say(messages.cutover.reverseReady(reverse.slot, tables.length));
         } finally {
           await source.end();
@@ -265,7 +307,10 @@ export async function cutover(
       await drainAndStop(reverse, hooks, 'reverse');
       const target = await session.services.pg(config.target.rds?.mode === 'pg' ? config.target.rds.url : '');
       try {
-        await dropReverseCapture(target, { slot: config.sync.reverseSlot, publication: config.sync.reversePublication });
+        await dropReverseCapture(target, {
+          slot: config.sync.reverseSlot,
+          publication: config.sync.reversePublication,
+        });
       } finally {
         await target.end();
       }

@@ -3,8 +3,8 @@ import { openFlagStore } from '../flags/open-store.js';
 import { readLayout } from '../plans/vectors-layout.js';
 import { writeSyncReport } from '../state/sync-status.js';
 import { carrySequencePositions } from '../sync/sequence-positions.js';
-import { vectorsIncrementalPass } from '../sync/vectors-incremental.js';
 import type { SyncHandle } from '../sync/types.js';
+import { vectorsIncrementalPass } from '../sync/vectors-incremental.js';
 import { messages } from '../ui/messages.js';
 import { openDbSync } from './db-sync.js';
 import type { EngineSession } from './session.js';
@@ -76,7 +76,10 @@ export async function runSyncLoop(session: EngineSession, hooks: SyncLoopHooks):
         let upserted = 0;
         let deleted = 0;
         for (const c of read?.layout.collections ?? []) {
-          const r = await vectorsIncrementalPass(ctx, { collection: c.name, watermark: watermarks.get(c.name) });
+          const r = await vectorsIncrementalPass(ctx, {
+            collection: c.name,
+            watermark: watermarks.get(c.name),
+          });
           upserted += r.upserted;
           deleted += r.deleted;
           if (r.watermark !== undefined && r.watermark !== watermarks.get(c.name)) {
@@ -92,7 +95,12 @@ export async function runSyncLoop(session: EngineSession, hooks: SyncLoopHooks):
     hooks.log(messages.cutover.syncNothing);
     return { streams: [], changesApplied: 0 };
   }
-  hooks.log(messages.cutover.syncStarting([...streams.map((s) => s.component), ...passes.map((p) => `${p.component} (passes)`)]));
+  hooks.log(
+    messages.cutover.syncStarting([
+      ...streams.map((s) => s.component),
+      ...passes.map((p) => `${p.component} (passes)`),
+    ]),
+  );
 
   const report = async () => {
     const out = [];
@@ -101,10 +109,23 @@ export async function runSyncLoop(session: EngineSession, hooks: SyncLoopHooks):
       out.push({ component: s.component, stats: s.handle.stats(), ...(lag ? { lag } : {}) });
       if (lag) {
         const st = s.handle.stats();
-        hooks.log(messages.cutover.syncLine(s.component, lag.seconds, lag.changes, lag.unit, st.changesPerSecond, st.changesApplied));
+        hooks.log(
+          messages.cutover.syncLine(
+            s.component,
+            lag.seconds,
+            lag.changes,
+            lag.unit,
+            st.changesPerSecond,
+            st.changesApplied,
+          ),
+        );
       }
     }
-    writeSyncReport(session.loaded.stateDir, { pid: process.pid, updatedAt: new Date().toISOString(), streams: out });
+    writeSyncReport(session.loaded.stateDir, {
+      pid: process.pid,
+      updatedAt: new Date().toISOString(),
+      streams: out,
+    });
   };
 
   const failures = streams.map((s) =>

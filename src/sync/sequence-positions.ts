@@ -13,7 +13,10 @@ export async function carrySequencePositions(from: Client, to: Client, schemas: 
   for (const s of values) {
     if (s.lastValue === null) continue;
     const name = qualified(s.schema, s.name);
-    const exists = await to.query('SELECT 1 FROM pg_sequences WHERE schemaname = $1 AND sequencename = $2', [s.schema, s.name]);
+    const exists = await to.query('SELECT 1 FROM pg_sequences WHERE schemaname = $1 AND sequencename = $2', [
+      s.schema,
+      s.name,
+    ]);
     if (exists.rowCount === 0) continue;
     const r = await to.query(
       `SELECT setval($1::regclass, $2::bigint, $3::boolean)

@@ -23,7 +23,9 @@ describe('kill -9 during apply, then rerun', () => {
     // A clean run measures how long apply takes, so kills land across its whole span.
     const clean = e2eWorkspace();
     const started = Date.now();
-    const cleanRun = await runCli(['--config', clean.configPath, 'apply', '--phase', '1', '--yes'], { env: clean.env });
+    const cleanRun = await runCli(['--config', clean.configPath, 'apply', '--phase', '1', '--yes'], {
+      env: clean.env,
+    });
     const span = Date.now() - started;
     expect(cleanRun.code).toBe(0);
     const expected = await observe(clean);
@@ -46,10 +48,15 @@ describe('kill -9 during apply, then rerun', () => {
       if (killed.signal === 'SIGKILL' && starts > successes) interruptedMidRun++;
 
       // The dead run's lock names a process that is gone: a plain rerun is refused, --force-unlock takes over.
-      let rerun = await runCli(['--config', ws.configPath, 'apply', '--phase', '1', '--yes'], { env: ws.env });
+      let rerun = await runCli(['--config', ws.configPath, 'apply', '--phase', '1', '--yes'], {
+        env: ws.env,
+      });
       if (rerun.code === 3) {
         expect(rerun.stderr).toContain('--force-unlock');
-        rerun = await runCli(['--config', ws.configPath, 'apply', '--phase', '1', '--yes', '--force-unlock'], { env: ws.env });
+        rerun = await runCli(
+          ['--config', ws.configPath, 'apply', '--phase', '1', '--yes', '--force-unlock'],
+          { env: ws.env },
+        );
       }
       expect(rerun.code, rerun.stdout + rerun.stderr).toBe(0);
       const state = await observe(ws);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { BIN, runCli } from '../helpers/cli.js';
-import { e2eWorkspace } from '../helpers/e2e-config.js';
+import { type ConfigDraft, e2eWorkspace } from '../helpers/e2e-config.js';
 
 // The database's full sync/cutover/rollback story through the built CLI, on real PostgreSQL 15:
 // forward sync, cutover (verify, drain, reverse capture, flag), writes on the target, rollback after
@@ -21,9 +21,10 @@ async function q(url: string, sql: string, params: unknown[] = []) {
 }
 
 const digest = (url: string) =>
-  q(url, "SELECT count(*)::int AS n, md5(coalesce(string_agg(id::text || ':' || body || ':' || n::text, ',' ORDER BY id), '')) AS h FROM public.notes").then(
-    (r) => r.rows[0] as { n: number; h: string },
-  );
+  q(
+    url,
+    "SELECT count(*)::int AS n, md5(coalesce(string_agg(id::text || ':' || body || ':' || n::text, ',' ORDER BY id), '')) AS h FROM public.notes",
+  ).then((r) => r.rows[0] as { n: number; h: string });
 
 describe('sync, cutover and rollback of the database through the CLI', () => {
   it('keeps both sides equal across forward sync, cutover, writes on AWS and rollback', async () => {
@@ -34,13 +35,24 @@ describe('sync, cutover and rollback of the database through the CLI', () => {
     await q(admin, `CREATE DATABASE ${src}`);
     const srcUrl = admin.replace(/\/postgres$/, `/${src}`);
     const tgtUrl = admin.replace(/\/postgres$/, `/${tgt}`);
-    await q(srcUrl, 'CREATE TABLE public.notes (id bigserial PRIMARY KEY, body text NOT NULL, n int NOT NULL DEFAULT 0)');
-    await q(srcUrl, "INSERT INTO public.notes (body, n) SELECT 'seed ' || g, g FROM generate_series(1, 200) g");
+    await q(
+      srcUrl,
+      'CREATE TABLE public.notes (id bigserial PRIMARY KEY, body text NOT NULL, n int NOT NULL DEFAULT 0)',
+    );
+    await q(
+      srcUrl,
+      "INSERT INTO public.notes (body, n) SELECT 'seed ' || g, g FROM generate_series(1, 200) g",
+    );
 
-    const ws = e2eWorkspace((c: Record<string, any>) => { // biome-ignore lint/suspicious/noExplicitAny: fixture
+    const ws = e2eWorkspace((c: ConfigDraft) => {
       c.source = { supabase: { dbUrl: srcUrl, schemas: ['public'] } };
       c.target = { aws: c.target.aws, rds: { mode: 'pg', url: tgtUrl, createDatabase: true } };
-      c.sync = { maxLagSeconds: 5, mode: 'logical', reverseSlot: `rev_${src}`.slice(0, 63), reversePublication: `rev_${src}` };
+      c.sync = {
+        maxLagSeconds: 5,
+        mode: 'logical',
+        reverseSlot: `rev_${src}`.slice(0, 63),
+        reversePublication: `rev_${src}`,
+      };
     });
     const cli = (...args: string[]) => runCli(['--config', ws.configPath, ...args], { env: ws.env });
     const ok = async (...args: string[]) => {
@@ -54,19 +66,26 @@ describe('sync, cutover and rollback of the database through the CLI', () => {
     expect(await digest(tgtUrl)).toEqual(await digest(srcUrl));
 
     // Writes on the old side while both are live: forward sync carries them.
-    await q(srcUrl, "INSERT INTO public.notes (body, n) SELECT 'live ' || g, g FROM generate_series(1, 50) g");
+    await q(
+      srcUrl,
+      "INSERT INTO public.notes (body, n) SELECT 'live ' || g, g FROM generate_series(1, 50) g",
+    );
     await q(srcUrl, "UPDATE public.notes SET body = body || ' (edited)' WHERE id % 7 = 0");
     await q(srcUrl, 'DELETE FROM public.notes WHERE id % 11 = 0');
     await ok('sync', '--once');
     expect(await digest(tgtUrl)).toEqual(await digest(srcUrl));
 
     // A second sync while one runs is refused, naming the holder.
-    const running = spawn(process.execPath, [BIN, '--config', ws.configPath, 'sync'], { env: { ...process.env, ...ws.env }, stdio: 'pipe' });
+    const running = spawn(process.execPath, [BIN, '--config', ws.configPath, 'sync'], {
+      env: { ...process.env, ...ws.env },
+      stdio: 'pipe',
+    });
     let out = '';
     running.stdout.on('data', (b: Buffer) => {
       out += b.toString();
     });
-    for (let i = 0; i < 100 && !out.includes('sync running'); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && !out.includes('sync running'); i++)
+      await new Promise((r) => setTimeout(r, 100));
     expect(out).toContain('sync running');
     await q(srcUrl, "INSERT INTO public.notes (body) VALUES ('while sync runs')");
     const second = await cli('sync', '--once');
@@ -83,19 +102,28 @@ describe('sync, cutover and rollback of the database through the CLI', () => {
 
     // Cutover: verify, drain, reverse capture, flag.
     await ok('cutover', '--component', 'db', '--to', 'target', '--yes');
-    const flags = JSON.parse(readFileSync(join(ws.dir, '.engify', 'flags.json'), 'utf8')) as Record<string, { mode: string }>;
+    const flags = JSON.parse(readFileSync(join(ws.dir, '.engify', 'flags.json'), 'utf8')) as Record<
+      string,
+      { mode: string }
+    >;
     expect(flags.db?.mode).toBe('target');
 
     // The app now writes to AWS.
-    await q(tgtUrl, "INSERT INTO public.notes (id, body, n) SELECT 100000 + g, 'on aws ' || g, g FROM generate_series(1, 30) g");
-    await q(tgtUrl, "UPDATE public.notes SET n = n + 1000 WHERE id % 5 = 0");
+    await q(
+      tgtUrl,
+      "INSERT INTO public.notes (id, body, n) SELECT 100000 + g, 'on aws ' || g, g FROM generate_series(1, 30) g",
+    );
+    await q(tgtUrl, 'UPDATE public.notes SET n = n + 1000 WHERE id % 5 = 0');
     await q(tgtUrl, 'DELETE FROM public.notes WHERE id % 13 = 0');
     const onAws = await digest(tgtUrl);
 
     // Rollback after cutover: reverse sync drained, every write made on AWS is on the old side.
     await ok('rollback', '--yes');
     expect(await digest(srcUrl)).toEqual(onAws);
-    const back = JSON.parse(readFileSync(join(ws.dir, '.engify', 'flags.json'), 'utf8')) as Record<string, { mode: string }>;
+    const back = JSON.parse(readFileSync(join(ws.dir, '.engify', 'flags.json'), 'utf8')) as Record<
+      string,
+      { mode: string }
+    >;
     expect(back.db?.mode).toBe('source');
 
     // Forward sync resumes, and the reverse-applied writes are not echoed back as new changes.
@@ -105,7 +133,10 @@ describe('sync, cutover and rollback of the database through the CLI', () => {
     await ok('verify');
 
     // A cutover refused while the target does not match: corrupt one row on the target.
-    await q(tgtUrl, "UPDATE public.notes SET body = 'tampered' WHERE id = (SELECT min(id) FROM public.notes)");
+    await q(
+      tgtUrl,
+      "UPDATE public.notes SET body = 'tampered' WHERE id = (SELECT min(id) FROM public.notes)",
+    );
     const refused = await cli('cutover', '--component', 'db', '--to', 'target', '--yes');
     expect(refused.code).toBe(1);
     expect(refused.stdout + refused.stderr).toContain('verify fails');

@@ -11,10 +11,18 @@ describe('state lock and saved plans', () => {
     const { mkdirSync } = await import('node:fs');
     mkdirSync(join(ws.dir, '.engify'), { recursive: true });
     // The holder is this test process: alive, so --force-unlock must not take it over either.
-    const holder = { pid: process.pid, host: hostname(), user: 'alice', operation: 'apply', since: '2026-11-21T10:00:00.000Z' };
+    const holder = {
+      pid: process.pid,
+      host: hostname(),
+      user: 'alice',
+      operation: 'apply',
+      since: '2026-11-21T10:00:00.000Z',
+    };
     writeFileSync(join(ws.dir, '.engify', 'lock.json'), JSON.stringify(holder));
     for (const extra of [[], ['--force-unlock']]) {
-      const r = await runCli(['--config', ws.configPath, 'apply', '--phase', '1', '--yes', ...extra], { env: ws.env });
+      const r = await runCli(['--config', ws.configPath, 'apply', '--phase', '1', '--yes', ...extra], {
+        env: ws.env,
+      });
       expect(r.code).toBe(3);
       expect(r.stderr).toContain(`pid ${process.pid}`);
       expect(r.stderr).toContain('alice');
@@ -29,7 +37,11 @@ describe('state lock and saved plans', () => {
     const planPath = join(ws.dir, 'plan.json');
     const cli = (...args: string[]) => runCli(['--config', ws.configPath, ...args], { env: ws.env });
     expect((await cli('plan', '--phase', '1', '--out', planPath)).code).toBe(0);
-    const saved = JSON.parse(readFileSync(planPath, 'utf8')) as { configHash: string; stateHash: string; phases: number[] };
+    const saved = JSON.parse(readFileSync(planPath, 'utf8')) as {
+      configHash: string;
+      stateHash: string;
+      phases: number[];
+    };
     expect(saved.phases).toEqual([1]);
 
     // Live state moves on: the bucket appears behind the plan's back.

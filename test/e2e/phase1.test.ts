@@ -33,9 +33,21 @@ describe('phase 1 through the CLI against the local stack', () => {
 
     const again = await cli('apply', '--phase', '1', '--yes', '--json');
     expect(again.code).toBe(0);
-    const events = again.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; outcome?: string; plan?: { steps: { changes: { action: string }[] }[] } });
+    const events = again.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            type: string;
+            outcome?: string;
+            plan?: { steps: { changes: { action: string }[] }[] };
+          },
+      );
     const planEvent = events.find((e) => e.type === 'plan');
-    expect(planEvent?.plan?.steps.flatMap((s) => s.changes.map((c) => c.action)).every((a) => a === 'noop')).toBe(true);
+    expect(
+      planEvent?.plan?.steps.flatMap((s) => s.changes.map((c) => c.action)).every((a) => a === 'noop'),
+    ).toBe(true);
     expect(events.filter((e) => e.type === 'task-end').every((e) => e.outcome === 'noop')).toBe(true);
     expect(await observe(ws)).toEqual(applied);
 
@@ -44,8 +56,15 @@ describe('phase 1 through the CLI against the local stack', () => {
     expect(verify.stdout).toMatch(/\d+ check\(s\) passed, 0 failed/);
 
     const status = await cli('status', '--json');
-    const states = status.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; state?: string });
-    expect(states.filter((s) => s.type.startsWith('phase 1')).map((s) => s.state)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    const states = status.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; state?: string });
+    expect(states.filter((s) => s.type.startsWith('phase 1')).map((s) => s.state)).toEqual([
+      'succeeded',
+      'succeeded',
+      'succeeded',
+    ]);
 
     const rollback = await cli('rollback', '--yes');
     expect(rollback.code, rollback.stdout + rollback.stderr).toBe(0);
@@ -58,7 +77,12 @@ describe('phase 1 through the CLI against the local stack', () => {
 
   it('keeps resources it did not create when rolling back', async () => {
     const ws = e2eWorkspace();
-    const s3 = new S3Client({ region: 'us-east-1', endpoint: ws.stack.endpoints.s3, forcePathStyle: true, credentials: creds });
+    const s3 = new S3Client({
+      region: 'us-east-1',
+      endpoint: ws.stack.endpoints.s3,
+      forcePathStyle: true,
+      credentials: creds,
+    });
     const { CreateBucketCommand } = await import('@aws-sdk/client-s3');
     await s3.send(new CreateBucketCommand({ Bucket: `${ws.project}-files` }));
     const cli = (...args: string[]) => runCli(['--config', ws.configPath, ...args], { env: ws.env });

@@ -2,14 +2,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { e2eWorkspace } from '../helpers/e2e-config.js';
+import { type ConfigDraft, e2eWorkspace } from '../helpers/e2e-config.js';
 
 const DB_PASSWORD = 'TopSecretPw42';
 const SERVICE_KEY = 'eyJhbGciOiJIUzI1NiJ9.service-role-secret-value';
 
 describe('secrets from the config never reach the journal, a plan file or any output', () => {
   it('across plan, apply, verify, status, a failing command and rollback', async () => {
-    const ws = e2eWorkspace((c: Record<string, any>) => { // biome-ignore lint/suspicious/noExplicitAny: fixture
+    const ws = e2eWorkspace((c: ConfigDraft) => {
       const url = new URL(c.source.supabase.dbUrl);
       url.password = '${DB_PASSWORD}';
       c.source.supabase.dbUrl = url.toString().replace('%24%7BDB_PASSWORD%7D', '${DB_PASSWORD}');
@@ -37,7 +37,18 @@ describe('secrets from the config never reach the journal, a plan file or any ou
     const failing = await cli('plan', '--phase', '1', '--verbose');
     expect(failing.code).toBe(2);
     expect(failing.stderr).toContain('source.supabase.dbUrl');
-    writeFileSync(ws.configPath, JSON.stringify({ ...bad, source: { supabase: { ...bad.source.supabase, dbUrl: bad.source.supabase.dbUrl.replace(':1/', `:${ws.stack.postgresPort}/`) } } }));
+    writeFileSync(
+      ws.configPath,
+      JSON.stringify({
+        ...bad,
+        source: {
+          supabase: {
+            ...bad.source.supabase,
+            dbUrl: bad.source.supabase.dbUrl.replace(':1/', `:${ws.stack.postgresPort}/`),
+          },
+        },
+      }),
+    );
     expect((await cli('rollback', '--yes', '--verbose')).code).toBe(0);
 
     const files = [planPath, ...readdirSync(join(ws.dir, '.engify')).map((f) => join(ws.dir, '.engify', f))];

@@ -5,12 +5,16 @@ import { inject } from 'vitest';
 
 let counter = 0;
 
+/** A config being edited by a test: arbitrary JSON on purpose (tests write invalid configs too). */
+// biome-ignore lint/suspicious/noExplicitAny: tests poke arbitrary, often invalid, JSON
+export type ConfigDraft = Record<string, any>;
+
 /** A fresh folder with a config for the shared local stack, under a unique project name. */
-export function e2eWorkspace(overrides: (config: Record<string, unknown>) => void = () => {}) {
+export function e2eWorkspace(overrides: (config: ConfigDraft) => void = () => {}) {
   const stack = inject('stack');
   const project = `t${process.pid}-${Date.now().toString(36)}-${counter++}`.slice(0, 40);
   const dir = mkdtempSync(join(tmpdir(), 'engify-e2e-'));
-  const config: Record<string, unknown> = {
+  const config: ConfigDraft = {
     project,
     stateDir: '.engify',
     source: { supabase: { dbUrl: stack.postgresUrl, schemas: ['public'] } },

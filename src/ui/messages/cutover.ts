@@ -14,7 +14,8 @@ export const cutoverMessages = {
     `${component} cannot be cut over: verify fails (${checks.slice(0, 5).join('; ')}${checks.length > 5 ? `; and ${checks.length - 5} more` : ''}).`,
   verifyFailedHint: 'Run `engify-migrate verify` for the details, fix or re-apply, then try again.',
   catchUpFailed: (component: string, why: string) => `The final catch-up of ${component} failed: ${why}`,
-  lagNow: (seconds: number, changes: number, unit: string) => `sync lag ${seconds.toFixed(1)} s (${changes} ${unit} behind)`,
+  lagNow: (seconds: number, changes: number, unit: string) =>
+    `sync lag ${seconds.toFixed(1)} s (${changes} ${unit} behind)`,
   lagTooHigh: (seconds: number, bound: number) =>
     `Sync lag is ${seconds.toFixed(1)} s, above sync.maxLagSeconds (${bound} s): cutting over now would make the app wait.`,
   lagTooHighHint: 'Let `engify-migrate sync` catch up (or lower the write load), then try again.',
@@ -22,19 +23,24 @@ export const cutoverMessages = {
   flagged: (component: string, mode: string) => `${component}: flag set to ${mode}`,
   drained: (what: string, seconds: number, changes: number, unit: string) =>
     `${what} sync drained: lag ${seconds.toFixed(1)} s, ${changes} ${unit}`,
-  reverseReady: (slot: string, tables: number) => `reverse capture ready on the target (slot ${slot}, ${tables} table(s))`,
+  reverseReady: (slot: string, tables: number) =>
+    `reverse capture ready on the target (slot ${slot}, ${tables} table(s))`,
   caughtUp: (component: string) => `${component}: final catch-up pass applied`,
   reverseDrained: 'reverse sync drained: every write made on AWS since cutover is on the old database',
   resumeForward: 'forward sync resumes with the next `engify-migrate sync`',
-  reverseStopped: 'reverse sync stopped and its slot dropped; the old database is no longer kept current (it is not deleted)',
+  reverseStopped:
+    'reverse sync stopped and its slot dropped; the old database is no longer kept current (it is not deleted)',
   already: (component: string, mode: string) => `${component} is already in mode ${mode}: nothing to do`,
-  badTransition: (component: string, from: string, to: string) => `${component} is in mode ${from}; it cannot go to ${to} from there.`,
+  badTransition: (component: string, from: string, to: string) =>
+    `${component} is in mode ${from}; it cannot go to ${to} from there.`,
   badTransitionHint: (component: string, from: string) =>
     from === 'done'
       ? 'Mode done is final: reverse sync was stopped, so going back would lose writes.'
       : `Run \`engify-migrate cutover --component ${component} --to target\` first.`,
-  confirm: (component: string, to: string) => `Switch ${component} to ${to}? The app follows the flag within its cache TTL.`,
-  unknownComponent: (value: string) => `--component must be one of db, auth, vectors, files, hosting; got ${JSON.stringify(value)}.`,
+  confirm: (component: string, to: string) =>
+    `Switch ${component} to ${to}? The app follows the flag within its cache TTL.`,
+  unknownComponent: (value: string) =>
+    `--component must be one of db, auth, vectors, files, hosting; got ${JSON.stringify(value)}.`,
   unknownTarget: (value: string) => `--to must be target, source or done; got ${JSON.stringify(value)}.`,
   notCarriedHeader: 'Not carried back by reverse sync for this component:',
   sequencesCarried: (moved: number, where: string) => `${moved} sequence(s) moved forward on ${where}`,
@@ -46,12 +52,15 @@ export const cutoverMessages = {
     'users created or changed in Cognito after cutover (this version has no Cognito -> Supabase Auth poller)',
     'passwords set in Cognito (Cognito never exposes hashes)',
   ],
-  vectorsNotCarried: ['points written to DynamoDB after cutover (this version has no DynamoDB -> Qdrant pass)'],
+  vectorsNotCarried: [
+    'points written to DynamoDB after cutover (this version has no DynamoDB -> Qdrant pass)',
+  ],
   filesNotCarried: ['objects written to S3 after cutover (this version has no S3 -> Storage pass)'],
   hostingNotCarried: ['Amplify settings changed after cutover (configuration is not synchronised)'],
   rollbackFlipsFirst: (components: string[]) =>
     `Component(s) ${components.join(', ')} are cut over: rollback switches them back to the old side first (draining reverse sync), and stops there. Run rollback again to undo the migration itself.`,
-  syncStarting: (streams: string[]) => `sync running: ${streams.join(', ')}. Ctrl-C (or SIGTERM) stops it cleanly; a rerun continues.`,
+  syncStarting: (streams: string[]) =>
+    `sync running: ${streams.join(', ')}. Ctrl-C (or SIGTERM) stops it cleanly; a rerun continues.`,
   syncNothing: 'Nothing to sync: every component is done (or not migrated).',
   syncLine: (stream: string, seconds: number, changes: number, unit: string, rate: number, applied: number) =>
     `${stream}: lag ${seconds.toFixed(1)} s / ${changes} ${unit}, ${applied} change(s) applied, ${rate.toFixed(0)}/s`,

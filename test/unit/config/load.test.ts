@@ -5,13 +5,18 @@ import { EngifyError } from '../../../src/engine/errors.js';
 
 const base = {
   project: 'demo',
-  source: { supabase: { dbUrl: 'postgres://app:${PGPASS}@db.example.com:5432/postgres', serviceRoleKey: '${SRK}' } },
+  source: {
+    supabase: { dbUrl: 'postgres://app:${PGPASS}@db.example.com:5432/postgres', serviceRoleKey: '${SRK}' },
+  },
   target: { aws: { region: 'eu-west-1' }, s3: { bucket: 'demo-files' } },
 };
 
 describe('config loading', () => {
   it('interpolates ${VAR}, applies defaults and collects secrets', () => {
-    const loaded = parseConfig(JSON.stringify(base), '/x/migrations.config.json', { PGPASS: 'p@ss word', SRK: 'service-key-1' });
+    const loaded = parseConfig(JSON.stringify(base), '/x/migrations.config.json', {
+      PGPASS: 'p@ss word',
+      SRK: 'service-key-1',
+    });
     expect(loaded.config.source.supabase?.schemas).toEqual(['public']);
     expect(loaded.config.flags).toEqual({ store: 'file', path: '/x/.engify/flags.json' });
     expect(loaded.stateDir).toBe('/x/.engify');
@@ -25,8 +30,12 @@ describe('config loading', () => {
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(EngifyError);
-      expect((e as EngifyError).message).toContain('source.supabase.dbUrl: environment variable PGPASS is not set');
-      expect((e as EngifyError).message).toContain('source.supabase.serviceRoleKey: environment variable SRK is not set');
+      expect((e as EngifyError).message).toContain(
+        'source.supabase.dbUrl: environment variable PGPASS is not set',
+      );
+      expect((e as EngifyError).message).toContain(
+        'source.supabase.serviceRoleKey: environment variable SRK is not set',
+      );
       expect((e as EngifyError).kind).toBe('config');
     }
   });
@@ -52,6 +61,8 @@ describe('config loading', () => {
 describe('redactor', () => {
   it('masks URL credentials even when they did not come from the config', () => {
     const r = new Redactor();
-    expect(r.redact('connect postgres://u:pw123@h:5432/db failed')).toBe('connect postgres://u:[redacted]@h:5432/db failed');
+    expect(r.redact('connect postgres://u:pw123@h:5432/db failed')).toBe(
+      'connect postgres://u:[redacted]@h:5432/db failed',
+    );
   });
 });

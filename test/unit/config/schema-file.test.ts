@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../src/config/load.js';
 import { configJsonSchema } from '../../../src/config/json-schema.js';
+import { parseConfig } from '../../../src/config/load.js';
 import { ROOT } from '../../helpers/cli.js';
 
 describe('shipped config files', () => {
@@ -17,6 +17,8 @@ describe('shipped config files', () => {
     const env = Object.fromEntries(vars.map((v) => [v, `value-of-${v}`]));
     const loaded = parseConfig(raw, join(ROOT, 'migrations.config.json'), env);
     expect(loaded.config.project).toBe('chatbot-builder');
-    expect(loaded.redactor.redact(JSON.stringify(loaded.config))).not.toContain('value-of-SUPABASE_SERVICE_ROLE_KEY');
+    expect(loaded.redactor.redact(JSON.stringify(loaded.config))).not.toContain(
+      'value-of-SUPABASE_SERVICE_ROLE_KEY',
+    );
   });
 });

@@ -2,11 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { topoSort } from '../../../src/engine/select-steps.js';
 import { stepJournal } from '../../../src/engine/step-journal.js';
 import { foldSteps } from '../../../src/engine/step-state.js';
-import { topoSort } from '../../../src/engine/select-steps.js';
-import { Journal } from '../../../src/state/journal.js';
 import type { Step } from '../../../src/plans/types.js';
+import { Journal } from '../../../src/state/journal.js';
 
 describe('step journal view', () => {
   it('tracks created resources, intents never confirmed, checkpoints and rollbacks', () => {
@@ -33,7 +33,11 @@ describe('step journal view', () => {
 
   it('orders steps by dependency and rejects cycles', () => {
     const step = (id: string, dependsOn: string[]) => ({ id, dependsOn }) as unknown as Step;
-    expect(topoSort([step('c', ['b']), step('b', ['a']), step('a', [])]).map((s) => s.id)).toEqual(['a', 'b', 'c']);
+    expect(topoSort([step('c', ['b']), step('b', ['a']), step('a', [])]).map((s) => s.id)).toEqual([
+      'a',
+      'b',
+      'c',
+    ]);
     expect(() => topoSort([step('a', ['b']), step('b', ['a'])])).toThrow(/cycle/);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -17,7 +17,9 @@ describe('flag stores and the app-facing reader', () => {
     expect(await reader.mode('db')).toBe('source');
     const before = await store.read();
     await store.set('db', 'target', before.db.version, 'test');
-    await expect(store.set('db', 'source', before.db.version, 'test')).rejects.toBeInstanceOf(FlagConflictError);
+    await expect(store.set('db', 'source', before.db.version, 'test')).rejects.toBeInstanceOf(
+      FlagConflictError,
+    );
     expect(await reader.mode('db')).toBe('source'); // still cached
     await new Promise((r) => setTimeout(r, 60));
     expect(await reader.mode('db')).toBe('target');
@@ -51,7 +53,9 @@ describe('flag stores and the app-facing reader', () => {
     const state = await store.read();
     expect(state.vectors.mode).toBe('source');
     await store.set('vectors', 'draining', state.vectors.version, 'op-a');
-    await expect(store.set('vectors', 'target', state.vectors.version, 'op-b')).rejects.toBeInstanceOf(FlagConflictError);
+    await expect(store.set('vectors', 'target', state.vectors.version, 'op-b')).rejects.toBeInstanceOf(
+      FlagConflictError,
+    );
     const reader = createFlagReader({ source: { dynamodb: { table, client } }, ttlMs: 0 });
     expect(await reader.mode('vectors')).toBe('draining');
     expect(await reader.oldSideReadOnly('vectors')).toBe(true);

@@ -44,7 +44,11 @@ describe('journal', () => {
     const redactor = new Redactor();
     redactor.add('hunter2-secret');
     const j = new Journal(path, 'r', redactor);
-    j.append({ type: 'failure', stepId: 's', error: { code: 'X', kind: 'system', message: 'auth failed for hunter2-secret' } });
+    j.append({
+      type: 'failure',
+      stepId: 's',
+      error: { code: 'X', kind: 'system', message: 'auth failed for hunter2-secret' },
+    });
     expect(readFileSync(path, 'utf8')).not.toContain('hunter2-secret');
     expect(readFileSync(path, 'utf8')).toContain('[redacted]');
   });

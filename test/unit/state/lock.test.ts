@@ -1,6 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LockHeldError } from '../../../src/engine/errors.js';
@@ -27,7 +26,13 @@ describe('state lock', () => {
   it('lets --force-unlock take over only a lock whose process is gone', () => {
     const dir = mkdtempSync(join(tmpdir(), 'engify-lock-'));
     // pid 2^22+1 is above Linux's pid_max default range, so no live process has it.
-    const dead = { pid: 4194305, host: hostname(), user: 'bob', operation: 'apply', since: '2026-01-01T00:00:00Z' };
+    const dead = {
+      pid: 4194305,
+      host: hostname(),
+      user: 'bob',
+      operation: 'apply',
+      since: '2026-01-01T00:00:00Z',
+    };
     writeFileSync(join(dir, 'lock.json'), JSON.stringify(dead));
     const lock = new StateLock(dir);
     try {
