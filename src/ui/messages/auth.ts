@@ -77,4 +77,33 @@ export const authMessages = {
   interrupted: (done: number) =>
     `Interrupted after ${done} user(s) were durably migrated; a rerun resumes from there.`,
   rolledBack: (deleted: number) => `Deleted ${deleted} Cognito user(s) this tool created, then the id map.`,
+  // sync passes (src/sync/auth-passes.ts)
+  syncNeedsDbUrl:
+    'Auth sync reads and writes the source auth.users through source.supabase.dbUrl, which is not set (the admin API path cannot detect deletions or carry users back).',
+  syncNeedsDbUrlHint:
+    'Set source.supabase.dbUrl to the Supabase database URL (the direct or session-pooler connection string), then run sync again.',
+  syncNeedsCopy: 'Auth sync needs the id map written by auth.users, and it is not there yet.',
+  syncNeedsCopyHint:
+    'Run `engify-migrate apply --phase 2` first (auth.users copies the users and writes the id map), then sync.',
+  refusedReport: (reason: string) => `not carried: ${reason}`,
+  refusedNoEmail: 'the user has no email (the pool signs in by email)',
+  refusedInvalidEmail: 'the email is not a valid address',
+  refusedCollision: 'another source user has the same email up to case; merge them on the source first',
+  refusedFallbackSkip: 'the password hash is not bcrypt and auth.fallback is "skip"',
+  refusedNewWithoutHash:
+    'created in Cognito without its password: sync does not run import jobs for single users, so the user must reset the password',
+  refusedHashChanged:
+    'the password changed on the source after the copy; Cognito cannot take a new hash for an existing user, so the user must reset the password (or sign in with the old one)',
+  refusedPasswordNotCarried:
+    'the password stays in Cognito: Cognito never exposes password hashes, so after a rollback this user must reset the password on Supabase',
+  refusedEmailTaken: (id: string) =>
+    `the email already belongs to source user ${id} that this tool did not map to this Cognito user; nothing was merged`,
+  supabaseIdImmutable: (pool: string) =>
+    `custom:supabase_id is immutable in pool ${pool} (auth.pool creates it with Mutable false), so users created in Cognito after cutover keep their Supabase id in the id map (engify.auth_id_map) only.`,
+  forwardPassDone: (applied: number, disabled: number, unchanged: number, refused: number) =>
+    `auth forward: ${applied} user(s) created or updated in Cognito, ${disabled} disabled (deleted on the source), ${unchanged} unchanged, ${refused} not carried.`,
+  reversePassDone: (applied: number, unchanged: number, refused: number) =>
+    `auth reverse: ${applied} user(s) created or updated in Supabase Auth, ${unchanged} unchanged, ${refused} not carried.`,
+  reverseLimits:
+    'Reverse auth sync carries new users and email/phone/name/verification changes; it cannot carry passwords (Cognito never exposes hashes), Cognito deletions or disabling, or MFA settings.',
 } as const;
