@@ -53,4 +53,24 @@ export const filesMessages = {
     'Check that Supabase and the target bucket are reachable with the configured credentials, then verify again.',
   rolledBack: (bucket: string, deleted: number, kept: number) =>
     `bucket ${bucket}: deleted ${deleted} object(s) this tool wrote, kept ${kept} it did not`,
+  // Incremental passes for sync (src/sync/files-passes.ts).
+  passForeignObject:
+    'an object this tool did not write is at this key on S3: left alone (move it away, or copy with apply --force)',
+  passBothChanged:
+    'changed on Supabase and on S3 since the reverse pass carried it: left alone; decide which version to keep and delete the other',
+  passForeignNotDeleted: 'deleted on Supabase, but the S3 object was not written by this tool: kept on S3',
+  reverseNotDeleted:
+    'deleted on S3 after cutover: kept on Supabase Storage (reverse sync never deletes on the old system what this tool did not put there); delete it there yourself if that was intended',
+  reverseRefused: (status: number, why: string) =>
+    `Supabase Storage refused the upload (HTTP ${status}: ${why}); check the bucket's size limit and allowed MIME types`,
+  reverseNeedsApi: (field: string) =>
+    `Reverse sync of files writes to Supabase Storage through its API, and ${field} is not set.`,
+  reverseNeedsApiHint:
+    'Set source.supabase.apiUrl and source.supabase.serviceRoleKey (the service role key, read from an environment variable).',
+  forwardPassDone: (bucket: string, applied: number, deleted: number, unchanged: number, refused: number) =>
+    `files ${bucket} -> S3: ${applied} copied, ${deleted} deleted, ${unchanged} unchanged, ${refused} refused`,
+  reversePassDone: (bucket: string, applied: number, deleted: number, unchanged: number, refused: number) =>
+    `files S3 -> ${bucket}: ${applied} carried back, ${deleted} deleted, ${unchanged} unchanged, ${refused} refused`,
+  reverseCarried: (key: string) => `carried ${key} back to Supabase Storage`,
+  refusedMore: (count: number) => `${count} more refused item(s) not listed`,
 } as const;

@@ -1,0 +1,115 @@
+import type { Readable } from 'node:stream';
+import { Readable as NodeReadable } from 'node:stream';
+import {
+  encodeObjectPath,
+  StorageHttpError,
+  storageBaseUrl,
+} from '../adapters/sources/supabase/storage/storage-http.js';
+import { EngifyError } from '../engine/errors.js';
+import { messages } from '../ui/messages.js';
+
+// The few Supabase Storage API writes the reverse pass makes (service role key): upload with upsert,
+// read back the stored ETag, delete. Routes as @supabase/storage-js calls them: POST
+// /object/{bucket}/{name} with `x-upsert: true`, the body raw, `content-type`/`cache-control` headers and
+// custom metadata as base64 JSON in `x-metadata`; HEAD /object/authenticated/{bucket}/{name}; DELETE
+// /object/{bucket}/{name}. Retries are the caller's: a failed upload restarts from a fresh S3 read.
+
+export interface StorageUpload {
+  bucket: string;
+  name: string;
+  body: Readable;
+  contentType: string;
+  cacheControl?: string;
+  userMetadata?: Record<string, unknown>;
+}
+
+export class StorageWriter {
+  private readonly base: string;
+  private readonly host: string;
+  constructor(private readonly options: { apiUrl: string; serviceKey: string; timeoutMs: number }) {
+    this.base = storageBaseUrl(options.apiUrl);
+    this.host = new URL(this.base).host;
+  }
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    return { apikey: this.options.serviceKey, authorization: `Bearer ${this.options.serviceKey}`, ...extra };
+  }
+
+  private async fail(res: Response): Promise<never> {
+    let code = String(res.status);
+    let message = res.statusText;
+    try {
+      const body = (await res.json()) as { statusCode?: unknown; error?: unknown; message?: unknown };
+      code = String(body.statusCode ?? code);
+      message = String(body.message ?? body.error ?? message);
+    } catch {
+      // a body that is not JSON keeps the HTTP status text
+    }
+    const error = new StorageHttpError(res.status, code, message);
+    if (error.unauthorized) {
+      throw new EngifyError({
+        code: 'FILES_SOURCE_UNAUTHORIZED',
+        kind: 'config',
+        message: messages.files.apiUnauthorized(this.host),
+        hint: messages.files.apiUnauthorizedHint,
+      });
+    }
+    throw error;
+  }
+
+  /** Uploads (creating or replacing) one object; the body streams through. */
+  // FIXME: bounded by the caller's signal only: a stalled upload body has no idle timeout.
+  async upload(upload: StorageUpload, signal?: AbortSignal): Promise<void> {
+    const headers = this.headers({
+      'content-type': upload.contentType,
+      'x-upsert': 'true',
+      ...(upload.cacheControl ? { 'cache-control': upload.cacheControl } : {}),
+      ...(upload.userMetadata && Object.keys(upload.userMetadata).length > 0
+        ? { 'x-metadata': Buffer.from(JSON.stringify(upload.userMetadata)).toString('base64') }
+        : {}),
+    });
+    const res = await fetch(`${this.base}/object/${encodeObjectPath(upload.bucket, upload.name)}`, {
+      method: 'POST',
+      headers,
+      body: NodeReadable.toWeb(upload.body) as unknown as RequestInit['body'],
+      duplex: 'half',
+      signal,
+    } as RequestInit);
+    if (!res.ok) await this.fail(res);
+    await res.body?.cancel();
+  }
+
+  /** The stored object's ETag without quotes, or undefined when it does not exist. */
+  async etag(bucket: string, name: string, signal?: AbortSignal): Promise<string | undefined> {
+    const res = await fetch(`${this.base}/object/authenticated/${encodeObjectPath(bucket, name)}`, {
+      method: 'HEAD',
+      headers: this.headers(),
+      signal: this.timeout(signal),
+    });
+    if (res.status === 404 || res.status === 400) return undefined;
+    if (!res.ok) await this.fail(res);
+    return res.headers.get('etag')?.replace(/^W\//, '').replace(/"/g, '') ?? undefined;
+  }
+
+  async delete(bucket: string, name: string, signal?: AbortSignal): Promise<void> {
+    const res = await fetch(`${this.base}/object/${encodeObjectPath(bucket, name)}`, {
+      method: 'DELETE',
+      headers: this.headers(),
+      signal: this.timeout(signal),
+    });
+    if (!res.ok) {
+      try {
+        await this.fail(res);
+      } catch (error) {
+        if (error instanceof StorageHttpError && error.notFound) return;
+        throw error;
+      }
+    }
+    await res.body?.cancel();
+  }
+
+  private timeout(signal?: AbortSignal): AbortSignal {
+    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    return signal ? AbortSignal.any([signal, timeout]) : timeout;
+  }
+}
