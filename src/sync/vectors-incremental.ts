@@ -15,6 +15,8 @@ export interface VectorsPassResult {
   collection: string;
   upserted: number;
   deleted: number;
+  /** Points read whose DynamoDB item already holds the same content (hash equal): not written. */
+  unchanged: number;
   rejected: { id: string; reason: string }[];
   /** The new watermark (largest value seen), to pass to the next pass. */
   watermark?: number;
@@ -55,10 +57,16 @@ export async function vectorsIncrementalPass(
       held.set(i.point_id?.S ?? '', { hash: i.content_hash?.S ?? '', pk: i.pk?.S ?? '', sk: i.sk?.S ?? '' });
   }
 
-  const result: VectorsPassResult = { collection: info.name, upserted: 0, deleted: 0, rejected: [] };
+  const result: VectorsPassResult = {
+    collection: info.name,
+    upserted: 0,
+    deleted: 0,
+    unchanged: 0,
+    rejected: [],
+  };
   let watermark = options.watermark;
   const seen = new Set<string>();
-  const write = async (points: QdrantPoint[], onlyChanged: boolean) => {
+  const write = async (points: QdrantPoint[]) => {
     const puts = [];
     for (const p of points) {
       const id = pointIdToString(p.id);
@@ -68,10 +76,15 @@ export async function vectorsIncrementalPass(
         result.rejected.push({ id, reason: e.reason });
         continue;
       }
-      if (onlyChanged && held.get(id)?.hash === e.item.content_hash?.S) continue;
-      puts.push(e);
       const w = field ? p.payload[field] : undefined;
       if (typeof w === 'number' && (watermark === undefined || w > watermark)) watermark = w;
+      // Equal content is never rewritten, in either mode: a point the reverse pass carried into Qdrant
+      // (whose item it re-marked with the matching hash) must not bounce back as a fresh write.
+      if (held.get(id)?.hash === e.item.content_hash?.S) {
+        result.unchanged++;
+        continue;
+      }
+      puts.push(e);
     }
     await writer.put(puts);
     result.upserted += puts.length;
@@ -83,15 +96,14 @@ export async function vectorsIncrementalPass(
         ? undefined
         : { must: [{ key: field, range: { gt: options.watermark } }] };
     for await (const batch of source.points(info, undefined, filter).read({ signal: ctx.signal }))
-      await write(batch.items, false);
+      await write(batch.items);
     // Deletions: every id still in Qdrant.
     seen.clear();
     for await (const batch of source.points(info).read({ signal: ctx.signal })) {
       for (const p of batch.items) seen.add(pointIdToString(p.id));
     }
   } else {
-    for await (const batch of source.points(info).read({ signal: ctx.signal }))
-      await write(batch.items, true);
+    for await (const batch of source.points(info).read({ signal: ctx.signal })) await write(batch.items);
   }
 
   const gone = [...held.entries()].filter(([id]) => !seen.has(id));

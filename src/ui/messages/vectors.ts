@@ -108,4 +108,24 @@ export const vectorsMessages = {
     `Points ${list(ids)} differ between Qdrant and DynamoDB (changed since the copy? run sync), or were not copied.`,
   recallHint: (threshold: number) =>
     `Recall is below target.dynamodb.recallThreshold (${threshold}): check the index's distance and dimensions, and that the copy is complete.`,
+
+  // sync passes (forward: Qdrant -> DynamoDB before cutover; reverse: DynamoDB -> Qdrant after)
+  forwardPassed: (collection: string, applied: number, deleted: number, unchanged: number) =>
+    `vectors ${collection}: ${applied} point(s) written to DynamoDB, ${deleted} deleted, ${unchanged} unchanged`,
+  reversePassed: (collection: string, applied: number, unchanged: number, refused: number) =>
+    `vectors ${collection}: ${applied} item(s) carried back to Qdrant, ${unchanged} unchanged${refused > 0 ? `, ${refused} refused` : ''}`,
+  reverseDeletedRefused:
+    'deleted from DynamoDB after cutover but still in Qdrant: not deleted there, because nothing in the journal shows this tool created that point (the old system is never pruned by the tool); delete it in Qdrant yourself if the deletion must carry back',
+  reverseNoPointId: (sk: string) =>
+    `item ${sk} has no usable point_id: expected an unsigned integer or a UUID, as Qdrant point ids are`,
+  reverseIdTooLarge: (id: string) =>
+    `point id ${id} is above 2^53: it cannot be sent through Qdrant's JSON API without losing digits`,
+  reverseNoVector: (attribute: string) => `item has no vector in attribute ${attribute} (a list of numbers)`,
+  reverseBadPayload: 'item payload is not a map: Qdrant payloads are JSON objects',
+  reverseWouldDropVectors: (others: readonly string[]) =>
+    `the Qdrant point also holds vector(s) ${list(others)} that DynamoDB does not carry; an upsert would erase them, so the change is not carried back (update that point in Qdrant by hand)`,
+  reverseQdrantWriteFailed: (collection: string, host: string) =>
+    `Writing points back into Qdrant collection ${collection} on ${host} failed.`,
+  reverseQdrantWriteHint:
+    'Check that source.qdrant.apiKey may write (reverse sync after cutover needs a read-write key) and that Qdrant is up; the next pass retries every item still unmarked.',
 } as const;

@@ -1,0 +1,78 @@
+import type { QdrantClient } from '@qdrant/js-client-rest';
+import { withRetry } from '../adapters/retry.js';
+import type { PointId } from '../adapters/sources/qdrant/qdrant-source.js';
+import type { Json } from '../adapters/types.js';
+import type { QdrantConfig } from '../config/schema.js';
+import { EngifyError, isTransient } from '../engine/errors.js';
+import { messages } from '../ui/messages.js';
+
+// The one write the reverse vectors pass makes on the old system: upserts of whole points (vector +
+// payload) into a Qdrant collection, acknowledged only once applied (`wait=true`) so the re-read that
+// follows sees them. Upserts are keyed by point id: a replayed batch duplicates nothing.
+
+export interface ReversePoint {
+  id: PointId;
+  /** Exact float32 values (as doubles). */
+  vector: number[];
+  payload: Record<string, Json>;
+}
+
+export interface QdrantPointWriter {
+  upsert(collection: string, vectorName: string | undefined, points: ReversePoint[]): Promise<void>;
+}
+
+function transient(error: unknown): boolean {
+  if (isTransient(error)) return true;
+  const name = (error as { name?: string })?.name;
+  const status = (error as { status?: unknown })?.status;
+  return (
+    name === 'QdrantClientTimeoutError' ||
+    name === 'QdrantClientResourceExhaustedError' ||
+    name === 'TypeError' ||
+    status === 429 ||
+    status === 503
+  );
+}
+
+export async function createQdrantPointWriter(
+  config: QdrantConfig,
+  signal?: AbortSignal,
+): Promise<QdrantPointWriter> {
+  const { QdrantClient } = await import('@qdrant/js-client-rest');
+  const client: QdrantClient = new QdrantClient({
+    url: config.url,
+    // A header rather than `apiKey`: see qdrant-source.ts (the client warns about keys over http).
+    ...(config.apiKey ? { headers: { 'api-key': config.apiKey } } : {}),
+    timeout: config.requestTimeoutMs,
+    checkCompatibility: false,
+  });
+  const host = new URL(config.url).host;
+  return {
+    async upsert(collection, vectorName, points) {
+      if (points.length === 0) return;
+      try {
+        await withRetry(
+          () =>
+            client.upsert(collection, {
+              wait: true,
+              points: points.map((p) => ({
+                id: p.id,
+                vector: vectorName === undefined ? p.vector : { [vectorName]: p.vector },
+                payload: p.payload as Record<string, unknown>,
+              })),
+            }),
+          { signal, retryable: transient },
+        );
+      } catch (error) {
+        throw new EngifyError({
+          code: 'QDRANT_REVERSE_WRITE_FAILED',
+          kind: transient(error) ? 'transient' : 'system',
+          message: messages.vectors.reverseQdrantWriteFailed(collection, host),
+          hint: messages.vectors.reverseQdrantWriteHint,
+          detail: error instanceof Error ? error.message : String(error),
+          cause: error,
+        });
+      }
+    },
+  };
+}
