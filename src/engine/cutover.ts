@@ -11,7 +11,7 @@ import type { SyncHandle } from '../sync/types.js';
 import { messages } from '../ui/messages.js';
 import { dbCopyOutputs, openDbSync } from './db-sync.js';
 import { EngifyError } from './errors.js';
-import { applyTasks } from './executor.js';
+import { COMPONENT_PASSES } from './component-passes.js';
 import type { EngineSession } from './session.js';
 import { stepJournal } from './step-journal.js';
 import { foldSteps, isApplied } from './step-state.js';
@@ -101,20 +101,22 @@ async function verifyComponent(session: EngineSession, component: FlagComponent,
   return results;
 }
 
-/** Re-runs a component's (idempotent) data steps: the final catch-up for components without a stream. */
-async function catchUp(session: EngineSession, component: FlagComponent, hooks: CutoverHooks): Promise<void> {
-  const steps = componentSteps(component).filter((s) => s.phase === 2 && s.enabled(session.loaded.config));
-  for (const task of applyTasks(session, steps)) {
-    const r = await task.run({ log: hooks.log, progress: () => undefined });
-    if (r.outcome === 'failed') {
-      throw new EngifyError({
-        code: 'CUTOVER_CATCH_UP_FAILED',
-        kind: 'system',
-        message: messages.cutover.catchUpFailed(component, r.summary),
-        hint: r.error?.hint,
-      });
-    }
-  }
+/**
+ * The final catch-up (forward) or drain (reverse) of a component without a change stream: one pass,
+ * run while the flag says `draining`, so nothing written on the side being left is missed.
+ */
+async function finalPass(
+  session: EngineSession,
+  component: FlagComponent,
+  direction: 'forward' | 'reverse',
+  say: (m: string) => void,
+): Promise<void> {
+  const pair = COMPONENT_PASSES[component];
+  if (!pair) return;
+  const ctx = session.context({ id: `sync.${component}` }, { log: say });
+  const r = await (direction === 'forward' ? pair.forward : pair.reverse)(ctx);
+  say(messages.cutover.finalPass(component, direction, messages.cutover.passSummary(r.applied, r.deleted, r.unchanged, r.refused.length)));
+  for (const x of r.refused) say(messages.cutover.passRefused(component, x.key, x.reason));
 }
 
 async function drainAndStop(handle: SyncHandle, hooks: CutoverHooks, what: string): Promise<void> {
@@ -276,9 +278,8 @@ export async function cutover(
           await source.end();
           await target.end();
         }
-      } else if (component !== 'hosting') {
-        await catchUp(session, component, hooks);
-        say(messages.cutover.caughtUp(component));
+      } else {
+        await finalPass(session, component, 'forward', say);
       }
       await setMode(store, component, 'target');
       journal.output('mode', 'target');
@@ -296,6 +297,8 @@ export async function cutover(
       await drainAndStop(reverse, hooks, 'reverse');
       say(messages.cutover.reverseDrained);
       await carrySequences(session, 'reverse', say);
+    } else {
+      await finalPass(session, component, 'reverse', say);
     }
     await setMode(store, component, 'source');
     journal.output('mode', 'source');

@@ -1,18 +1,17 @@
 import type { FlagComponent } from '../flags/modes.js';
 import { openFlagStore } from '../flags/open-store.js';
-import { readLayout } from '../plans/vectors-layout.js';
 import { writeSyncReport } from '../state/sync-status.js';
 import { carrySequencePositions } from '../sync/sequence-positions.js';
 import type { SyncHandle } from '../sync/types.js';
-import { vectorsIncrementalPass } from '../sync/vectors-incremental.js';
 import { messages } from '../ui/messages.js';
+import { COMPONENT_PASSES, type PassPair } from './component-passes.js';
 import { openDbSync } from './db-sync.js';
 import type { EngineSession } from './session.js';
 import { foldSteps } from './step-state.js';
 
 // `engify-migrate sync`: keeps old and new in step while both are live, in the direction each
 // component's flag asks for. The database follows its change stream (forward before cutover, reverse
-// after); vectors get periodic incremental passes (watermark or content hash). Runs until stopped
+// after); auth, files and vectors get periodic incremental passes in the same direction. Runs until stopped
 // (SIGINT/SIGTERM stop it cleanly: the current target transaction commits, the source is acknowledged),
 // or with `once` until everything committed so far is applied.
 
@@ -61,33 +60,18 @@ export async function runSyncLoop(session: EngineSession, hooks: SyncLoopHooks):
       };
     }
   }
-  if (succeeded(session, 'vectors.copy') && modeOf('vectors') === 'source') {
-    const ctx = session.context({ id: 'vectors.sync' }, { log: hooks.log });
-    const watermarks = new Map<string, number | undefined>();
-    for (const r of ctx.journal.records()) {
-      if (r.type === 'output' && r.key.startsWith('watermark:') && typeof r.value === 'number') {
-        watermarks.set(r.key.slice('watermark:'.length), r.value);
-      }
-    }
+  for (const [component, pair] of Object.entries(COMPONENT_PASSES) as [FlagComponent, PassPair][]) {
+    const mode = modeOf(component);
+    if (!succeeded(session, pair.after) || (mode !== 'source' && mode !== 'target')) continue;
+    const direction = mode === 'source' ? 'forward' : 'reverse';
+    const pass = direction === 'forward' ? pair.forward : pair.reverse;
+    const ctx = session.context({ id: `sync.${component}` }, { log: hooks.log });
     passes.push({
-      component: 'vectors',
+      component: `${component} (${direction})`,
       run: async () => {
-        const read = await readLayout(ctx, 'vectors.sync');
-        let upserted = 0;
-        let deleted = 0;
-        for (const c of read?.layout.collections ?? []) {
-          const r = await vectorsIncrementalPass(ctx, {
-            collection: c.name,
-            watermark: watermarks.get(c.name),
-          });
-          upserted += r.upserted;
-          deleted += r.deleted;
-          if (r.watermark !== undefined && r.watermark !== watermarks.get(c.name)) {
-            watermarks.set(c.name, r.watermark);
-            ctx.journal.output(`watermark:${c.name}`, r.watermark);
-          }
-        }
-        return `${upserted} upserted, ${deleted} deleted`;
+        const r = await pass(ctx);
+        for (const x of r.refused) hooks.log(messages.cutover.passRefused(component, x.key, x.reason));
+        return messages.cutover.passSummary(r.applied, r.deleted, r.unchanged, r.refused.length);
       },
     });
   }

@@ -49,13 +49,16 @@ export const cutoverMessages = {
     'large objects (pg_largeobject) and anything outside the copied schemas',
   ],
   authNotCarried: [
-    'users created or changed in Cognito after cutover (this version has no Cognito -> Supabase Auth poller)',
-    'passwords set in Cognito (Cognito never exposes hashes)',
+    'passwords set or changed in Cognito (Cognito never exposes hashes: those users reset their password on the old side)',
+    'users disabled or deleted in Cognito (the old side keeps them as they were)',
   ],
   vectorsNotCarried: [
     'points written to DynamoDB after cutover (this version has no DynamoDB -> Qdrant pass)',
   ],
-  filesNotCarried: ['objects written to S3 after cutover (this version has no S3 -> Storage pass)'],
+  filesNotCarried: [
+    'objects deleted from S3 after cutover (reported; kept on Supabase Storage)',
+    'the reverse pass needs source.supabase.apiUrl and serviceRoleKey to write to Storage',
+  ],
   hostingNotCarried: ['Amplify settings changed after cutover (configuration is not synchronised)'],
   rollbackFlipsFirst: (components: string[]) =>
     `Component(s) ${components.join(', ')} are cut over: rollback switches them back to the old side first (draining reverse sync), and stops there. Run rollback again to undo the migration itself.`,
@@ -67,4 +70,8 @@ export const cutoverMessages = {
   syncStopped: (applied: number) => `sync stopped cleanly after applying ${applied} change(s).`,
   syncCaughtUp: 'caught up (lag 0): stopping (--once).',
   passApplied: (component: string, summary: string) => `${component} pass: ${summary}`,
+  passSummary: (applied: number, deleted: number, unchanged: number, refused: number) =>
+    `${applied} applied, ${deleted} deleted, ${unchanged} unchanged${refused ? `, ${refused} refused` : ''}`,
+  passRefused: (component: string, key: string, reason: string) => `${component}: not carried: ${key}: ${reason}`,
+  finalPass: (component: string, direction: string, summary: string) => `${component}: final ${direction} pass: ${summary}`,
 } as const;
