@@ -2,6 +2,7 @@ import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { Client } from 'pg';
+import { hostOf } from '../../adapters/sources/supabase/auth/db-users.js';
 import {
   createSupabaseAuthSource,
   type SupabaseAuthSource,
@@ -213,7 +214,8 @@ async function plan(ctx: StepContext): Promise<Change[]> {
     }
     const warnings: string[] = [];
     if (!s.poolId) warnings.push(msg.poolNotYet);
-    if (!s.source.hasPasswordHashes && s.settings.passwords !== 'reset') warnings.push(msg.apiHasNoHashes);
+    if (!s.source.hasPasswordHashes && s.settings.passwords !== 'reset')
+      warnings.push(msg.apiHasNoHashes(s.settings.passwords));
     if (s.settings.passwords === 'lazy') warnings.push(msg.lazyNeedsUserPasswordAuth);
     if (s.settings.passwords === 'import-hashes' && !s.settings.importJob.cloudWatchLogsRoleArn)
       warnings.push(msg.importNeedsRole);
@@ -274,6 +276,18 @@ async function apply(ctx: StepContext): Promise<void> {
         kind: 'config',
         message: msg.poolNotYet,
         hint: msg.poolNotYetHint,
+      });
+    }
+    // Before anything is written: without hashes, import-hashes and lazy would quietly turn into resets.
+    if (!s.source.hasPasswordHashes && s.settings.passwords !== 'reset') {
+      throw new EngifyError({
+        code: 'AUTH_API_NO_HASHES',
+        kind: 'config',
+        message: msg.apiNoHashesRefused(
+          s.settings.passwords,
+          hostOf(ctx.config.source.supabase?.apiUrl ?? ''),
+        ),
+        hint: msg.apiNoHashesRefusedHint,
       });
     }
     const writer = s.writer;

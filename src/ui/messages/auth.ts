@@ -15,7 +15,20 @@ export const authMessages = {
   apiFailed: (host: string, status: number) =>
     `The Supabase Auth admin API at ${host} refused to list users (HTTP ${status}).`,
   apiFailedHint:
-    'Check source.supabase.apiUrl and that source.supabase.serviceRoleKey is the service_role key, not the anon key.',
+    'Check source.supabase.apiUrl (the project URL, e.g. https://<ref>.supabase.co, without /auth/v1) and that source.supabase.serviceRoleKey is the service_role key, not the anon key.',
+  apiRetryHint:
+    'The Supabase Auth API kept failing after retries: check the project status page, then run the command again (it resumes).',
+  apiUnreachable: (host: string) => `Cannot reach the Supabase Auth admin API at ${host} to list users.`,
+  apiUnreachableHint:
+    'Check source.supabase.apiUrl (host and scheme) and that this machine can reach it; then run the command again.',
+  apiKeyRefused: (host: string, status: number, reason: string) =>
+    `The Supabase Auth admin API at ${host} refused source.supabase.serviceRoleKey (HTTP ${status}${reason ? `: ${reason}` : ''}).`,
+  apiKeyRefusedHint:
+    "Set source.supabase.serviceRoleKey to the project's service_role key (Project Settings > API keys; not the anon key) for the project at source.supabase.apiUrl.",
+  apiNoHashesRefused: (strategy: string, host: string) =>
+    `auth.passwords is "${strategy}", but users are read through the Supabase Auth admin API at ${host}, which never returns password hashes: no user could keep a password.`,
+  apiNoHashesRefusedHint:
+    'Set source.supabase.dbUrl (the database carries the bcrypt hashes) to keep passwords, or set auth.passwords to "reset" to migrate users who then reset their password.',
   cognitoCallFailed: (call: string, error: string) => `Cognito ${call} failed (${error || 'unknown error'}).`,
   cognitoCallFailedHint:
     'Check target.aws credentials and region, and that the identity may call cognito-idp admin APIs on the pool.',
@@ -41,8 +54,8 @@ export const authMessages = {
   poolNotYet: 'The Cognito user pool is not created yet (step auth.pool has no outputs).',
   poolNotYetHint: 'Run `engify-migrate apply --phase 1` first, so auth.pool creates the pool and app client.',
   noClient: 'The app client id is unknown (auth.pool output appClientId is missing).',
-  apiHasNoHashes:
-    'Users are read through the Supabase admin API, which never returns password hashes: every user will need a password reset. Set source.supabase.dbUrl to keep passwords.',
+  apiHasNoHashes: (strategy: string) =>
+    `Users are read through the Supabase admin API, which never returns password hashes: apply refuses auth.passwords "${strategy}". Set source.supabase.dbUrl to keep passwords, or auth.passwords "reset" (every user resets the password).`,
   lazyNeedsUserPasswordAuth:
     'Lazy migration: the app must sign in with USER_PASSWORD_AUTH (not SRP) until users have migrated, or the migration Lambda never fires.',
   importNeedsRole:

@@ -20,6 +20,7 @@ export function createSupabaseAuthSource(
       apiUrl: supabase.apiUrl,
       serviceRoleKey: supabase.serviceRoleKey,
       batchSize,
+      timeoutMs: config.target.aws.requestTimeoutMs,
     });
   }
   return undefined;
