@@ -43,6 +43,23 @@ export function readCarried(ctx: StepContext): Map<string, CarriedRecord> {
   return carried;
 }
 
+/** The step whose journal holds the passes' records (the engine runs a component's passes as sync.<component>). */
+export const FILES_SYNC_STEP = 'sync.files';
+
+/**
+ * What the reverse pass carried to Storage for one S3 key, read from another step (files.copy's verify):
+ * the same fold as readCarried (null clears, a rollback of sync.files forgets), for one key.
+ */
+// FIXME: outputOf scans the journal once per call; verify calls it only for objects lacking a valid
+// stored hash (the app's own writes), so the cost is (app-written objects) x (journal length).
+export function carriedOf(journal: StepContext['journal'], key: string): CarriedRecord | undefined {
+  const value = journal.outputOf(FILES_SYNC_STEP, `${CARRIED}${key}`);
+  if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value))
+    return undefined;
+  const record = value as unknown as CarriedRecord;
+  return typeof record.sha256 === 'string' && typeof record.size === 'number' ? record : undefined;
+}
+
 export function rememberCarried(ctx: StepContext, key: string, record: CarriedRecord | null): void {
   ctx.journal.output(`${CARRIED}${key}`, record as unknown as Json);
 }

@@ -8,6 +8,8 @@ import { META } from '../../adapters/targets/s3/object-metadata.js';
 import { S3ObjectWriter } from '../../adapters/targets/s3/objects.js';
 import type { Config } from '../../config/schema.js';
 import { EngifyError } from '../../engine/errors.js';
+import { openFlagStore } from '../../flags/open-store.js';
+import { carriedOf } from '../../sync/files-pass-state.js';
 import { messages } from '../../ui/messages.js';
 import type { Change, Check, Step, StepContext } from '../types.js';
 import { copyBucket, streamOf, verifyBucket } from './files-copy-run.js';
@@ -154,9 +156,15 @@ export const filesCopy: Step = {
     try {
       opened = await open(ctx);
       const { source, writer, concurrency } = opened;
+      const afterCutover = await isAfterCutover(ctx);
+      const options = {
+        afterCutover,
+        project: ctx.config.project,
+        carried: (key: string) => carriedOf(ctx.journal, key),
+      };
       for (const bucket of await buckets(ctx, source)) {
         try {
-          const v = await verifyBucket(ctx, source, writer, bucket.name, concurrency);
+          const v = await verifyBucket(ctx, source, writer, bucket.name, concurrency, options);
           checks.push(
             {
               name: messages.files.checkCount(bucket.name),
@@ -187,6 +195,26 @@ export const filesCopy: Step = {
               ...(v.extraCount === 0 ? {} : { hint: messages.files.extraHint }),
             },
           );
+          // Informational after cutover: the app's own writes and deletions on S3, never a failure.
+          if (afterCutover)
+            checks.push(
+              {
+                name: messages.files.checkWrittenOnAws(bucket.name, v.writtenOnAws),
+                expected: 'reported only (the app writes S3 after cutover)',
+                actual: { written: v.writtenOnAws, examples: v.writtenOnAwsExamples },
+                ok: false,
+                skipped: true,
+                hint: messages.files.writtenOnAwsHint,
+              },
+              {
+                name: messages.files.checkDeletedOnAws(bucket.name, v.deletedOnAws),
+                expected: 'reported only (the app deletes on S3 after cutover)',
+                actual: { deleted: v.deletedOnAws, examples: v.deletedOnAwsExamples },
+                ok: false,
+                skipped: true,
+                hint: messages.files.deletedOnAwsHint,
+              },
+            );
         } catch (error) {
           checks.push(failedCheck(ctx, bucket.name, error));
         }
@@ -225,6 +253,30 @@ export const filesCopy: Step = {
     }
   },
 };
+
+/**
+ * Whether the files flag is past cutover (`target` or `done`): then the app writes S3 and those writes
+ * are expected there. `source` and `draining` (and a store that does not exist yet) keep Storage as the
+ * truth; a store that cannot be read does too, the strictest reading, and says so.
+ */
+async function isAfterCutover(ctx: StepContext): Promise<boolean> {
+  let location: string = ctx.config.flags.store;
+  try {
+    const store = await openFlagStore(ctx.config.flags, ctx.services);
+    location = store.location;
+    if (!(await store.exists())) return false;
+    const mode = (await store.read()).files.mode;
+    return mode === 'target' || mode === 'done';
+  } catch (error) {
+    ctx.log(
+      messages.files.flagUnreadable(
+        location,
+        ctx.redactor.redact(String((error as Error)?.message ?? error)),
+      ),
+    );
+    return false;
+  }
+}
 
 function failedCheck(ctx: StepContext, bucket: string, error: unknown): Check {
   const e = error as { message?: string; hint?: string };

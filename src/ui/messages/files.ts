@@ -48,6 +48,15 @@ export const filesMessages = {
     'The listed objects differ between Supabase and S3 (missing, corrupted or changed since the copy). Roll back files.copy and apply again, or let sync catch up if the source changed.',
   extraHint:
     'Objects were deleted from Supabase after the copy, or written to the target by something else; sync removes deletions.',
+  checkWrittenOnAws: (bucket: string, n: number) => `files ${bucket}: written on AWS after cutover: ${n}`,
+  writtenOnAwsHint:
+    "The files flag is past cutover: the app writes S3, so objects without this tool's marker (new, or rewritten by the app) are expected. Reverse sync carries them to Supabase; they are reported, not compared against Supabase.",
+  checkDeletedOnAws: (bucket: string, n: number) => `files ${bucket}: deleted on AWS after cutover: ${n}`,
+  deletedOnAwsHint:
+    'The files flag is past cutover: these Supabase objects are gone from S3, which is what an app deletion on AWS looks like. Reverse sync keeps them on Supabase (deletions are not carried back).',
+  notWrittenByTool: "on S3 without this tool's marker and not carried back by reverse sync",
+  flagUnreadable: (location: string, why: string) =>
+    `could not read the files flag from ${location} (${why}); verifying as if the files flag were 'source' (strictest)`,
   verifyFailed: (bucket: string) => `files ${bucket}: verification could not run`,
   verifyFailedHint:
     'Check that Supabase and the target bucket are reachable with the configured credentials, then verify again.',

@@ -264,7 +264,7 @@ export class S3ObjectWriter {
   async hashStored(
     key: string,
     signal?: AbortSignal,
-  ): Promise<{ size: number; sha256: string; stored?: string } | undefined> {
+  ): Promise<{ size: number; sha256: string; stored?: string; copiedBy?: string } | undefined> {
     const { GetObjectCommand } = await sdk();
     return withRetry(
       async () => {
@@ -276,7 +276,12 @@ export class S3ObjectWriter {
             },
           );
           const { size, sha256 } = await hashBody(out.Body as Readable);
-          return { size, sha256, stored: out.Metadata?.[META.sha256] };
+          return {
+            size,
+            sha256,
+            stored: out.Metadata?.[META.sha256],
+            copiedBy: out.Metadata?.[META.copiedBy],
+          };
         } catch (error) {
           if (isNotFound(error)) return undefined;
           throw error;

@@ -54,7 +54,7 @@ describe('S3ObjectWriter', () => {
     const result = await writer.copy(object(name, size), async () => ({ body: chunked(body) }));
     expect(result).toMatchObject({ status: 'copied', bytes: size, sha256: sha(body) });
     const stored = await writer.hashStored(`p/b/${name}`);
-    expect(stored).toEqual({ size, sha256: sha(body), stored: sha(body) });
+    expect(stored).toEqual({ size, sha256: sha(body), stored: sha(body), copiedBy: 'unit' });
   });
 
   it('restarts an object whose source broke off mid-body, and skips it once up to date', async () => {
