@@ -238,6 +238,25 @@ const dynamodb = z.strictObject({
   writeConcurrency: z.number().int().min(1).max(64).default(8),
   /** Above this many points in total, the plan chooses DynamoDB's bulk load from S3 (StartBulkPutItems). */
   bulkThresholdPoints: z.number().int().positive().default(5_000_000),
+  /**
+   * Where the bulk path stages a collection's items (DynamoDB JSON lines, gzip) before StartBulkPutItems;
+   * defaults to target.s3.bucket under "engify-bulk/". Objects are deleted once the import succeeded.
+   */
+  bulkStaging: z
+    .strictObject({
+      bucket: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'expected an S3 bucket name' }),
+      prefix: z
+        .string()
+        .regex(/^([^/].*\/)?$/, { message: 'expected a key prefix ending in "/" (or "")' })
+        .default('engify-bulk/'),
+    })
+    .optional(),
+  /** Points per staged S3 object (DynamoDB reads similarly sized objects in parallel; at most 50,000 objects). */
+  bulkObjectPoints: z.number().int().min(1).default(250_000),
+  /** How often a running bulk import is polled (DescribeBulkOperation). */
+  bulkPollIntervalMs: z.number().int().min(10).default(15_000),
   /** verify: points sampled per collection for the bit-exact check and recall queries. */
   verifySampleSize: z.number().int().min(1).max(1000).default(20),
   /** verify: lowest acceptable recall@10 of SearchVectors against Qdrant, per collection. */

@@ -1,5 +1,6 @@
 import { Agent, createServer, type IncomingHttpHeaders, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type BulkOperations, createBulkOperations } from './dynamodb-bulk-operations.js';
 
 // An HTTP front for dynalite that adds what dynalite lacks, from the DynamoDB API reference and the
 // AWS SDK's own types (VectorIndex, VectorIndexDescription, SearchVectorsInput/Output):
@@ -8,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 // - `SearchVectors`: an exact k-NN over the table's items (COSINE: 1 - cosine, ascending; EUCLIDEAN:
 //   distance, ascending; DOT_PRODUCT: dot product, descending), the vector attribute being a list of
 //   numbers read as float32, with a SearchConditionExpression of equalities on search-schema attributes;
+// - the bulk operations (StartBulkPutItems, DescribeBulkOperation, ListBulkOperations,
+//   CancelBulkOperation), reading staged objects from the S3 endpoint given in `s3` (dynamodb-bulk-operations.ts);
 // - fault injection for tests: throttling errors and UnprocessedItems on BatchWriteItem (dynalite never
 //   returns them).
 // Every other request is forwarded untouched by its X-Amz-Target. Requests are recorded.
@@ -59,6 +62,8 @@ export interface DynamoDbVectorFront {
     /** The next `count` BatchWriteItem calls write only the first half of each table's items. */
     unprocessed(count: number): void;
   };
+  /** Bulk operations: count started, hold/release them IN_PROGRESS, wait until none runs. */
+  bulk: Pick<BulkOperations, 'started' | 'hold' | 'release' | 'idle'>;
   /** Vector indexes the front holds for a table (what DescribeTable reports). */
   vectorIndexes(table: string): VectorIndexDef[];
   stop(): Promise<void>;
@@ -79,7 +84,15 @@ class ApiError extends Error {
 }
 
 export async function startDynamoDbVectorFront(
-  options: { upstream?: string } = {},
+  options: {
+    upstream?: string;
+    /** The S3 endpoint bulk operations read their input from (s3rver: path-style, its fixed credentials). */
+    s3?: {
+      endpoint: string;
+      region?: string;
+      credentials?: { accessKeyId: string; secretAccessKey: string };
+    };
+  } = {},
 ): Promise<DynamoDbVectorFront> {
   let stopUpstream: (() => Promise<void>) | undefined;
   let upstream = options.upstream;
@@ -140,6 +153,25 @@ export async function startDynamoDbVectorFront(
     }
     return json;
   };
+
+  let s3Client: import('@aws-sdk/client-s3').S3Client | undefined;
+  if (options.s3) {
+    const { S3Client } = await import('@aws-sdk/client-s3');
+    s3Client = new S3Client({
+      endpoint: options.s3.endpoint,
+      region: options.s3.region ?? 'us-east-1',
+      credentials: options.s3.credentials ?? { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      forcePathStyle: true,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+  }
+  const bulk = createBulkOperations({
+    call,
+    fail: (type, message) => new ApiError(type, message),
+    keysOf: async (headers, table) => (await tableMeta(headers, table)).keys,
+    ...(s3Client ? { s3: s3Client } : {}),
+  });
 
   const describeIndexes = (name: string, meta: TableMeta) =>
     meta.indexes.map((ix) => ({
@@ -421,6 +453,14 @@ export async function startDynamoDbVectorFront(
       }
       case 'SearchVectors':
         return json(await searchVectors(headers, input));
+      case 'StartBulkPutItems':
+        return json(await bulk.start(headers, input));
+      case 'DescribeBulkOperation':
+        return json(bulk.describe(input));
+      case 'ListBulkOperations':
+        return json(bulk.list(input));
+      case 'CancelBulkOperation':
+        return json(bulk.cancel(input));
       case 'BatchWriteItem': {
         if (unprocessed > 0) {
           unprocessed--;
@@ -491,8 +531,19 @@ export async function startDynamoDbVectorFront(
         unprocessed += count;
       },
     },
+    bulk: {
+      get started() {
+        return bulk.started;
+      },
+      hold: () => bulk.hold(),
+      release: () => bulk.release(),
+      idle: () => bulk.idle(),
+    },
     vectorIndexes: (table) => tables.get(table)?.indexes ?? [],
     stop: async () => {
+      bulk.release();
+      await bulk.idle();
+      s3Client?.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       agent.destroy();

@@ -4,6 +4,7 @@ import type {
   QdrantSource,
 } from '../../adapters/sources/qdrant/qdrant-source.js';
 import { BatchWriter } from '../../adapters/targets/dynamodb/batch-writer.js';
+import { deletePrefix } from '../../adapters/targets/dynamodb/bulk-import.js';
 import {
   canonicalJson,
   decodeItem,
@@ -17,11 +18,13 @@ import { EngifyError, toEngifyError } from '../../engine/errors.js';
 import { messages } from '../../ui/messages.js';
 import type { Change, Check, Step, StepContext } from '../types.js';
 import { readLayout, requireDynamo, type VectorsLayout } from '../vectors-layout.js';
+import { bulkCopyCollection, stageStreamOf, stagingFor, usesBulk } from './vectors-copy-bulk.js';
 
 // Phase 2: every point of every selected collection into the vector table, one checkpoint per scroll
 // page (cursor = Qdrant's next_page_offset), writes as idempotent upserts. Points that cannot be stored
 // (oversized, non-finite, wrong dimensions, zero under COSINE, unstorable payload) are rejected one by
-// one and reported, never failing the run.
+// one and reported, never failing the run. A collection above target.dynamodb.bulkThresholdPoints goes
+// through DynamoDB's bulk load from S3 instead (vectors-copy-bulk.ts); the plan says which path and why.
 
 const ID = 'vectors.copy';
 const streamOf = (collection: string) => `collection:${collection}`;
@@ -108,8 +111,6 @@ export const vectorsCopyStep: Step = {
     const { cfg, source, layout } = await setup(ctx);
     const counts = new Map<string, number>();
     for (const info of layout.collections) counts.set(info.name, await source.count(info.name));
-    const total = [...counts.values()].reduce((a, b) => a + b, 0);
-    const bulk = total > cfg.bulkThresholdPoints;
     const changes: Change[] = [];
     for (const info of layout.collections) {
       const count = counts.get(info.name) ?? 0;
@@ -124,16 +125,20 @@ export const vectorsCopyStep: Step = {
         });
         continue;
       }
+      const bulk = usesBulk(cfg, count);
+      const staging = bulk ? stagingFor(ctx.config, info.name) : undefined;
       const warnings: string[] = [];
       if (info.sparseVectors.length > 0)
         warnings.push(messages.vectors.sparseSkipped(info.name, info.sparseVectors));
       if (info.otherVectors.length > 0)
         warnings.push(messages.vectors.otherVectorsSkipped(info.name, info.otherVectors));
-      if (bulk) warnings.push(messages.vectors.bulkChosen(total, cfg.bulkThresholdPoints));
+      const why = staging
+        ? messages.vectors.bulkChosen(info.name, count, cfg.bulkThresholdPoints, staging.location)
+        : messages.vectors.batchChosen(info.name, count, cfg.bulkThresholdPoints);
       changes.push({
         action: 'copy',
         resource,
-        summary: messages.vectors.planCopy(info.name, count, cfg.vectorTable, target.indexName, last?.count),
+        summary: `${messages.vectors.planCopy(info.name, count, cfg.vectorTable, target.indexName, last?.count)}. ${why}`,
         details: {
           collection: info.name,
           points: count,
@@ -141,7 +146,8 @@ export const vectorsCopyStep: Step = {
           distance: target.distance,
           vectorAttribute: target.vectorAttribute,
           index: target.indexName,
-          path: bulk ? 'bulk-import (StartBulkPutItems)' : 'BatchWriteItem',
+          path: staging ? 'bulk-import (StartBulkPutItems)' : 'BatchWriteItem',
+          ...(staging ? { staging: staging.location } : {}),
           ...(last ? { resumeAfter: last.count } : {}),
         },
         ...(warnings.length > 0 ? { warnings } : {}),
@@ -162,8 +168,7 @@ export const vectorsCopyStep: Step = {
         hint: messages.vectors.collectionGoneHint,
       });
     }
-    // FIXME: above bulkThresholdPoints the plan chooses StartBulkPutItems (S3 staging + bulk import), but
-    // apply still writes through BatchWriteItem; the bulk path needs an S3 staging bucket and is not built yet.
+    const planned = change.details as { path?: string } | undefined;
     const writer = new BatchWriter(client, {
       table: cfg.vectorTable,
       concurrency: cfg.writeConcurrency,
@@ -172,7 +177,15 @@ export const vectorsCopyStep: Step = {
     });
     for (const info of infos) {
       try {
-        const { written, rejected } = await copyCollection(ctx, { source, layout, writer, info });
+        // The path the plan chose; without a plan's details (or resuming a started stage), decide again.
+        const bulk =
+          planned?.path !== undefined
+            ? planned.path.startsWith('bulk')
+            : ctx.journal.lastCheckpoint(stageStreamOf(info.name)) !== undefined ||
+              usesBulk(cfg, await source.count(info.name));
+        const { written, rejected } = bulk
+          ? await bulkCopyCollection(ctx, { source, layout, info, collectionStream: streamOf(info.name) })
+          : await copyCollection(ctx, { source, layout, writer, info });
         ctx.log(messages.vectors.copied(info.name, written, rejected));
       } catch (error) {
         if (error instanceof EngifyError && error.code === 'QDRANT_COLLECTION_GONE') {
@@ -280,8 +293,10 @@ export const vectorsCopyStep: Step = {
               cfg.partitionField ? { pk: part ?? '', collection: info.name } : { pk: info.name },
             ),
           );
-          hits += expected.filter((id) => got.has(pointIdToString(id))).length;
-          total += expected.length;
+          // Points rejected (and reported) on purpose are not held against the index's recall.
+          const storable = expected.filter((id) => !rejectedIds.has(pointIdToString(id)));
+          hits += storable.filter((id) => got.has(pointIdToString(id))).length;
+          total += storable.length;
         }
         const recall = total === 0 ? 1 : hits / total;
         checks.push({
@@ -322,6 +337,21 @@ export const vectorsCopyStep: Step = {
     for (const r of ctx.journal.records()) if (r.type === 'checkpoint') streams.add(r.stream);
     for (const stream of streams) {
       if (!ctx.journal.lastCheckpoint(stream)) continue;
+      if (stream.startsWith('bulk-stage:')) {
+        // Staged objects left by an unfinished bulk import: this tool wrote them, so it removes them.
+        const collection = stream.slice('bulk-stage:'.length);
+        const staging = stagingFor(ctx.config, collection);
+        const n = await deletePrefix(
+          await ctx.services.s3(),
+          staging.bucket,
+          staging.inputPrefix,
+          ctx.signal,
+        );
+        ctx.log(messages.vectors.bulkStagingCleaned(collection, n));
+        ctx.journal.undone({ stream });
+        continue;
+      }
+      if (!stream.startsWith('collection:')) continue;
       const collection = stream.replace(/^collection:/, '');
       try {
         const n = await store.deleteOwn(collection, cfg.writeConcurrency);

@@ -78,8 +78,14 @@ export const vectorsMessages = {
   planCopy: (collection: string, points: number, table: string, index: string, resumeAfter?: number) =>
     `copy ${points} point(s) of ${collection} into ${table} (index ${index})${resumeAfter ? `, resuming after ${resumeAfter}` : ''}`,
   planCopied: (collection: string, points: number) => `${collection}: ${points} point(s) already copied`,
-  bulkChosen: (total: number, threshold: number) =>
-    `${total} points exceed target.dynamodb.bulkThresholdPoints (${threshold}): DynamoDB bulk load from S3 (StartBulkPutItems) is the right path. FIXME: not built yet, apply uses BatchWriteItem.`,
+  bulkChosen: (collection: string, points: number, threshold: number, location: string) =>
+    `${collection} has ${points} points, above target.dynamodb.bulkThresholdPoints (${threshold}): staged as gzip DynamoDB JSON under ${location}, then loaded by DynamoDB's bulk load from S3 (StartBulkPutItems) instead of BatchWriteItem.`,
+  batchChosen: (collection: string, points: number, threshold: number) =>
+    `${collection} has ${points} points, at most target.dynamodb.bulkThresholdPoints (${threshold}): BatchWriteItem.`,
+  bulkStagingMissing:
+    'The bulk path (StartBulkPutItems) needs an S3 staging location, and neither target.dynamodb.bulkStaging.bucket nor target.s3.bucket is set.',
+  bulkStagingMissingHint:
+    'Set target.dynamodb.bulkStaging.bucket (an existing bucket this tool may write and DynamoDB may read), or configure target.s3.bucket, or raise target.dynamodb.bulkThresholdPoints to keep BatchWriteItem.',
 
   // apply
   created: (table: string) => `created DynamoDB table ${table}`,
@@ -96,6 +102,22 @@ export const vectorsMessages = {
     `DynamoDB left ${left} item(s) unprocessed on ${table} after ${attempts} attempts.`,
   writeGaveUpHint:
     "Lower target.dynamodb.writesPerSecond or writeConcurrency, or check the table's limits; rerun to resume from the last checkpoint.",
+
+  // bulk path
+  bulkStaged: (collection: string, objects: number, items: number, location: string) =>
+    `${collection}: staged ${items} item(s) in ${objects} object(s) under ${location}`,
+  bulkStarted: (collection: string, arn: string) => `${collection}: bulk import started (${arn})`,
+  bulkResumed: (collection: string, arn: string, status: string) =>
+    `${collection}: resuming the journaled bulk import ${arn} (${status}) instead of starting another`,
+  bulkDone: (collection: string, processed: number, failed: number) =>
+    `${collection}: bulk import imported ${processed - failed} item(s)${failed > 0 ? `, ${failed} failed` : ''}`,
+  bulkFailedItems: (collection: string, failed: number, location: string) =>
+    `${collection}: DynamoDB could not import ${failed} item(s); its error report is under ${location}`,
+  bulkFailed: (collection: string, arn: string, status: string, code?: string, message?: string) =>
+    `The bulk import of ${collection} (${arn}) ended ${status}${code ? `: ${code}` : ''}${message ? ` (${message})` : ''}.`,
+  bulkFailedHint:
+    'The staged objects are kept; fix the cause (table, S3 permissions for DynamoDB, quotas) and rerun apply: a new import starts from them.',
+  bulkStagingCleaned: (collection: string, n: number) => `${collection}: deleted ${n} staged object(s)`,
 
   // verify
   verifyFailed: 'Could not verify the vectors.',
