@@ -39,7 +39,10 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Runs `fn` (given the 1-based try number), retrying retryable failures up to `attempts` tries. */
-export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
+export async function withRetry<T>(
+  fn: (attempt: number) => Promise<T>,
+  options: RetryOptions = {},
+): Promise<T> {
   const attempts = options.attempts ?? 6;
   const retryable = options.retryable ?? isTransient;
   for (let attempt = 1; ; attempt++) {

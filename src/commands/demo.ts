@@ -8,9 +8,9 @@ import { readJournal } from '../state/journal.js';
 import { messages } from '../ui/messages.js';
 import { applyCommand } from './apply.js';
 import { type CommandIo, guarded } from './common.js';
+import { cutoverCommand } from './cutover.js';
 import { planCommand } from './plan.js';
 import { rollbackCommand } from './rollback.js';
-import { cutoverCommand } from './cutover.js';
 import { statusCommand } from './status.js';
 import { syncCommand } from './sync.js';
 import { verifyCommand } from './verify.js';
@@ -100,7 +100,9 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
         return ExitCode.ok;
       };
       const expectRow = async (url: string, content: string): Promise<ExitCode> => {
-        const r = await withPg(url, (c) => c.query('SELECT count(*)::int AS n FROM public.messages WHERE content = $1', [content]));
+        const r = await withPg(url, (c) =>
+          c.query('SELECT count(*)::int AS n FROM public.messages WHERE content = $1', [content]),
+        );
         const n = (r.rows[0] as { n: number } | undefined)?.n ?? 0;
         io.renderer.info(messages.demo.found(content, new URL(url).pathname.slice(1), n));
         return n === 1 ? ExitCode.ok : ExitCode.failed;
@@ -161,7 +163,10 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
             return ExitCode.ok;
           },
         ],
-        ['(a write on the old side while both are live)', () => writeRow(sourceUrl, 'written on Supabase while both were live')],
+        [
+          '(a write on the old side while both are live)',
+          () => writeRow(sourceUrl, 'written on Supabase while both were live'),
+        ],
         ['sync --once', () => syncCommand(sub, { once: true })],
         ['(the write is on AWS)', () => expectRow(targetUrl, 'written on Supabase while both were live')],
         ...(['db', 'auth', ...(missing.length === 0 ? ['vectors'] : []), 'files', 'hosting'] as const).map(
@@ -171,13 +176,13 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
           ],
         ),
         ['(the app writes to AWS now)', () => writeRow(targetUrl, 'written on AWS after cutover')],
-        ['rollback (after cutover: switch back without losing that write)', () => rollbackCommand(sub, { yes: true })],
-        ['(the AWS write is on the old side)', () => expectRow(sourceUrl, 'written on AWS after cutover')],
-        ['status', () => statusCommand(sub)],
         [
-          'rollback',
+          'rollback (after cutover: switch back without losing that write)',
           () => rollbackCommand(sub, { yes: true }),
         ],
+        ['(the AWS write is on the old side)', () => expectRow(sourceUrl, 'written on AWS after cutover')],
+        ['status', () => statusCommand(sub)],
+        ['rollback', () => rollbackCommand(sub, { yes: true })],
         ['verify (after rollback: what was created is gone)', () => verifyCommand(sub, {})],
       ];
       for (const [title, run] of stages) {

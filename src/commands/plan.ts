@@ -17,7 +17,12 @@ export async function planCommand(io: CommandIo, options: PlanOptions): Promise<
   let phase: ReturnType<typeof parsePhase>;
   return withSession(
     io,
-    { force: options.force, before: () => (phase = parsePhase(options.phase)) },
+    {
+      force: options.force,
+      before: () => {
+        phase = parsePhase(options.phase);
+      },
+    },
     async (session) => {
       const phases = phase ? [phase] : ALL_PHASES;
       const steps = selectSteps(checklist, session.loaded.config, phases);

@@ -22,7 +22,9 @@ export async function rollbackCommand(io: CommandIo, options: RollbackOptions): 
       lock: 'rollback',
       forceUnlock: options.forceUnlock,
       force: options.force,
-      before: () => (phase = parsePhase(options.phase)),
+      before: () => {
+        phase = parsePhase(options.phase);
+      },
     },
     async (session) => {
       // After cutover, rollback means "switch traffic back without losing writes made on AWS": drain
@@ -30,7 +32,13 @@ export async function rollbackCommand(io: CommandIo, options: RollbackOptions): 
       const away = await componentsAwayFromSource(session);
       if (away.length > 0 && !phase) {
         io.renderer.info(messages.cutover.rollbackFlipsFirst(away));
-        if (!(await confirmOrRefuse(io, messages.rollback.confirm(away.map((c) => `cutover.${c}`)), options.yes))) {
+        if (
+          !(await confirmOrRefuse(
+            io,
+            messages.rollback.confirm(away.map((c) => `cutover.${c}`)),
+            options.yes,
+          ))
+        ) {
           io.renderer.info(messages.apply.declined);
           return ExitCode.ok;
         }
@@ -43,7 +51,10 @@ export async function rollbackCommand(io: CommandIo, options: RollbackOptions): 
                 const outcome = await cutover(session, component, 'source', { log: taskIo.log });
                 return { outcome: 'succeeded' as const, summary: outcome.steps.join('; ') };
               } catch (error) {
-                return { outcome: 'failed' as const, summary: error instanceof Error ? error.message : String(error) };
+                return {
+                  outcome: 'failed' as const,
+                  summary: error instanceof Error ? error.message : String(error),
+                };
               }
             },
           })),

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { ExitCode } from '../engine/errors.js';
-import { foldSteps } from '../engine/step-state.js';
-import { checklist } from '../plans/checklist.js';
 import { createServices } from '../engine/services.js';
+import { foldSteps } from '../engine/step-state.js';
 import { openFlagStore } from '../flags/open-store.js';
+import { checklist } from '../plans/checklist.js';
 import { readJournal } from '../state/journal.js';
-import { readSyncReport } from '../state/sync-status.js';
 import { StateLock } from '../state/lock.js';
+import { readSyncReport } from '../state/sync-status.js';
 import { messages } from '../ui/messages.js';
 import { type CommandIo, guarded, load } from './common.js';
 
@@ -28,11 +28,19 @@ export async function statusCommand(io: CommandIo): Promise<ExitCode> {
       if (await flags.exists()) {
         const modes = await flags.read();
         for (const [component, flag] of Object.entries(modes)) {
-          io.renderer.data(`flag ${component}`, { mode: flag.mode, since: flag.updatedAt, by: flag.updatedBy });
+          io.renderer.data(`flag ${component}`, {
+            mode: flag.mode,
+            since: flag.updatedAt,
+            by: flag.updatedBy,
+          });
         }
       }
     } catch (error) {
-      io.renderer.warn(loaded.redactor.redact(`flag store unreadable: ${error instanceof Error ? error.message : String(error)}`));
+      io.renderer.warn(
+        loaded.redactor.redact(
+          `flag store unreadable: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
     } finally {
       await services.close();
     }
@@ -47,7 +55,9 @@ export async function statusCommand(io: CommandIo): Promise<ExitCode> {
           ...(s.lag ? { lagSeconds: s.lag.seconds, lagChanges: `${s.lag.changes} ${s.lag.unit}` } : {}),
           changesApplied: s.stats.changesApplied,
           changesPerSecond: s.stats.changesPerSecond,
-          ...(s.stats.lastError ? { lastError: `${s.stats.lastError.message} (${s.stats.lastError.at})` } : {}),
+          ...(s.stats.lastError
+            ? { lastError: `${s.stats.lastError.message} (${s.stats.lastError.at})` }
+            : {}),
           reportedAt: sync.updatedAt,
         });
       }

@@ -4,18 +4,16 @@ import { z } from 'zod';
 // typo, and silently ignoring it would migrate with a setting the user thinks is on.
 
 const url = (what: string, protocols: string[]) =>
-  z
-    .string()
-    .refine(
-      (value) => {
-        try {
-          return protocols.includes(new URL(value).protocol);
-        } catch {
-          return false;
-        }
-      },
-      { message: `expected a ${what} URL (${protocols.map((p) => `${p}//`).join(' or ')}...)` },
-    );
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `expected a ${what} URL (${protocols.map((p) => `${p}//`).join(' or ')}...)` },
+  );
 
 const postgresUrl = url('PostgreSQL', ['postgres:', 'postgresql:']);
 const httpUrl = url('HTTP(S)', ['http:', 'https:']);
@@ -24,9 +22,9 @@ const nonEmpty = z.string().min(1, { message: 'expected a non-empty string' });
 /** Globs like "docs_*" are allowed in collection and bucket lists. */
 const nameList = z.array(nonEmpty).min(1, { message: 'expected at least one name' });
 
-export const awsRegion = z
-  .string()
-  .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/, { message: 'expected an AWS region such as "eu-west-1"' });
+export const awsRegion = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/, {
+  message: 'expected an AWS region such as "eu-west-1"',
+});
 
 const supabaseSource = z.strictObject({
   dbUrl: postgresUrl.optional(),
@@ -68,9 +66,9 @@ const qdrantSource = z.strictObject({
   ignoreSparseVectors: z.boolean().default(false),
 });
 
-const envVarName = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected an environment variable name (letters, digits, _)' });
+const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+  message: 'expected an environment variable name (letters, digits, _)',
+});
 
 const vercelSource = z.strictObject({
   token: nonEmpty,
@@ -153,12 +151,16 @@ const rdsCopy = z.strictObject({
   /** Logical replication slot created with the snapshot (sync starts from it); default engify_<project>. */
   slotName: z
     .string()
-    .regex(/^[a-z0-9_]{1,63}$/, { message: 'expected a slot name of 1-63 lower-case letters, digits or underscores' })
+    .regex(/^[a-z0-9_]{1,63}$/, {
+      message: 'expected a slot name of 1-63 lower-case letters, digits or underscores',
+    })
     .optional(),
   /** Publication of the copied tables for pgoutput; default engify_<project>. */
   publication: z
     .string()
-    .regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'expected a publication name of lower-case letters, digits or underscores' })
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, {
+      message: 'expected a publication name of lower-case letters, digits or underscores',
+    })
     .optional(),
 });
 const rdsCopyDefault = { splitBytes: 32 * 1024 * 1024, maxRangesPerTable: 32, insertBatchRows: 500 };
@@ -173,10 +175,12 @@ const rdsPg = z.strictObject({
 
 const rdsDataApi = z.strictObject({
   mode: z.literal('data-api'),
-  resourceArn: z.string().regex(/^arn:aws[a-z-]*:rds:/, { message: 'expected an RDS cluster ARN (arn:aws:rds:...)' }),
-  secretArn: z
+  resourceArn: z
     .string()
-    .regex(/^arn:aws[a-z-]*:secretsmanager:/, { message: 'expected a Secrets Manager ARN (arn:aws:secretsmanager:...)' }),
+    .regex(/^arn:aws[a-z-]*:rds:/, { message: 'expected an RDS cluster ARN (arn:aws:rds:...)' }),
+  secretArn: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:/, {
+    message: 'expected a Secrets Manager ARN (arn:aws:secretsmanager:...)',
+  }),
   database: nonEmpty,
   createDatabase: z.boolean().default(false),
   copy: rdsCopy.default(rdsCopyDefault),
@@ -191,9 +195,9 @@ const corsRule = z.strictObject({
 });
 
 const s3 = z.strictObject({
-  bucket: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'expected an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)' }),
+  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+    message: 'expected an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)',
+  }),
   cors: z.array(corsRule).default([]),
   versioning: z.boolean().default(true),
   prefix: z.string().default(''),
@@ -206,13 +210,15 @@ const s3 = z.strictObject({
 });
 
 const dynamodb = z.strictObject({
-  vectorTable: z
-    .string()
-    .regex(/^[a-zA-Z0-9_.-]{3,255}$/, { message: 'expected a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -)' }),
+  vectorTable: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, {
+    message: 'expected a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -)',
+  }),
   /** Payload field (e.g. "bot_id") whose value partitions the table and the vector index; default: the collection. */
   partitionField: z
     .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { message: 'expected a top-level payload field name such as "bot_id"' })
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, {
+      message: 'expected a top-level payload field name such as "bot_id"',
+    })
     .optional(),
   /** Payload fields copied to top-level attributes and declared as the vector index's inline filters. */
   filterFields: z
@@ -341,7 +347,10 @@ const sync = z.strictObject({
   /** Longest a target transaction stays open while batching source transactions (lag vs throughput). */
   maxBatchDelayMs: z.number().int().positive().max(60_000).default(200),
   /** Overrides of the names db.copy records (slot, publication) and of the reverse-sync ones. */
-  slot: z.string().regex(/^[a-z0-9_]{1,63}$/, { message: 'expected a slot name (1-63 of a-z 0-9 _)' }).optional(),
+  slot: z
+    .string()
+    .regex(/^[a-z0-9_]{1,63}$/, { message: 'expected a slot name (1-63 of a-z 0-9 _)' })
+    .optional(),
   publication: nonEmpty.optional(),
   reverseSlot: z
     .string()
@@ -355,9 +364,9 @@ const authAttributeMapping = z.strictObject({
   /** Dotted path in the Supabase user: "user_metadata.full_name", "app_metadata.plan", "phone". */
   from: nonEmpty,
   /** Cognito attribute: a standard one ("name", "locale") or "custom:<name>" defined on the pool. */
-  to: z
-    .string()
-    .regex(/^(custom:)?[A-Za-z0-9_:-]{1,32}$/, { message: 'expected a Cognito attribute name such as "name" or "custom:plan"' }),
+  to: z.string().regex(/^(custom:)?[A-Za-z0-9_:-]{1,32}$/, {
+    message: 'expected a Cognito attribute name such as "name" or "custom:plan"',
+  }),
 });
 
 export const authConfigSchema = z.strictObject({

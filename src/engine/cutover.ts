@@ -9,9 +9,9 @@ import { dropReverseCapture, prepareReverseCapture } from '../sync/reverse-setup
 import { carrySequencePositions } from '../sync/sequence-positions.js';
 import type { SyncHandle } from '../sync/types.js';
 import { messages } from '../ui/messages.js';
+import { COMPONENT_PASSES } from './component-passes.js';
 import { dbCopyOutputs, openDbSync } from './db-sync.js';
 import { EngifyError } from './errors.js';
-import { COMPONENT_PASSES } from './component-passes.js';
 import type { EngineSession } from './session.js';
 import { stepJournal } from './step-journal.js';
 import { foldSteps, isApplied } from './step-state.js';
@@ -115,7 +115,13 @@ async function finalPass(
   if (!pair) return;
   const ctx = session.context({ id: `sync.${component}` }, { log: say });
   const r = await (direction === 'forward' ? pair.forward : pair.reverse)(ctx);
-  say(messages.cutover.finalPass(component, direction, messages.cutover.passSummary(r.applied, r.deleted, r.unchanged, r.refused.length)));
+  say(
+    messages.cutover.finalPass(
+      component,
+      direction,
+      messages.cutover.passSummary(r.applied, r.deleted, r.unchanged, r.refused.length),
+    ),
+  );
   for (const x of r.refused) say(messages.cutover.passRefused(component, x.key, x.reason));
 }
 

@@ -78,10 +78,14 @@ async function startChild(
   const here = dirname(fileURLToPath(import.meta.url));
   // Under vitest the sources are .ts; the child always runs the built file.
   const script = join(here.replace(/\/src\/sandbox$/, '/dist/sandbox'), 'services-child.js');
-  const child: ChildProcess = spawn(process.execPath, ['--openssl-legacy-provider', '--no-warnings', script], {
-    env: { ...process.env, ENGIFY_SANDBOX_CHILD: JSON.stringify({ root, ...options }) },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--openssl-legacy-provider', '--no-warnings', script],
+    {
+      env: { ...process.env, ENGIFY_SANDBOX_CHILD: JSON.stringify({ root, ...options }) },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
@@ -95,7 +99,9 @@ async function startChild(
         reject(new Error(`local stack child printed an unexpected line: ${line}`));
       }
     });
-    child.once('exit', (code) => reject(new Error(`local stack child exited with ${code}: ${stderr.trim()}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`local stack child exited with ${code}: ${stderr.trim()}`)),
+    );
   });
   return {
     ...ready,

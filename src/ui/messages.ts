@@ -27,17 +27,21 @@ export const messages = {
     notFoundHint: 'Run `engify-migrate init` to write one, or pass --config <file>.',
     unreadable: (path: string, code: string) => `Cannot read the config file ${path} (${code}).`,
     malformed: (path: string, detail: string) => `${path} is not valid JSON: ${detail}.`,
-    malformedHint: 'Fix the JSON syntax at the position shown (a trailing comma or a missing quote is the usual cause).',
-    invalid: (path: string, lines: string[]) => `${path} has ${lines.length} problem(s):\n${lines.map((l) => `  - ${l}`).join('\n')}`,
+    malformedHint:
+      'Fix the JSON syntax at the position shown (a trailing comma or a missing quote is the usual cause).',
+    invalid: (path: string, lines: string[]) =>
+      `${path} has ${lines.length} problem(s):\n${lines.map((l) => `  - ${l}`).join('\n')}`,
     invalidHint: 'Fix each field named above; `engify-migrate schema` prints the JSON Schema of the config.',
     issue: (path: string, problem: string, got: string) => `${path}: ${problem}; got ${got}`,
     unknownKeys: (keys: string[]) => `unknown key(s) ${keys.join(', ')}: remove them or check their spelling`,
     missingEnv: (path: string, variable: string) => `${path}: environment variable ${variable} is not set`,
-    missingEnvHint: (vars: string[]) => `Export ${vars.join(', ')} (or put them in your shell's environment) and run again.`,
-    unreachable: (path: string, host: string, reason: string) =>
-      `${path}: cannot reach ${host} (${reason}).`,
-    unreachableHint: 'Check the host and port, that the service is running, and any VPN or security group in between.',
-    needsSection: (section: string, step: string) => `${section} is required by step ${step} but is missing from the config.`,
+    missingEnvHint: (vars: string[]) =>
+      `Export ${vars.join(', ')} (or put them in your shell's environment) and run again.`,
+    unreachable: (path: string, host: string, reason: string) => `${path}: cannot reach ${host} (${reason}).`,
+    unreachableHint:
+      'Check the host and port, that the service is running, and any VPN or security group in between.',
+    needsSection: (section: string, step: string) =>
+      `${section} is required by step ${step} but is missing from the config.`,
   },
   init: {
     exists: (path: string) => `${path} already exists.`,
@@ -58,15 +62,18 @@ export const messages = {
   lock: {
     held: (h: LockHolder, path: string) =>
       `Another engify-migrate is running here: ${h.operation} by ${h.user}, pid ${h.pid} on ${h.host}, since ${h.since} (lock ${path}).`,
-    aliveHint: (h: LockHolder) => `Wait for pid ${h.pid} to finish, or stop it; two runs at once would corrupt the journal.`,
+    aliveHint: (h: LockHolder) =>
+      `Wait for pid ${h.pid} to finish, or stop it; two runs at once would corrupt the journal.`,
     deadHint: 'That process is gone. If you are sure nothing else is running, rerun with --force-unlock.',
-    race: (path: string) => `Could not take the lock ${path}; another run took it at the same moment. Try again.`,
+    race: (path: string) =>
+      `Could not take the lock ${path}; another run took it at the same moment. Try again.`,
   },
   plan: {
     stale: (why: string) => `The saved plan is stale: ${why}.`,
     staleHint: 'Run `engify-migrate plan --out <file>` again, review it, then apply the new file.',
     configChanged: 'the config changed since the plan was made',
-    stateChanged: (steps: string[]) => `live state changed since the plan was made (steps ${steps.join(', ')})`,
+    stateChanged: (steps: string[]) =>
+      `live state changed since the plan was made (steps ${steps.join(', ')})`,
     unreadable: (path: string, detail: string) => `Cannot read the plan file ${path}: ${detail}.`,
     unreadableHint: 'Pass a file written by `engify-migrate plan --out <file>`.',
     empty: 'Nothing to do: every step is in step with the config.',
@@ -82,25 +89,31 @@ export const messages = {
   apply: {
     phaseOrder: (phase: number, missing: string[]) =>
       `Phase ${phase} cannot run yet: phase ${phase - 1} has steps that have not succeeded (${missing.join(', ')}).`,
-    phaseOrderHint: (phase: number) => `Run \`engify-migrate apply --phase ${phase - 1}\` first, or pass --force if you know why.`,
-    confirm: (phases: number[], changes: number) => `Apply ${changes} change(s) in phase(s) ${phases.join(', ')}?`,
-    notTty: 'Refusing to apply without confirmation: this is not a terminal. Pass --yes to apply from a script.',
+    phaseOrderHint: (phase: number) =>
+      `Run \`engify-migrate apply --phase ${phase - 1}\` first, or pass --force if you know why.`,
+    confirm: (phases: number[], changes: number) =>
+      `Apply ${changes} change(s) in phase(s) ${phases.join(', ')}?`,
+    notTty:
+      'Refusing to apply without confirmation: this is not a terminal. Pass --yes to apply from a script.',
     declined: 'Nothing applied.',
     done: (ok: number, failed: number, skipped: number) =>
       `${ok} step(s) succeeded, ${failed} failed, ${skipped} not run.`,
     stepFailed: (step: string, message: string) => `${step} failed: ${message}`,
-    skippedAfterFailure: (step: string, failed: string) => `${step} not run: it depends on ${failed}, which failed.`,
+    skippedAfterFailure: (step: string, failed: string) =>
+      `${step} not run: it depends on ${failed}, which failed.`,
     unknownPhase: (value: string) => `--phase must be 1, 2, 3 or 4; got ${JSON.stringify(value)}.`,
   },
   verify: {
-    done: (ok: number, failed: number, skipped: number) => `${ok} check(s) passed, ${failed} failed, ${skipped} skipped.`,
+    done: (ok: number, failed: number, skipped: number) =>
+      `${ok} check(s) passed, ${failed} failed, ${skipped} skipped.`,
     nothing: 'Nothing to verify yet: no step has been applied.',
   },
   rollback: {
     confirm: (steps: string[]) => `Roll back ${steps.join(', ')}? Only what this tool created is deleted.`,
     laterPhase: (phase: number, later: number[]) =>
       `Phase ${phase} cannot be rolled back while phase(s) ${later.join(', ')} are still applied.`,
-    laterPhaseHint: (later: number[]) => `Roll back phase ${Math.max(...later)} first, or run rollback without --phase.`,
+    laterPhaseHint: (later: number[]) =>
+      `Roll back phase ${Math.max(...later)} first, or run rollback without --phase.`,
     nothing: 'Nothing to roll back: the journal records nothing this tool created.',
     done: (steps: number) => `${steps} step(s) rolled back.`,
   },
@@ -143,7 +156,9 @@ export const messages = {
       'Vectors: vectors.table and vectors.copy are registered; Qdrant -> DynamoDB runs in phases 1 and 2.',
     wrote: (content: string, database: string) => `wrote "${content}" into ${database}.public.messages`,
     found: (content: string, database: string, n: number) =>
-      n === 1 ? `found "${content}" in ${database}.public.messages` : `"${content}" is in ${database}.public.messages ${n} time(s), expected once`,
+      n === 1
+        ? `found "${content}" in ${database}.public.messages`
+        : `"${content}" is in ${database}.public.messages ${n} time(s), expected once`,
     stage: (what: string) => `== engify-migrate ${what}`,
     dnsSimulated: (domains: string[]) =>
       `sandbox: the DNS records above are taken as set: the Amplify stand-in marks ${domains.join(', ')} AVAILABLE, as AWS does once DNS validates.`,

@@ -28,7 +28,9 @@ describe('kill -9 during apply, then rerun', () => {
       env: clean.env,
     });
     expect(cleanRun.code).toBe(0);
-    const records = readFileSync(join(clean.dir, '.engify', 'journal.jsonl'), 'utf8').trim().split('\n').length;
+    const records = readFileSync(join(clean.dir, '.engify', 'journal.jsonl'), 'utf8')
+      .trim()
+      .split('\n').length;
     expect(records).toBeGreaterThan(5);
     const expected = await observe(clean);
     expect(expected.pools).toBe(1);

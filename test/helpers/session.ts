@@ -5,7 +5,10 @@ import { type LoadedConfig, parseConfig } from '../../src/config/load.js';
 import { EngineSession, type SessionOptions } from '../../src/engine/session.js';
 
 /** A real config (through the real loader) in a fresh temp folder, for tests that drive steps directly. */
-export function loadTestConfig(config: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+export function loadTestConfig(
+  config: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = process.env,
+): LoadedConfig {
   const dir = mkdtempSync(join(tmpdir(), 'engify-test-'));
   const path = join(dir, 'migrations.config.json');
   const raw = JSON.stringify(config, null, 2);
@@ -14,6 +17,9 @@ export function loadTestConfig(config: Record<string, unknown>, env: NodeJS.Proc
 }
 
 /** A real engine session (journal, services) over a test config. Close it in afterEach/afterAll. */
-export function openTestSession(config: Record<string, unknown>, options: SessionOptions = {}): EngineSession {
+export function openTestSession(
+  config: Record<string, unknown>,
+  options: SessionOptions = {},
+): EngineSession {
   return new EngineSession(loadTestConfig(config), options);
 }

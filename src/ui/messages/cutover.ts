@@ -72,6 +72,8 @@ export const cutoverMessages = {
   passApplied: (component: string, summary: string) => `${component} pass: ${summary}`,
   passSummary: (applied: number, deleted: number, unchanged: number, refused: number) =>
     `${applied} applied, ${deleted} deleted, ${unchanged} unchanged${refused ? `, ${refused} refused` : ''}`,
-  passRefused: (component: string, key: string, reason: string) => `${component}: not carried: ${key}: ${reason}`,
-  finalPass: (component: string, direction: string, summary: string) => `${component}: final ${direction} pass: ${summary}`,
+  passRefused: (component: string, key: string, reason: string) =>
+    `${component}: not carried: ${key}: ${reason}`,
+  finalPass: (component: string, direction: string, summary: string) =>
+    `${component}: final ${direction} pass: ${summary}`,
 } as const;

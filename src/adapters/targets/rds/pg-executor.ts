@@ -49,7 +49,10 @@ export async function createPgExecutor(
 ): Promise<SqlExecutor & { client(): Client }> {
   let client = await options.connect();
   let broken = false;
-  const watch = (c: Client) => c.on('error', () => (broken = true));
+  const watch = (c: Client) =>
+    c.on('error', () => {
+      broken = true;
+    });
   watch(client);
   const capabilities = { copy: options.copy ?? true };
 

@@ -1,5 +1,5 @@
-import type { Batch } from '../../../types.js';
 import { withRetry } from '../../../retry.js';
+import type { Batch } from '../../../types.js';
 import { type StorageHttp, StorageHttpError, storageBaseUrl } from './storage-http.js';
 import type { OpenedObject, StorageBucket, StorageObject, StorageSource } from './types.js';
 
