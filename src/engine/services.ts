@@ -39,9 +39,12 @@ export function createServices(aws: AwsConfig): Services {
     ...(aws.credentials ? { credentials: aws.credentials } : {}),
     maxAttempts: aws.maxAttempts,
     retryMode: 'adaptive' as const,
+    // Without throwOnRequestTimeout the SDK only logs a warning when a request stalls past its timeout
+    // and keeps waiting; with it, the stalled call fails and is retried like any transient error.
     requestHandler: {
       requestTimeout: aws.requestTimeoutMs,
       connectionTimeout: Math.min(aws.requestTimeoutMs, 5000),
+      throwOnRequestTimeout: true,
     },
   });
 

@@ -56,7 +56,7 @@ export function createFlagReader(options: FlagReaderOptions): FlagReader {
         ...(d.region ? { region: d.region } : {}),
         ...(d.endpoint ? { endpoint: d.endpoint } : {}),
         maxAttempts: 2,
-        requestHandler: { requestTimeout: 2000, connectionTimeout: 1000 },
+        requestHandler: { requestTimeout: 2000, connectionTimeout: 1000, throwOnRequestTimeout: true },
       });
     }
     const client = d.client ?? (ownClient as DynamoDBClient);

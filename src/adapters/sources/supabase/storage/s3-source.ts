@@ -38,6 +38,7 @@ export function s3StorageSource(options: S3SourceOptions): StorageSource {
         requestHandler: {
           requestTimeout: options.timeoutMs,
           connectionTimeout: Math.min(options.timeoutMs, 5000),
+          throwOnRequestTimeout: true,
         },
       });
     })();
