@@ -15,7 +15,7 @@ import type { Json } from '../adapters/types.js';
 import type { Config } from '../config/schema.js';
 import { EngifyError } from '../engine/errors.js';
 import { messages } from '../ui/messages.js';
-import type { StepContext } from './types.js';
+import type { Check, StepContext } from './types.js';
 
 // What the three hosting steps share: which source is the frontend (Amplify) and which the backend
 // (Render service whose variables go to Secrets Manager), the AWS values phase 1 produced, naming of
@@ -193,4 +193,15 @@ export function backendSecretName(ctx: StepContext, service: string): string {
 
 export function details(value: Record<string, Json>): Json {
   return value;
+}
+
+/** verify's failed Check when the target could not be read at all (verify never throws). */
+export function unreadableCheck(name: string, error: unknown): Check {
+  return {
+    name,
+    expected: 'readable',
+    actual: error instanceof Error ? error.message : String(error),
+    ok: false,
+    hint: error instanceof EngifyError ? error.hint : undefined,
+  };
 }

@@ -7,10 +7,11 @@ import type {
 import type { Client } from 'pg';
 import { withRetry } from '../adapters/retry.js';
 import {
-  createSupabaseAuthSource,
+  requireSupabaseAuthSource,
   type SupabaseAuthSource,
   type SupabaseAuthUser,
 } from '../adapters/sources/supabase/auth/index.js';
+import { poolSchema } from '../adapters/targets/cognito/pool-schema.js';
 import { forEachConcurrent, RateLimiter } from '../adapters/targets/cognito/rate-limiter.js';
 import {
   type AttributeType,
@@ -22,8 +23,9 @@ import {
   normalisePhone,
   SUPABASE_ID_ATTRIBUTE,
 } from '../adapters/targets/cognito/user-mapping.js';
+import { type Route, routeOf } from '../adapters/targets/cognito/user-route.js';
 import { CognitoUserWriter, nameOf } from '../adapters/targets/cognito/user-writer.js';
-import { AuthIdMap, type IdMapRow } from '../adapters/targets/rds/auth-id-map.js';
+import { AuthIdMap, type IdMapRow, idMapRow } from '../adapters/targets/rds/auth-id-map.js';
 import type { Json } from '../adapters/types.js';
 import type { AuthConfig } from '../config/schema.js';
 import { EngifyError } from '../engine/errors.js';
@@ -107,15 +109,7 @@ async function openPass(ctx: StepContext): Promise<PassSession> {
       hint: msg.poolNotYetHint,
     });
   }
-  const reader = createSupabaseAuthSource(ctx.config, ctx.services, settings.batchSize);
-  if (!reader) {
-    throw new EngifyError({
-      code: 'AUTH_NO_SOURCE',
-      kind: 'config',
-      message: msg.noSource,
-      hint: msg.noSourceHint,
-    });
-  }
+  const reader = requireSupabaseAuthSource(ctx.config, ctx.services, settings.batchSize);
   const clients: Client[] = [];
   const close = async () => {
     await reader.close();
@@ -160,47 +154,6 @@ async function openPass(ctx: StepContext): Promise<PassSession> {
   }
 }
 
-// FIXME: the same reading of the pool schema as auth.users' (not exported there); the two must agree so a
-// pass maps users exactly as the copy did.
-async function poolSchema(
-  writer: CognitoUserWriter,
-  client: CognitoIdentityProviderClient,
-  poolId: string,
-): Promise<Pick<MappingOptions, 'knownAttributes' | 'maxLength'>> {
-  const { DescribeUserPoolCommand } = await import('@aws-sdk/client-cognito-identity-provider');
-  const out = await writer.call(
-    () => client.send(new DescribeUserPoolCommand({ UserPoolId: poolId })),
-    'DescribeUserPool',
-  );
-  const schema = out.UserPool?.SchemaAttributes ?? [];
-  if (schema.length === 0) return {};
-  const known = new Set<string>();
-  const maxLength: Record<string, number> = {};
-  for (const a of schema) {
-    if (!a.Name) continue;
-    const name = a.Name.startsWith('custom:') || STANDARD.has(a.Name) ? a.Name : `custom:${a.Name}`;
-    known.add(name);
-    const max = Number(a.StringAttributeConstraints?.MaxLength);
-    if (Number.isFinite(max) && max > 0) maxLength[name] = max;
-  }
-  return { knownAttributes: known, maxLength };
-}
-
-const STANDARD = new Set(
-  'sub name given_name family_name middle_name nickname preferred_username profile picture website email email_verified gender birthdate zoneinfo locale phone_number phone_number_verified address updated_at identities'.split(
-    ' ',
-  ),
-);
-
-type Route = 'admin' | 'import' | 'lazy';
-
-/** The route auth.users would give the user (same rule as the step's). */
-function routeOf(settings: AuthConfig, user: CognitoUserDraft): Route | undefined {
-  if (settings.passwords === 'reset' || user.password.kind === 'none') return 'admin';
-  if (user.password.kind === 'unsupported') return settings.fallback === 'reset' ? 'admin' : undefined;
-  return settings.passwords === 'import-hashes' ? 'import' : 'lazy';
-}
-
 function reportReason(mapped: Exclude<Mapped, { outcome: 'migrate' }>): string {
   switch (mapped.reason) {
     case 'email-collision':
@@ -210,27 +163,6 @@ function reportReason(mapped: Exclude<Mapped, { outcome: 'migrate' }>): string {
     default:
       return msg.refusedNoEmail;
   }
-}
-
-function idRow(
-  supabaseId: string,
-  email: string,
-  strategy: string,
-  status: IdMapRow['status'],
-  username: string | null,
-  sub: string | null | undefined,
-  createdByTool: boolean,
-): IdMapRow {
-  return {
-    supabaseId,
-    email,
-    cognitoUsername: username,
-    cognitoSub: sub ?? null,
-    strategy,
-    status,
-    createdByTool,
-    shadowRow: false,
-  };
 }
 
 const emptySummary = (): PassSummary => ({ applied: 0, deleted: 0, unchanged: 0, refused: [] });
@@ -357,7 +289,7 @@ async function forwardOne(
         enabled: draft.enabled,
       },
     ]);
-    await s.idMap.upsert([idRow(draft.supabaseId, draft.email, strategy, 'lazy', null, null, false)]);
+    await s.idMap.upsert([idMapRow(draft, strategy, 'lazy', null, null, false)]);
     summary.applied++;
     return 'done';
   }
@@ -366,13 +298,11 @@ async function forwardOne(
     // Intent first, as auth.users does: a crash between the create and the map write is recognised on
     // rerun, and rollback still knows the user is ours.
     const wasIntent = row?.status === 'intent';
-    if (!row)
-      await s.idMap.upsert([idRow(draft.supabaseId, draft.email, strategy, 'intent', null, null, false)]);
+    if (!row) await s.idMap.upsert([idMapRow(draft, strategy, 'intent', null, null, false)]);
     const result = await s.writer.create(draft);
     await s.idMap.upsert([
-      idRow(
-        draft.supabaseId,
-        draft.email,
+      idMapRow(
+        draft,
         strategy,
         'migrated',
         result.username,
@@ -582,7 +512,16 @@ async function reverseUpdate(
     differs('phone_number_verified') ||
     Object.keys(metadata).length > 0;
   if (!row) {
-    await s.idMap.upsert([idRow(src.id, mapped.user.email, 'reverse', 'migrated', e.username, c.sub, false)]);
+    await s.idMap.upsert([
+      idMapRow(
+        { supabaseId: src.id, email: mapped.user.email },
+        'reverse',
+        'migrated',
+        e.username,
+        c.sub,
+        false,
+      ),
+    ]);
   }
   if (!changed) {
     summary.unchanged++;
@@ -632,7 +571,7 @@ async function reverseCreate(
     summary.refused.push({ key: e.username, reason: msg.refusedEmailTaken(taken) });
     return;
   }
-  await s.idMap.upsert([idRow(id, email, 'reverse', 'intent', e.username, c.sub, false)]);
+  await s.idMap.upsert([idMapRow({ supabaseId: id, email }, 'reverse', 'intent', e.username, c.sub, false)]);
   // The first mapping per attribute is where its value goes back (user_metadata.full_name for name).
   const metadata: Record<string, string> = {};
   const filled = new Set<string>();
@@ -653,7 +592,9 @@ async function reverseCreate(
     metadata,
   });
   if (c[SUPABASE_ID_ATTRIBUTE] !== id) await setSupabaseId(s, e.username, id, notes);
-  await s.idMap.upsert([idRow(id, email, 'reverse', 'migrated', e.username, c.sub, false)]);
+  await s.idMap.upsert([
+    idMapRow({ supabaseId: id, email }, 'reverse', 'migrated', e.username, c.sub, false),
+  ]);
   await rememberSource(s, id, digestRows);
   summary.applied++;
   // Federated users have no password to lose; everyone else signs in with a password only Cognito knows.

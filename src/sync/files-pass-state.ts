@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Client as PgClient } from 'pg';
 import type { StorageObject } from '../adapters/sources/supabase/storage/index.js';
+import { objectRowPages } from '../adapters/sources/supabase/storage/object-rows.js';
 import type { Json } from '../adapters/types.js';
 import type { StepContext } from '../plans/types.js';
 
@@ -93,60 +94,17 @@ export function saveWatermark(
 
 export const normaliseEtag = (etag: string | undefined) => etag?.replace(/^W\//, '').replace(/"/g, '');
 
-interface ObjectRow {
-  name: string;
-  row: {
-    metadata?: {
-      size?: number;
-      mimetype?: string;
-      cacheControl?: string;
-      eTag?: string;
-      lastModified?: string;
-    } | null;
-    owner?: string | null;
-    owner_id?: string | null;
-    user_metadata?: Record<string, unknown> | null;
-    updated_at?: string | null;
-  };
-}
-
 /**
  * db mode: storage.objects rows of one bucket updated after `since` (all when undefined), keyset-paged
- * by name. Same row mapping as the db storage source.
+ * by name. Same listing and row mapping as the db storage source.
  */
-export async function* updatedObjects(
+export function updatedObjects(
   client: PgClient,
   bucket: string,
   since: Date | undefined,
   pageSize: number,
 ): AsyncGenerator<StorageObject[]> {
-  let last: string | undefined;
-  for (;;) {
-    const { rows } = await client.query<ObjectRow>(
-      `SELECT o.name, to_jsonb(o) - 'path_tokens' AS row FROM storage.objects o
-       WHERE o.bucket_id = $1 AND ($2::text IS NULL OR o.name > $2)
-         AND ($3::timestamptz IS NULL OR o.updated_at > $3)
-       ORDER BY o.name LIMIT $4`,
-      [bucket, last ?? null, since?.toISOString() ?? null, pageSize],
-    );
-    if (rows.length === 0) return;
-    yield rows.map(({ name, row }): StorageObject => {
-      const meta = row.metadata ?? {};
-      return {
-        bucket,
-        name,
-        size: Number(meta.size ?? 0),
-        contentType: meta.mimetype,
-        cacheControl: meta.cacheControl,
-        etag: meta.eTag,
-        lastModified: meta.lastModified ?? row.updated_at ?? undefined,
-        ownerId: row.owner_id ?? row.owner ?? undefined,
-        userMetadata: row.user_metadata ?? undefined,
-      };
-    });
-    last = rows[rows.length - 1]?.name;
-    if (rows.length < pageSize) return;
-  }
+  return objectRowPages(client, bucket, { since, pageSize });
 }
 
 /** db mode: which of `names` still have a row in storage.objects (one query per page of names). */

@@ -4,9 +4,11 @@ import {
   encodeObjectPath,
   StorageHttpError,
   storageBaseUrl,
+  storageHeaders,
+  storageHttpError,
+  storageUnauthorized,
+  withTimeout,
 } from '../adapters/sources/supabase/storage/storage-http.js';
-import { EngifyError } from '../engine/errors.js';
-import { messages } from '../ui/messages.js';
 
 // The few Supabase Storage API writes the reverse pass makes (service role key): upload with upsert,
 // read back the stored ETag, delete. Routes as @supabase/storage-js calls them: POST
@@ -32,29 +34,12 @@ export class StorageWriter {
   }
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {
-    return { apikey: this.options.serviceKey, authorization: `Bearer ${this.options.serviceKey}`, ...extra };
+    return storageHeaders(this.options.serviceKey, extra);
   }
 
   private async fail(res: Response): Promise<never> {
-    let code = String(res.status);
-    let message = res.statusText;
-    try {
-      const body = (await res.json()) as { statusCode?: unknown; error?: unknown; message?: unknown };
-      code = String(body.statusCode ?? code);
-      message = String(body.message ?? body.error ?? message);
-    } catch {
-      // a body that is not JSON keeps the HTTP status text
-    }
-    const error = new StorageHttpError(res.status, code, message);
-    if (error.unauthorized) {
-      throw new EngifyError({
-        code: 'FILES_SOURCE_UNAUTHORIZED',
-        kind: 'config',
-        message: messages.files.apiUnauthorized(this.host),
-        hint: messages.files.apiUnauthorizedHint,
-      });
-    }
-    throw error;
+    const error = await storageHttpError(res);
+    throw error.unauthorized ? storageUnauthorized(this.host) : error;
   }
 
   /** Uploads (creating or replacing) one object; the body streams through. */
@@ -109,7 +94,6 @@ export class StorageWriter {
   }
 
   private timeout(signal?: AbortSignal): AbortSignal {
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
-    return signal ? AbortSignal.any([signal, timeout]) : timeout;
+    return withTimeout(signal, this.options.timeoutMs);
   }
 }

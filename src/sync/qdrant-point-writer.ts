@@ -1,9 +1,9 @@
-import type { QdrantClient } from '@qdrant/js-client-rest';
 import { withRetry } from '../adapters/retry.js';
+import { openQdrantClient, qdrantTransient } from '../adapters/sources/qdrant/qdrant-client.js';
 import type { PointId } from '../adapters/sources/qdrant/qdrant-source.js';
 import type { Json } from '../adapters/types.js';
 import type { QdrantConfig } from '../config/schema.js';
-import { EngifyError, isTransient } from '../engine/errors.js';
+import { EngifyError } from '../engine/errors.js';
 import { messages } from '../ui/messages.js';
 
 // The one write the reverse vectors pass makes on the old system: upserts of whole points (vector +
@@ -22,30 +22,16 @@ export interface QdrantPointWriter {
 }
 
 function transient(error: unknown): boolean {
-  if (isTransient(error)) return true;
-  const name = (error as { name?: string })?.name;
+  if (qdrantTransient(error)) return true;
   const status = (error as { status?: unknown })?.status;
-  return (
-    name === 'QdrantClientTimeoutError' ||
-    name === 'QdrantClientResourceExhaustedError' ||
-    name === 'TypeError' ||
-    status === 429 ||
-    status === 503
-  );
+  return status === 429 || status === 503;
 }
 
 export async function createQdrantPointWriter(
   config: QdrantConfig,
   signal?: AbortSignal,
 ): Promise<QdrantPointWriter> {
-  const { QdrantClient } = await import('@qdrant/js-client-rest');
-  const client: QdrantClient = new QdrantClient({
-    url: config.url,
-    // A header rather than `apiKey`: see qdrant-source.ts (the client warns about keys over http).
-    ...(config.apiKey ? { headers: { 'api-key': config.apiKey } } : {}),
-    timeout: config.requestTimeoutMs,
-    checkCompatibility: false,
-  });
+  const client = await openQdrantClient(config);
   const host = new URL(config.url).host;
   return {
     async upsert(collection, vectorName, points) {

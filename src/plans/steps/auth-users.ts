@@ -4,13 +4,14 @@ import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-iden
 import type { Client } from 'pg';
 import { hostOf } from '../../adapters/sources/supabase/auth/db-users.js';
 import {
-  createSupabaseAuthSource,
+  requireSupabaseAuthSource,
   type SupabaseAuthSource,
   type SupabaseAuthUser,
 } from '../../adapters/sources/supabase/auth/index.js';
 import { ImportCsv, importable } from '../../adapters/targets/cognito/import-csv.js';
 import { runImportJob } from '../../adapters/targets/cognito/import-job.js';
 import { writeMigrationLambda } from '../../adapters/targets/cognito/migration-lambda.js';
+import { poolSchema } from '../../adapters/targets/cognito/pool-schema.js';
 import { forEachConcurrent, RateLimiter } from '../../adapters/targets/cognito/rate-limiter.js';
 import {
   type CognitoUserDraft,
@@ -19,8 +20,9 @@ import {
   mapUser,
   SUPABASE_ID_ATTRIBUTE,
 } from '../../adapters/targets/cognito/user-mapping.js';
+import { type Route, routeOf } from '../../adapters/targets/cognito/user-route.js';
 import { CognitoUserWriter, type ExistingUser, nameOf } from '../../adapters/targets/cognito/user-writer.js';
-import { AuthIdMap, type IdMapRow } from '../../adapters/targets/rds/auth-id-map.js';
+import { AuthIdMap, type IdMapRow, idMapRow } from '../../adapters/targets/rds/auth-id-map.js';
 import type { Json } from '../../adapters/types.js';
 import { type AuthConfig, authConfigSchema, type Config } from '../../config/schema.js';
 import { EngifyError } from '../../engine/errors.js';
@@ -39,7 +41,6 @@ const LEGACY_TABLE = { kind: 'pg-table', name: 'engify.auth_legacy_hashes' } as 
 const msg = messages.auth;
 
 type Counts = Record<string, number>;
-type Route = 'admin' | 'import' | 'lazy';
 
 interface Cursor {
   after: Json;
@@ -71,15 +72,7 @@ function configured(config: Config): boolean {
 
 async function open(ctx: StepContext, options: { needDb: boolean }): Promise<Session> {
   const settings = authSettings(ctx.config);
-  const source = createSupabaseAuthSource(ctx.config, ctx.services, settings.batchSize);
-  if (!source) {
-    throw new EngifyError({
-      code: 'AUTH_NO_SOURCE',
-      kind: 'config',
-      message: msg.noSource,
-      hint: msg.noSourceHint,
-    });
-  }
+  const source = requireSupabaseAuthSource(ctx.config, ctx.services, settings.batchSize);
   const poolId = stringOutput(ctx.journal.outputOf('auth.pool', 'userPoolId'));
   const clientId = stringOutput(ctx.journal.outputOf('auth.pool', 'appClientId'));
   const cognito = await ctx.services.cognito();
@@ -122,52 +115,12 @@ async function open(ctx: StepContext, options: { needDb: boolean }): Promise<Ses
   };
 }
 
-/** The pool's attribute names and string length limits, so over-long values are reported before a call fails. */
-async function poolSchema(
-  writer: CognitoUserWriter,
-  client: CognitoIdentityProviderClient,
-  poolId: string,
-): Promise<Pick<MappingOptions, 'knownAttributes' | 'maxLength'>> {
-  const { DescribeUserPoolCommand } = await import('@aws-sdk/client-cognito-identity-provider');
-  const out = await writer.call(
-    () => client.send(new DescribeUserPoolCommand({ UserPoolId: poolId })),
-    'DescribeUserPool',
-  );
-  const schema = out.UserPool?.SchemaAttributes ?? [];
-  if (schema.length === 0) return {};
-  const known = new Set<string>();
-  const maxLength: Record<string, number> = {};
-  for (const a of schema) {
-    if (!a.Name) continue;
-    // DescribeUserPool lists custom attributes with their "custom:" prefix already; tolerate both forms.
-    const name = a.Name.startsWith('custom:') || isStandard(a.Name) ? a.Name : `custom:${a.Name}`;
-    known.add(name);
-    const max = Number(a.StringAttributeConstraints?.MaxLength);
-    if (Number.isFinite(max) && max > 0) maxLength[name] = max;
-  }
-  return { knownAttributes: known, maxLength };
-}
-
-const STANDARD = new Set(
-  'sub name given_name family_name middle_name nickname preferred_username profile picture website email email_verified gender birthdate zoneinfo locale phone_number phone_number_verified address updated_at identities'.split(
-    ' ',
-  ),
-);
-const isStandard = (name: string) => STANDARD.has(name);
-
 function stringOutput(value: Json | undefined): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 function bump(counts: Counts, key: string, n = 1): void {
   counts[key] = (counts[key] ?? 0) + n;
-}
-
-/** Which path a migrate-able user takes under the configured strategy. undefined: left out (fallback skip). */
-function routeOf(settings: AuthConfig, user: CognitoUserDraft): Route | undefined {
-  if (settings.passwords === 'reset' || user.password.kind === 'none') return 'admin';
-  if (user.password.kind === 'unsupported') return settings.fallback === 'reset' ? 'admin' : undefined;
-  return settings.passwords === 'import-hashes' ? 'import' : 'lazy';
 }
 
 function report(ctx: StepContext, entry: Record<string, Json>): void {
@@ -489,7 +442,7 @@ async function processBatch(
   // custom:supabase_id, so the user is still known as ours and rollback can delete it.
   const intents = [...admin, ...toImport]
     .filter((u) => !known.get(u.supabaseId) || known.get(u.supabaseId)?.status === 'intent')
-    .map((u) => row(u, strategy, 'intent', null, null, false));
+    .map((u) => idMapRow(u, strategy, 'intent', null, null, false));
   await idMap.upsert(intents);
 
   await forEachConcurrent([...admin, ...toImport, ...lazy], s.settings.concurrency, async (user) => {
@@ -500,7 +453,9 @@ async function processBatch(
     if (route === 'admin' && !prior) {
       const result = await writer.create(user);
       bump(counts, result.action);
-      rows.push(row(user, strategy, 'migrated', result.username, result.sub, result.action === 'created'));
+      rows.push(
+        idMapRow(user, strategy, 'migrated', result.username, result.sub, result.action === 'created'),
+      );
       linkable.push({ username: result.username, user });
       return;
     }
@@ -509,7 +464,7 @@ async function processBatch(
       const result = await writer.update(existing, user);
       bump(counts, result.action);
       rows.push(
-        row(
+        idMapRow(
           user,
           strategy,
           'migrated',
@@ -523,7 +478,7 @@ async function processBatch(
     }
     if (route === 'lazy') {
       bump(counts, 'lazy');
-      rows.push(row(user, strategy, 'lazy', null, null, false));
+      rows.push(idMapRow(user, strategy, 'lazy', null, null, false));
       return;
     }
     if (route === 'import' && importable(user)) {
@@ -538,7 +493,7 @@ async function processBatch(
     const result = await writer.create(user);
     bump(counts, result.action);
     rows.push(
-      row(user, strategy, 'migrated', result.username, result.sub, isNew || result.action === 'created'),
+      idMapRow(user, strategy, 'migrated', result.username, result.sub, isNew || result.action === 'created'),
     );
     linkable.push({ username: result.username, user });
   });
@@ -558,26 +513,6 @@ async function processBatch(
   await writeShadow(ctx, idMap, shadowColumns, rows, createdAt);
   await idMap.upsert(rows);
   return { import: importNew, createdAt };
-}
-
-function row(
-  user: { supabaseId: string; email: string },
-  strategy: string,
-  status: IdMapRow['status'],
-  username: string | null,
-  sub: string | null | undefined,
-  createdByTool: boolean,
-): IdMapRow {
-  return {
-    supabaseId: user.supabaseId,
-    email: user.email,
-    cognitoUsername: username,
-    cognitoSub: sub ?? null,
-    strategy,
-    status,
-    createdByTool,
-    shadowRow: false,
-  };
 }
 
 async function linkIdentities(
@@ -685,7 +620,7 @@ async function flushImport(
       return;
     }
     if (!user.enabled && existing.enabled) await writer.setEnabled(existing.username, false);
-    rows.push(row(user, settings.passwords, 'migrated', existing.username, existing.sub, true));
+    rows.push(idMapRow(user, settings.passwords, 'migrated', existing.username, existing.sub, true));
     linkable.push({ username: existing.username, user });
   });
   bump(counts, 'imported', rows.length);

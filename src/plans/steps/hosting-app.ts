@@ -4,7 +4,7 @@ import { buildSpec, frameworkLabel, platformFor } from '../../adapters/targets/a
 import type { CreatedResource } from '../../adapters/types.js';
 import { EngifyError } from '../../engine/errors.js';
 import { messages } from '../../ui/messages.js';
-import { amplifyConfig, frontendSource, hostingEnabled, ops } from '../hosting-shared.js';
+import { amplifyConfig, frontendSource, hostingEnabled, ops, unreadableCheck } from '../hosting-shared.js';
 import type { Change, Check, Step, StepContext } from '../types.js';
 
 // hosting.app: the Amplify app (platform and build spec from the source project) and its production
@@ -225,13 +225,7 @@ export const hostingAppStep: Step = {
         ...(branch?.stage === 'PRODUCTION' ? {} : { hint: m.missingAppHint }),
       });
     } catch (error) {
-      checks.push({
-        name: 'amplify app',
-        expected: 'readable',
-        actual: error instanceof Error ? error.message : String(error),
-        ok: false,
-        hint: error instanceof EngifyError ? error.hint : undefined,
-      });
+      checks.push(unreadableCheck('amplify app', error));
     }
     return checks;
   },

@@ -2,7 +2,6 @@ import type { DomainAssociation } from '@aws-sdk/client-amplify';
 import type { SourceDomain } from '../../adapters/sources/hosting-source.js';
 import { dnsRecords } from '../../adapters/targets/amplify/app.js';
 import type { CreatedResource, Json } from '../../adapters/types.js';
-import { EngifyError } from '../../engine/errors.js';
 import { messages } from '../../ui/messages.js';
 import {
   amplifyConfig,
@@ -11,6 +10,7 @@ import {
   hostingEnabled,
   ops,
   requireAppId,
+  unreadableCheck,
 } from '../hosting-shared.js';
 import type { Check, Step, StepContext } from '../types.js';
 
@@ -143,13 +143,7 @@ export const hostingDomainStep: Step = {
         });
       }
     } catch (error) {
-      checks.push({
-        name: 'amplify domain',
-        expected: 'readable',
-        actual: error instanceof Error ? error.message : String(error),
-        ok: false,
-        hint: error instanceof EngifyError ? error.hint : undefined,
-      });
+      checks.push(unreadableCheck('amplify domain', error));
     }
     return checks;
   },

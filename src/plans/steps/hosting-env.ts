@@ -19,6 +19,7 @@ import {
   secretName,
   secretStore,
   secretsPrefix,
+  unreadableCheck,
 } from '../hosting-shared.js';
 import type { Change, Check, Step, StepContext } from '../types.js';
 
@@ -279,13 +280,7 @@ export const hostingEnvStep: Step = {
           want.backend.value,
         );
     } catch (error) {
-      checks.push({
-        name: 'env parity',
-        expected: 'readable',
-        actual: error instanceof Error ? error.message : String(error),
-        ok: false,
-        hint: error instanceof EngifyError ? error.hint : undefined,
-      });
+      checks.push(unreadableCheck('env parity', error));
     }
     return checks;
   },

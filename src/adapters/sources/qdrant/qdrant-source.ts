@@ -1,10 +1,10 @@
-import type { QdrantClient } from '@qdrant/js-client-rest';
 import type { QdrantConfig } from '../../../config/schema.js';
-import { EngifyError, isTransient } from '../../../engine/errors.js';
+import { EngifyError } from '../../../engine/errors.js';
 import { messages } from '../../../ui/messages.js';
 import { withRetry } from '../../retry.js';
 import type { Batch, BatchSource, Cursor, Json } from '../../types.js';
 import { isGlob, matchesAny } from './glob.js';
+import { openQdrantClient, qdrantTransient } from './qdrant-client.js';
 
 // The Qdrant source: the collections the config selects, their vector config, exact counts, a scroll
 // with vectors and payload whose `next_page_offset` is the resumable cursor, and search (for recall).
@@ -57,31 +57,13 @@ interface VectorParamsLike {
   multivector_config?: unknown;
 }
 
-function qdrantTransient(error: unknown): boolean {
-  if (isTransient(error)) return true;
-  const name = (error as { name?: string })?.name;
-  return (
-    name === 'QdrantClientTimeoutError' ||
-    name === 'QdrantClientResourceExhaustedError' ||
-    name === 'TypeError'
-  );
-}
-
 function statusOf(error: unknown): number | undefined {
   const s = (error as { status?: unknown })?.status;
   return typeof s === 'number' ? s : undefined;
 }
 
 export async function createQdrantSource(config: QdrantConfig, signal?: AbortSignal): Promise<QdrantSource> {
-  const { QdrantClient } = await import('@qdrant/js-client-rest');
-  const client: QdrantClient = new QdrantClient({
-    url: config.url,
-    // Sent as a header rather than `apiKey`: the client prints a console warning for keys over http, which
-    // would land in the middle of our own output for local and in-VPC Qdrant URLs.
-    ...(config.apiKey ? { headers: { 'api-key': config.apiKey } } : {}),
-    timeout: config.requestTimeoutMs,
-    checkCompatibility: false,
-  });
+  const client = await openQdrantClient(config);
   const host = new URL(config.url).host;
 
   const call = async <T>(what: string, collection: string | undefined, fn: () => Promise<T>): Promise<T> => {

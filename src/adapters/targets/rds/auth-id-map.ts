@@ -28,6 +28,27 @@ export interface LegacyHashRow {
   enabled: boolean;
 }
 
+/** An id map row as auth.users and the sync passes write it; shadow_row is only ever set by the shadow writer. */
+export function idMapRow(
+  user: { supabaseId: string; email: string },
+  strategy: string,
+  status: IdMapStatus,
+  username: string | null,
+  sub: string | null | undefined,
+  createdByTool: boolean,
+): IdMapRow {
+  return {
+    supabaseId: user.supabaseId,
+    email: user.email,
+    cognitoUsername: username,
+    cognitoSub: sub ?? null,
+    strategy,
+    status,
+    createdByTool,
+    shadowRow: false,
+  };
+}
+
 export const ID_MAP_TABLE = 'engify.auth_id_map';
 export const LEGACY_TABLE = 'engify.auth_legacy_hashes';
 

@@ -1,5 +1,7 @@
 import type { Config } from '../../../../config/schema.js';
+import { EngifyError } from '../../../../engine/errors.js';
 import type { Services } from '../../../../engine/services.js';
+import { messages } from '../../../../ui/messages.js';
 import { supabaseAuthApiSource } from './api-users.js';
 import { supabaseAuthDbSource } from './db-users.js';
 import type { SupabaseAuthSource } from './types.js';
@@ -24,4 +26,20 @@ export function createSupabaseAuthSource(
     });
   }
   return undefined;
+}
+
+/** createSupabaseAuthSource, or the config error saying which source settings auth needs. */
+export function requireSupabaseAuthSource(
+  config: Config,
+  services: Services,
+  batchSize: number,
+): SupabaseAuthSource {
+  const source = createSupabaseAuthSource(config, services, batchSize);
+  if (source) return source;
+  throw new EngifyError({
+    code: 'AUTH_NO_SOURCE',
+    kind: 'config',
+    message: messages.auth.noSource,
+    hint: messages.auth.noSourceHint,
+  });
 }

@@ -1,5 +1,6 @@
 import { withRetry } from '../../../retry.js';
 import type { Batch } from '../../../types.js';
+import { objectFromMetadata, type StorageMetadata } from './object-rows.js';
 import { type StorageHttp, StorageHttpError, storageBaseUrl } from './storage-http.js';
 import type { OpenedObject, StorageBucket, StorageObject, StorageSource } from './types.js';
 
@@ -12,13 +13,7 @@ interface ListEntry {
   name: string;
   id: string | null;
   updated_at: string | null;
-  metadata: {
-    size?: number;
-    mimetype?: string;
-    cacheControl?: string;
-    eTag?: string;
-    lastModified?: string;
-  } | null;
+  metadata: StorageMetadata | null;
 }
 
 export function apiStorageSource(options: {
@@ -85,16 +80,7 @@ export function apiStorageSource(options: {
               yield* walk(name);
               continue;
             }
-            const meta = entry.metadata ?? {};
-            yield {
-              bucket,
-              name,
-              size: Number(meta.size ?? 0),
-              contentType: meta.mimetype,
-              cacheControl: meta.cacheControl,
-              etag: meta.eTag,
-              lastModified: meta.lastModified ?? entry.updated_at ?? undefined,
-            };
+            yield objectFromMetadata(bucket, name, entry.metadata, entry.updated_at);
           }
           if (page.length < pageSize) return;
         }

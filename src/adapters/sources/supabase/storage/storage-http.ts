@@ -47,6 +47,44 @@ export class StorageHttpError extends Error {
   }
 }
 
+/** The service key as both `apikey` and Bearer token, as every Storage API call sends it. */
+export function storageHeaders(
+  serviceKey: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return { apikey: serviceKey, authorization: `Bearer ${serviceKey}`, ...extra };
+}
+
+/** The error a non-2xx answer stands for: the JSON body's statusCode and message, else the HTTP status. */
+export async function storageHttpError(res: Response): Promise<StorageHttpError> {
+  let code = String(res.status);
+  let message = res.statusText;
+  try {
+    const body = (await res.json()) as { statusCode?: unknown; error?: unknown; message?: unknown };
+    code = String(body.statusCode ?? code);
+    message = String(body.message ?? body.error ?? message);
+  } catch {
+    // a body that is not JSON keeps the HTTP status text
+  }
+  return new StorageHttpError(res.status, code, message);
+}
+
+/** The service key was refused by the Storage API at `host`. */
+export function storageUnauthorized(host: string): EngifyError {
+  return new EngifyError({
+    code: 'FILES_SOURCE_UNAUTHORIZED',
+    kind: 'config',
+    message: messages.files.apiUnauthorized(host),
+    hint: messages.files.apiUnauthorizedHint,
+  });
+}
+
+/** The caller's signal, bounded by a timeout. */
+export function withTimeout(signal: AbortSignal | undefined, timeoutMs: number): AbortSignal {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  return signal ? AbortSignal.any([signal, timeout]) : timeout;
+}
+
 const transient = (error: unknown) =>
   error instanceof StorageHttpError
     ? error.transient
@@ -61,32 +99,16 @@ export class StorageHttp {
   }
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {
-    return { apikey: this.options.serviceKey, authorization: `Bearer ${this.options.serviceKey}`, ...extra };
+    return storageHeaders(this.options.serviceKey, extra);
   }
 
   private async fail(res: Response): Promise<never> {
-    let code = String(res.status);
-    let message = res.statusText;
-    try {
-      const body = (await res.json()) as { statusCode?: unknown; error?: unknown; message?: unknown };
-      code = String(body.statusCode ?? code);
-      message = String(body.message ?? body.error ?? message);
-    } catch {
-      // a body that is not JSON keeps the HTTP status text
-    }
-    throw new StorageHttpError(res.status, code, message);
+    throw await storageHttpError(res);
   }
 
   /** Maps an auth failure or outage to a user-facing error naming the host; other errors pass through. */
   explain(error: unknown, what: string): unknown {
-    if (error instanceof StorageHttpError && error.unauthorized) {
-      return new EngifyError({
-        code: 'FILES_SOURCE_UNAUTHORIZED',
-        kind: 'config',
-        message: messages.files.apiUnauthorized(this.host),
-        hint: messages.files.apiUnauthorizedHint,
-      });
-    }
+    if (error instanceof StorageHttpError && error.unauthorized) return storageUnauthorized(this.host);
     if (error instanceof StorageHttpError && error.transient) {
       return new EngifyError({
         code: 'FILES_SOURCE_UNAVAILABLE',
@@ -116,7 +138,7 @@ export class StorageHttp {
             method,
             headers: this.headers(body === undefined ? {} : { 'content-type': 'application/json' }),
             body: body === undefined ? undefined : JSON.stringify(body),
-            signal: anySignal(signal, this.options.timeoutMs ?? 30_000),
+            signal: withTimeout(signal, this.options.timeoutMs ?? 30_000),
           });
           if (!res.ok) await this.fail(res);
           return (await res.json()) as T;
@@ -177,9 +199,4 @@ export class StorageHttp {
       throw this.explain(error, `/object/${bucket}/…`);
     }
   }
-}
-
-function anySignal(signal: AbortSignal | undefined, timeoutMs: number): AbortSignal {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  return signal ? AbortSignal.any([signal, timeout]) : timeout;
 }
