@@ -151,6 +151,7 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
         ],
         ['apply --phase 2', () => applyCommand(sub, undefined, { phase: '2', yes: true })],
         ['apply --phase 3', () => applyCommand(sub, undefined, { phase: '3', yes: true })],
+        ['apply (again, every phase: nothing to do)', () => applyCommand(sub, undefined, { yes: true })],
         ['(DNS)', simulateDns],
         ['verify', () => verifyCommand(sub, {})],
         ['status', () => statusCommand(sub)],

@@ -28,6 +28,7 @@ describe('engify-migrate demo', () => {
       'apply --phase 1 (again: nothing to do)',
       'apply --phase 2',
       'apply --phase 3',
+      'apply (again, every phase: nothing to do)',
       'verify',
       'status',
       'rollback',
@@ -42,7 +43,7 @@ describe('engify-migrate demo', () => {
 
     // Every apply succeeded with nothing failed; the second phase-1 apply had nothing to do.
     const applies = [...out.matchAll(/(\d+) step\(s\) succeeded, (\d+) failed, (\d+) not run\./g)];
-    expect(applies).toHaveLength(4);
+    expect(applies).toHaveLength(5);
     for (const a of applies) expect([a[2], a[3]]).toEqual(['0', '0']);
     const rerun = out.slice(
       out.indexOf('(again: nothing to do)'),
@@ -50,6 +51,10 @@ describe('engify-migrate demo', () => {
     );
     expect(rerun).toMatch(/in step, nothing to do/);
     expect(rerun).not.toMatch(/^✓ /m);
+    // A second apply of every phase changes nothing anywhere.
+    const again = out.slice(out.indexOf('(again, every phase'), out.indexOf('== engify-migrate verify'));
+    expect(again.match(/^= /gm)?.length ?? 0).toBeGreaterThanOrEqual(12);
+    expect(again).not.toMatch(/^[✓✗] /m);
     for (const step of [
       'db.copy',
       'auth.users',

@@ -13,6 +13,7 @@ import { runImportJob } from '../../adapters/targets/cognito/import-job.js';
 import { writeMigrationLambda } from '../../adapters/targets/cognito/migration-lambda.js';
 import { poolSchema } from '../../adapters/targets/cognito/pool-schema.js';
 import { forEachConcurrent, RateLimiter } from '../../adapters/targets/cognito/rate-limiter.js';
+import { userDigest } from '../../adapters/targets/cognito/user-digest.js';
 import {
   type CognitoUserDraft,
   type Mapped,
@@ -139,6 +140,16 @@ function cognitoProvider(settings: AuthConfig, supabaseProvider: string): string
 // ---------------------------------------------------------------------------------------------- plan
 
 async function plan(ctx: StepContext): Promise<Change[]> {
+  // Apply does nothing once the copy has finished (later changes are sync's job): say so, as a noop.
+  if (ctx.journal.lastCheckpoint(STREAM)?.done) {
+    return [
+      {
+        action: 'noop',
+        resource: msg.resource(ctx.config.target.cognito?.userPoolName ?? '?'),
+        summary: msg.doneSummary,
+      },
+    ];
+  }
   const s = await open(ctx, { needDb: false });
   try {
     const collisions = await s.source.emailCollisions();
@@ -154,7 +165,10 @@ async function plan(ctx: StepContext): Promise<Change[]> {
         const route = routeOf(s.settings, mapped.user);
         if (!route) continue;
         const row = known.get(user.id);
-        bump(counts, row && row.status !== 'intent' ? 'to-update' : 'to-create');
+        if (!row || row.status === 'intent') bump(counts, 'to-create');
+        else if (row.status === 'migrated' && row.sourceDigest === userDigest(mapped.user))
+          bump(counts, 'unchanged');
+        else bump(counts, 'to-update');
         bump(
           counts,
           `password:${route === 'admin' ? 'reset' : route === 'import' ? 'import-hashes' : 'lazy'}`,
@@ -217,6 +231,7 @@ interface PendingImport {
     enabled: boolean;
     identities: CognitoUserDraft['identities'];
     createdAt: string | null;
+    digest: string;
   }[];
 }
 
@@ -314,6 +329,7 @@ async function apply(ctx: StepContext): Promise<void> {
             enabled: user.enabled,
             identities: user.identities,
             createdAt: routes.createdAt.get(user.supabaseId) ?? null,
+            digest: userDigest(user),
           });
         }
       }
@@ -356,7 +372,8 @@ async function ensureTable(
   make: () => Promise<void>,
 ) {
   const exists = resource === MAP_TABLE ? await idMap.exists() : await idMap.legacyExists();
-  if (exists) return;
+  // make() is idempotent (IF NOT EXISTS): run on an existing table it adds columns a newer version needs.
+  if (exists) return make();
   ctx.journal.intent(resource);
   await make();
   ctx.journal.created(resource);
@@ -453,9 +470,10 @@ async function processBatch(
     if (route === 'admin' && !prior) {
       const result = await writer.create(user);
       bump(counts, result.action);
-      rows.push(
-        idMapRow(user, strategy, 'migrated', result.username, result.sub, result.action === 'created'),
-      );
+      rows.push({
+        ...idMapRow(user, strategy, 'migrated', result.username, result.sub, result.action === 'created'),
+        sourceDigest: userDigest(user),
+      });
       linkable.push({ username: result.username, user });
       return;
     }
@@ -463,8 +481,8 @@ async function processBatch(
     if (existing) {
       const result = await writer.update(existing, user);
       bump(counts, result.action);
-      rows.push(
-        idMapRow(
+      rows.push({
+        ...idMapRow(
           user,
           strategy,
           'migrated',
@@ -472,7 +490,8 @@ async function processBatch(
           existing.sub,
           ours(prior, existing, user.supabaseId),
         ),
-      );
+        sourceDigest: userDigest(user),
+      });
       linkable.push({ username: existing.username, user });
       return;
     }
@@ -492,9 +511,17 @@ async function processBatch(
     }
     const result = await writer.create(user);
     bump(counts, result.action);
-    rows.push(
-      idMapRow(user, strategy, 'migrated', result.username, result.sub, isNew || result.action === 'created'),
-    );
+    rows.push({
+      ...idMapRow(
+        user,
+        strategy,
+        'migrated',
+        result.username,
+        result.sub,
+        isNew || result.action === 'created',
+      ),
+      sourceDigest: userDigest(user),
+    });
     linkable.push({ username: result.username, user });
   });
 
@@ -620,7 +647,10 @@ async function flushImport(
       return;
     }
     if (!user.enabled && existing.enabled) await writer.setEnabled(existing.username, false);
-    rows.push(idMapRow(user, settings.passwords, 'migrated', existing.username, existing.sub, true));
+    rows.push({
+      ...idMapRow(user, settings.passwords, 'migrated', existing.username, existing.sub, true),
+      sourceDigest: user.digest,
+    });
     linkable.push({ username: existing.username, user });
   });
   bump(counts, 'imported', rows.length);

@@ -70,6 +70,7 @@ export const authMessages = {
   providersUnavailable: (error: string) =>
     `Could not list the pool's identity providers (${error || 'error'}); OAuth identities are listed as needing a provider.`,
   alreadyDone: 'Users already migrated (the journal has a finished checkpoint); nothing to do.',
+  doneSummary: 'all users migrated; changes made on the source since are carried by `engify-migrate sync`',
   applied: (counts: Record<string, number>) =>
     `Users: ${Object.entries(counts)
       .map(([k, v]) => `${k} ${v}`)

@@ -18,6 +18,8 @@ export interface IdMapRow {
   status: IdMapStatus;
   createdByTool: boolean;
   shadowRow: boolean;
+  /** userDigest() of what was last written for this user; null when unknown (older rows, passes). */
+  sourceDigest?: string | null;
 }
 
 export interface LegacyHashRow {
@@ -77,6 +79,8 @@ export class AuthIdMap {
       created_by_tool boolean NOT NULL DEFAULT false,
       shadow_row boolean NOT NULL DEFAULT false,
       updated_at timestamptz NOT NULL DEFAULT now())`);
+    // Added after the first release of the table: maps made by an older run gain it on their next apply.
+    await this.db.query('ALTER TABLE engify.auth_id_map ADD COLUMN IF NOT EXISTS source_digest text');
   }
 
   async ensureLegacy(): Promise<void> {
@@ -95,8 +99,8 @@ export class AuthIdMap {
     if (rows.length === 0) return;
     await this.db.query(
       `INSERT INTO engify.auth_id_map AS m
-         (supabase_id, email, cognito_username, cognito_sub, strategy, status, created_by_tool, shadow_row)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::bool[])
+         (supabase_id, email, cognito_username, cognito_sub, strategy, status, created_by_tool, shadow_row, source_digest)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::bool[], $9::text[])
        ON CONFLICT (supabase_id) DO UPDATE SET
          email = EXCLUDED.email,
          cognito_username = COALESCE(EXCLUDED.cognito_username, m.cognito_username),
@@ -105,6 +109,7 @@ export class AuthIdMap {
          status = CASE WHEN m.status = 'migrated' AND EXCLUDED.status = 'intent' THEN m.status ELSE EXCLUDED.status END,
          created_by_tool = m.created_by_tool OR EXCLUDED.created_by_tool,
          shadow_row = m.shadow_row OR EXCLUDED.shadow_row,
+         source_digest = CASE WHEN EXCLUDED.status = 'migrated' THEN EXCLUDED.source_digest ELSE m.source_digest END,
          updated_at = now()`,
       [
         rows.map((r) => r.supabaseId),
@@ -115,6 +120,7 @@ export class AuthIdMap {
         rows.map((r) => r.status),
         rows.map((r) => r.createdByTool),
         rows.map((r) => r.shadowRow),
+        rows.map((r) => r.sourceDigest ?? null),
       ],
     );
   }
@@ -245,5 +251,6 @@ function fromRow(row: Record<string, unknown>): IdMapRow {
     status: row.status as IdMapStatus,
     createdByTool: row.created_by_tool === true,
     shadowRow: row.shadow_row === true,
+    sourceDigest: (row.source_digest as string | null | undefined) ?? null,
   };
 }
