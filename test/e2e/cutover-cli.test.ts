@@ -84,7 +84,7 @@ describe('sync, cutover and rollback of the database through the CLI', () => {
     running.stdout.on('data', (b: Buffer) => {
       out += b.toString();
     });
-    for (let i = 0; i < 100 && !out.includes('sync running'); i++)
+    for (let i = 0; i < 300 && !out.includes('sync running'); i++)
       await new Promise((r) => setTimeout(r, 100));
     expect(out).toContain('sync running');
     await q(srcUrl, "INSERT INTO public.notes (body) VALUES ('while sync runs')");
