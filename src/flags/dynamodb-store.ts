@@ -125,12 +125,25 @@ export function dynamoFlagStore(client: DynamoDBClient, table: string): FlagStor
       }
     },
     destroy: async () => {
-      const { DeleteTableCommand } = await sdk();
+      const { DeleteTableCommand, DescribeTableCommand } = await sdk();
       try {
         await client.send(new DeleteTableCommand({ TableName: table }));
       } catch (e) {
         if (!notFound(e)) throw e;
+        return;
       }
+      // DeleteTable is asynchronous (the table lingers as DELETING): wait until it is really gone, so
+      // a verify right after the rollback sees what a user would see a moment later.
+      for (let i = 0; i < 240; i++) {
+        try {
+          await client.send(new DescribeTableCommand({ TableName: table }));
+        } catch (e) {
+          if (notFound(e)) return;
+          throw e;
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      throw new Error(`flag table ${table} was still being deleted after 60 s`);
     },
   };
 }

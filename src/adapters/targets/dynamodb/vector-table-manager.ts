@@ -162,6 +162,14 @@ export function vectorTableManager(client: DynamoDBClient, signal?: AbortSignal)
         await withRetry(() => client.send(new DeleteTableCommand({ TableName: resource.name })), { signal });
       } catch (error) {
         if (!isNotFound(error)) throw error;
+        return;
+      }
+      // DeleteTable returns while the table is still DELETING: wait until it is gone, so a verify or a
+      // re-apply right after the rollback does not meet the old table.
+      const deadline = Date.now() + 5 * 60_000;
+      for (let i = 0; Date.now() < deadline; i++) {
+        if ((await describe(resource.name)) === undefined) return;
+        await sleep(Math.min(2000, 50 * 2 ** i), signal);
       }
     },
 
