@@ -85,11 +85,22 @@ export async function copyBucket(
     if (pendingCopied >= CHECKPOINT_EVERY || Date.now() - lastCheckpointAt >= CHECKPOINT_MS) save();
   };
 
+  // The names being written right now, journaled whenever one starts: after a crash, an unmarked object
+  // at one of these keys is the dead run's torn upload and may be overwritten (see S3ObjectWriter.copy).
+  const inflightStream = `${stream}:inflight`;
+  const lastInflight = ctx.journal.lastCheckpoint(inflightStream)?.cursor as { names?: string[] } | undefined;
+  const tornByCrash = new Set(lastInflight?.names ?? []);
+  const writing = new Set<string>();
   const inFlight = new Set<Promise<void>>();
   const start = (object: StorageObject, index: number) => {
+    writing.add(object.name);
+    ctx.journal.checkpoint(inflightStream, { names: [...writing] }, 0);
     const job = (async () => {
       try {
-        const result = await writer.copy(object, (signal) => source.openObject(object, signal), ctx.signal);
+        const result = await writer.copy(object, (signal) => source.openObject(object, signal), ctx.signal, {
+          wasInFlight: tornByCrash.has(object.name),
+        });
+        writing.delete(object.name);
         if (result.status === 'copied') {
           stats.copied++;
           stats.bytes += result.bytes;
@@ -134,6 +145,7 @@ export async function copyBucket(
   // Whatever stopped the run, journal the finished prefix before reporting it.
   await Promise.all(inFlight);
   save();
+  if (!failure) ctx.journal.checkpoint(inflightStream, { names: [] }, 0);
   ctx.journal.output(`${stream}:stats`, stats as unknown as Json);
   if (failure) throw failure;
   if (stats.conflicts > 0) {

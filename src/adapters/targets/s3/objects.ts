@@ -118,13 +118,24 @@ export class S3ObjectWriter {
     object: StorageObject,
     open: (signal?: AbortSignal) => Promise<OpenedObject | undefined>,
     signal?: AbortSignal,
+    /**
+     * The key was being written when an earlier run died (journaled in flight): an unmarked object there
+     * is that run's torn upload (some S3 stand-ins keep a partial PUT without its metadata), not someone
+     * else's object, so it is overwritten rather than refused.
+     */
+    options: { wasInFlight?: boolean } = {},
   ): Promise<CopyResult> {
     const key = this.keyOf(object);
     const existing = await withRetry(() => this.head(key, signal), { signal });
     if (existing && this.isUpToDate(object, existing)) {
       return { key, status: 'skipped', bytes: existing.size, sha256: existing.metadata[META.sha256] };
     }
-    if (existing && existing.metadata[META.copiedBy] !== this.options.project && !this.options.force) {
+    if (
+      existing &&
+      existing.metadata[META.copiedBy] !== this.options.project &&
+      !this.options.force &&
+      !options.wasInFlight
+    ) {
       return {
         key,
         status: 'conflict',

@@ -281,6 +281,29 @@ describe('files.copy, api mode (supabase-js listing with folders)', () => {
     expect(puts() - before).toBeLessThanOrEqual(seeded.length - 3);
   });
 
+  it('overwrites an unmarked object only at a key a crashed run journaled as in flight', async () => {
+    const t = 'files-api-torn';
+    await createBucket(s3, t);
+    // What a torn upload leaves on some S3 stand-ins: the key exists, without our metadata.
+    await s3.send(new PutObjectCommand({ Bucket: t, Key: 'uploads/plain.txt', Body: Buffer.from('torn') }));
+    const stateDir = mkdtempSync(join(tmpdir(), 'engify-files-torn-'));
+    const cfg = filesConfig({
+      s3Endpoint: s3rver.endpoint,
+      targetBucket: t,
+      apiUrl: api.url,
+      buckets: ['uploads'],
+      storage: { mode: 'api' },
+      stateDir,
+    });
+    // The crashed run had journaled plain.txt as being written when it died.
+    open(cfg)
+      .context(filesCopy)
+      .journal.checkpoint('bucket:uploads:inflight', { names: ['plain.txt'] }, 0);
+    await run(open(cfg));
+    await expectCopied(t, 'uploads', seeded);
+    expect((await body(t, 'uploads/plain.txt')).toString()).not.toBe('torn');
+  });
+
   it('refuses to overwrite an object it did not write, unless forced', async () => {
     const t = 'files-api-conflict';
     await createBucket(s3, t);
