@@ -1,124 +1,26 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PostgresCluster, startPostgresCluster } from '../../../src/sandbox/postgres-cluster.js';
+import { describe, expect, it } from 'vitest';
 import { startTcpProxy, type TcpProxy } from '../../../src/sandbox/tcp-proxy.js';
 import { startForwardSync } from '../../../src/sync/sync-runner.js';
-import { copyWithSlot, sql, tableDigest, waitFor } from '../../helpers/sync-fixture.js';
+import {
+  base,
+  exited,
+  expectParity,
+  limits,
+  mulberry32,
+  pair,
+  spawnSync,
+  started,
+  useSyncPair,
+  workload,
+} from '../../helpers/sync-child-harness.js';
+import { waitFor } from '../../helpers/sync-fixture.js';
 
 // Faults during forward sync: SIGTERM of the syncing process, and every connection cut mid-stream by
 // a proxy (kill -9 trials are in sync-kill.test.ts). After each, a rerun must leave the
 // target exactly equal to the source: nothing lost (digest) and nothing doubled (the keyless `ledger`
 // table would show a replayed insert as an extra row).
 
-const CHILD = join(import.meta.dirname, '../../fixtures/sync/sync-child.ts');
-const SCHEMA = `
-  CREATE TABLE public.kv (id int PRIMARY KEY, v int NOT NULL, note text);
-  CREATE TABLE public.ledger (n bigint, v int);
-`;
-
-let source: PostgresCluster;
-let target: PostgresCluster;
-const limits = { maxChanges: 200, maxDelayMs: 50 };
-
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function spawnSync(options: Record<string, unknown>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(options)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    cwd: join(import.meta.dirname, '../../..'),
-  });
-}
-
-function exited(
-  child: ChildProcess,
-): Promise<{ code: number | null; signal: string | null; stderr: string }> {
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stderr })));
-}
-
-function started(child: ChildProcess): Promise<void> {
-  return new Promise((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      if (d.toString().includes('started')) resolve();
-    });
-    child.on('exit', (code) => reject(new Error(`sync child exited early (${code})`)));
-  });
-}
-
-/** A seeded mix of single- and multi-statement transactions on the source. */
-async function workload(random: () => number, ops: number, ledgerStart: number): Promise<void> {
-  const client = new pg.Client({ connectionString: source.url() });
-  await client.connect();
-  try {
-    for (let i = 0; i < ops; i++) {
-      const id = 1 + Math.floor(random() * 60);
-      const r = random();
-      await client.query('BEGIN');
-      if (r < 0.4) {
-        await client.query(
-          'INSERT INTO public.kv VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET v = public.kv.v + 1',
-          [id, i, `n${i}`],
-        );
-      } else if (r < 0.7) {
-        await client.query('UPDATE public.kv SET v = v + $2, note = md5(note) WHERE id = $1', [id, i]);
-      } else if (r < 0.85) {
-        await client.query('DELETE FROM public.kv WHERE id = $1', [id]);
-      } else {
-        await client.query('UPDATE public.kv SET v = v * 2 WHERE id % 7 = $1', [id % 7]);
-      }
-      await client.query('INSERT INTO public.ledger VALUES ($1, $2)', [ledgerStart + i, id]);
-      if (random() < 0.05) await client.query('ROLLBACK');
-      else await client.query('COMMIT');
-    }
-  } finally {
-    await client.end();
-  }
-}
-
-async function expectParity(): Promise<void> {
-  expect(await tableDigest(target.url(), 'public.kv')).toEqual(await tableDigest(source.url(), 'public.kv'));
-  expect(await tableDigest(target.url(), 'public.ledger', 'n, v')).toEqual(
-    await tableDigest(source.url(), 'public.ledger', 'n, v'),
-  );
-}
-
-beforeAll(async () => {
-  [source, target] = await Promise.all([startPostgresCluster(), startPostgresCluster()]);
-  await sql(source.url(), SCHEMA);
-  await sql(target.url(), SCHEMA);
-  await sql(source.url(), 'ALTER TABLE public.ledger REPLICA IDENTITY FULL');
-  await sql(source.url(), `INSERT INTO public.kv SELECT g, g, 'seed' FROM generate_series(1, 30) g`);
-  await copyWithSlot(source.url(), target.url(), ['public.kv', 'public.ledger'], {
-    slot: 'slot_f',
-    publication: 'pub_f',
-  });
-});
-
-afterAll(async () => {
-  await Promise.all([source?.stop(), target?.stop()]);
-});
-
-const base = () => ({
-  mode: 'logical',
-  sourceUrl: source.url(),
-  targetUrl: target.url(),
-  slot: 'slot_f',
-  publication: 'pub_f',
-  limits,
-});
+useSyncPair();
 
 describe('sync under faults', () => {
   it('SIGTERM stops cleanly (exit 0) and a rerun continues', async () => {
@@ -136,12 +38,12 @@ describe('sync under faults', () => {
   });
 
   it('recovers when a proxy cuts every connection to either database mid-stream', async () => {
-    const toSource: TcpProxy = await startTcpProxy('127.0.0.1', source.port);
-    const toTarget: TcpProxy = await startTcpProxy('127.0.0.1', target.port);
+    const toSource: TcpProxy = await startTcpProxy('127.0.0.1', pair.source.port);
+    const toTarget: TcpProxy = await startTcpProxy('127.0.0.1', pair.target.port);
     const handle = startForwardSync({
       mode: 'logical',
-      sourceUrl: toSource.through(source.url()),
-      targetUrl: toTarget.through(target.url()),
+      sourceUrl: toSource.through(pair.source.url()),
+      targetUrl: toTarget.through(pair.target.url()),
       slot: 'slot_f',
       publication: 'pub_f',
       limits,
