@@ -129,19 +129,9 @@ export const filesForwardPass: ComponentPass = async (ctx) => {
     const buckets = selectBuckets(await f.source.listBuckets(), supabase?.buckets);
     if (f.source.mode === 'db' && supabase?.dbUrl) pg = await ctx.services.pg(supabase.dbUrl);
     const carried = readCarried(ctx);
-    for (const { name } of buckets) {
-      const before = { ...summary, refused: summary.refused.length };
-      await forwardBucket(ctx, f, pg, name, carried, summary);
-      ctx.log(
-        messages.files.forwardPassDone(
-          name,
-          summary.applied - before.applied,
-          summary.deleted - before.deleted,
-          summary.unchanged - before.unchanged,
-          summary.refused.length - before.refused,
-        ),
-      );
-    }
+    await eachBucket(ctx, buckets, summary, messages.files.forwardPassDone, (name) =>
+      forwardBucket(ctx, f, pg, name, carried, summary),
+    );
   } finally {
     await pg?.end().catch(() => undefined);
     await f.source.close();
@@ -275,19 +265,9 @@ export const filesReversePass: ComponentPass = async (ctx) => {
   try {
     const buckets = selectBuckets(await f.source.listBuckets(), supabase?.buckets);
     const carried = readCarried(ctx);
-    for (const { name } of buckets) {
-      const before = { ...summary, refused: summary.refused.length };
-      await reverseBucket(ctx, f, storage, name, carried, summary);
-      ctx.log(
-        messages.files.reversePassDone(
-          name,
-          summary.applied - before.applied,
-          summary.deleted - before.deleted,
-          summary.unchanged - before.unchanged,
-          summary.refused.length - before.refused,
-        ),
-      );
-    }
+    await eachBucket(ctx, buckets, summary, messages.files.reversePassDone, (name) =>
+      reverseBucket(ctx, f, storage, name, carried, summary),
+    );
   } finally {
     await f.source.close();
   }
@@ -446,4 +426,27 @@ async function reverseBucket(
   }
   await pool.drain();
   if (carryRefusals === 0) saveWatermark(ctx, 'reverse', bucket, startedAt);
+}
+
+/** Runs one pass over each bucket and logs what that bucket contributed to the running summary. */
+async function eachBucket(
+  ctx: StepContext,
+  buckets: { name: string }[],
+  summary: PassSummary,
+  done: (bucket: string, applied: number, deleted: number, unchanged: number, refused: number) => string,
+  run: (bucket: string) => Promise<void>,
+): Promise<void> {
+  for (const { name } of buckets) {
+    const before = { ...summary, refused: summary.refused.length };
+    await run(name);
+    ctx.log(
+      done(
+        name,
+        summary.applied - before.applied,
+        summary.deleted - before.deleted,
+        summary.unchanged - before.unchanged,
+        summary.refused.length - before.refused,
+      ),
+    );
+  }
 }
