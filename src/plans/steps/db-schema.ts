@@ -4,6 +4,7 @@ import { createSqlExecutor, targetDatabaseName } from '../../adapters/targets/rd
 import { createPgExecutor } from '../../adapters/targets/rds/pg-executor.js';
 import {
   applyPreLoad,
+  type PostLoadOptions,
   partition,
   prepareSession,
   applyPostLoad as runPostLoad,
@@ -451,8 +452,9 @@ async function apply(ctx: StepContext, change: Change): Promise<void> {
 export async function applyPostLoad(
   executor: SqlExecutor | SqlExecutor[],
   plan: Pick<TranslatedSchema, 'postLoad'>,
+  options: PostLoadOptions = {},
 ) {
-  return runPostLoad(executor, plan);
+  return runPostLoad(executor, plan, options);
 }
 
 async function verify(ctx: StepContext): Promise<Check[]> {

@@ -217,7 +217,11 @@ export async function introspectSchema(db: CatalogSession, schemas: string[]): P
                   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)::text AS columns,
                 (SELECT json_agg(json_build_object('name', co.conname, 'type', co.contype, 'definition', pg_get_constraintdef(co.oid),
                     'references', CASE WHEN co.contype = 'f' THEN json_build_object('schema', rn.nspname, 'name', rc.relname) END,
-                    'deferrable', co.condeferrable) ORDER BY co.conname)
+                    'deferrable', co.condeferrable,
+                    'indexDefinition', CASE WHEN co.contype IN ('p', 'u') AND co.conindid <> 0 THEN pg_get_indexdef(co.conindid) END,
+                    'neededByViews', EXISTS (SELECT 1 FROM pg_depend vd WHERE vd.classid = 'pg_rewrite'::regclass
+                                              AND vd.refclassid = 'pg_constraint'::regclass AND vd.refobjid = co.oid))
+                  ORDER BY co.conname)
                    FROM pg_constraint co LEFT JOIN pg_class rc ON rc.oid = co.confrelid LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
                   WHERE co.conrelid = c.oid AND co.contype IN ('p', 'u', 'c', 'f', 'x'))::text AS constraints,
                 (SELECT json_agg(json_build_object('name', ic.relname, 'definition', pg_get_indexdef(i.indexrelid), 'unique', i.indisunique)

@@ -83,6 +83,13 @@ export interface ConstraintInfo {
   /** For foreign keys: the referenced table. */
   references: QualifiedName | null;
   deferrable: boolean;
+  /** Primary key and unique constraints: pg_get_indexdef() of the index behind them. */
+  indexDefinition?: string | null;
+  /**
+   * A view relies on it (a GROUP BY on the primary key lets the view select other columns): it must
+   * exist before the view is created, so it cannot wait until after the load.
+   */
+  neededByViews?: boolean;
 }
 
 export interface IndexInfo {

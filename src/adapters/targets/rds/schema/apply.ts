@@ -137,59 +137,87 @@ async function validateForeignKeys(pool: SqlExecutor[], wave: Statement[]): Prom
   );
 }
 
+export interface PostLoadOptions {
+  log?(message: string): void;
+  /** Asked before each statement: once false, statements not yet started are left for a later call. */
+  continueWhile?(): boolean;
+  /**
+   * Statements being built right now, by key, shared between calls that overlap (db.copy builds a loaded
+   * table's indexes while other tables load, and starts the final post-load before that build is over):
+   * a statement another call is building is awaited, then found present, never built twice.
+   */
+  running?: Map<string, Promise<unknown>>;
+}
+
 /**
  * Post-load DDL (indexes, constraints, foreign keys, triggers, policies), idempotent: what exists is
- * left alone. With several executors, different tables build side by side; statements on one table run
- * in order. Foreign keys start once every index and key constraint is built.
+ * left alone. With several executors: every index (key indexes included) builds side by side, since
+ * CREATE INDEX takes a SHARE lock that does not conflict with itself; then constraints, one table's in
+ * order (ALTER TABLE locks the table exclusively); foreign keys once every key is in place.
  */
 export async function applyPostLoad(
   executors: SqlExecutor | SqlExecutor[],
   plan: { postLoad: Statement[] },
-  options: { log?(message: string): void } = {},
+  options: PostLoadOptions = {},
 ): Promise<ApplyOutcome> {
   const pool = Array.isArray(executors) ? executors : [executors];
   if (pool.length === 0) throw new Error('applyPostLoad needs at least one executor');
   const outcome: ApplyOutcome = { ran: [], present: [], skipped: [] };
-  const waves: Statement['kind'][][] = [
-    ['index', 'constraint'],
-    ['foreign-key'],
-    ['trigger', 'row-security', 'policy'],
-    ['refresh'],
+  const go = () => options.continueWhile?.() ?? true;
+  const waves: { kinds: Statement['kind'][]; perTable: boolean }[] = [
+    { kinds: ['index'], perTable: false },
+    { kinds: ['constraint'], perTable: true },
+    { kinds: ['foreign-key'], perTable: true },
+    { kinds: ['trigger', 'row-security', 'policy'], perTable: true },
+    { kinds: ['refresh'], perTable: true },
   ];
-  for (const kinds of waves) {
-    const wave = plan.postLoad.filter((s) => kinds.includes(s.kind));
-    const byTable = new Map<string, Statement[]>();
-    for (const s of wave) {
-      const key = s.table ?? s.key;
-      byTable.set(key, [...(byTable.get(key) ?? []), s]);
+  const run = async (db: SqlExecutor, s: Statement) => {
+    const other = options.running?.get(s.key);
+    if (other) await other.catch(() => undefined);
+    if (await isPresent(db, s)) {
+      outcome.present.push(s.key);
+      return;
     }
-    const queue = [...byTable.values()];
+    try {
+      await db.query(validated(s) ? `${s.sql} NOT VALID` : s.sql);
+      outcome.ran.push(s.key);
+    } catch (error) {
+      if (s.optional) {
+        outcome.skipped.push({
+          key: s.key,
+          reason: error instanceof Error ? error.message : String(error),
+        });
+        return;
+      }
+      throw failed(s, error);
+    }
+  };
+  for (const { kinds, perTable } of waves) {
+    if (!go()) break;
+    const wave = plan.postLoad.filter((s) => kinds.includes(s.kind));
+    const groups = new Map<string, Statement[]>();
+    for (const s of wave) {
+      const key = perTable ? (s.table ?? s.key) : s.key;
+      groups.set(key, [...(groups.get(key) ?? []), s]);
+    }
+    const queue = [...groups.values()];
     await Promise.all(
       pool.map(async (db) => {
-        for (let group = queue.shift(); group; group = queue.shift()) {
+        for (let group = queue.shift(); group && go(); group = queue.shift()) {
           for (const s of group) {
-            if (await isPresent(db, s)) {
-              outcome.present.push(s.key);
-              continue;
-            }
+            if (!go()) return;
+            const work = run(db, s);
+            options.running?.set(s.key, work);
             try {
-              await db.query(validated(s) ? `${s.sql} NOT VALID` : s.sql);
-              outcome.ran.push(s.key);
-            } catch (error) {
-              if (s.optional) {
-                outcome.skipped.push({
-                  key: s.key,
-                  reason: error instanceof Error ? error.message : String(error),
-                });
-                continue;
-              }
-              throw failed(s, error);
+              await work;
+            } finally {
+              if (options.running?.get(s.key) === work) options.running.delete(s.key);
             }
           }
         }
       }),
     );
-    if (kinds.includes('foreign-key')) await validateForeignKeys(pool, wave);
+    if (kinds.includes('foreign-key') && go()) await validateForeignKeys(pool, wave);
   }
   options.log?.(messages.db.postLoadDone(outcome.ran.length, outcome.present.length));
   return outcome;

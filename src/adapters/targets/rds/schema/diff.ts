@@ -1,5 +1,6 @@
 import type { ColumnInfo, SchemaModel, TableInfo } from '../../../sources/supabase/schema/model.js';
 import { qualified } from '../../../sources/supabase/schema/model.js';
+import { keyBuiltAfterLoad } from './translate.js';
 
 // Schema diff between what the translation says the target must hold and what the target's catalog
 // holds, both read by the same introspection (so definitions are printed the same way). Post-load
@@ -88,7 +89,8 @@ function diffTable(
 
   const constraints = new Map(a.constraints.map((c) => [c.name, c]));
   for (const c of t.constraints) {
-    if (!postLoad && c.type !== 'primary') continue;
+    // Before the load only the keys created with their table are there.
+    if (!postLoad && (c.type !== 'primary' || keyBuiltAfterLoad(t, c))) continue;
     const found = constraints.get(c.name);
     if (!found) add(`constraint ${name}.${c.name}`, 'missing');
     else if (norm(found.definition) !== norm(c.definition))

@@ -1,5 +1,6 @@
 import type {
   ColumnInfo,
+  ConstraintInfo,
   FunctionInfo,
   Grant,
   SchemaModel,
@@ -41,6 +42,26 @@ import {
 //              level security and policies, materialized view refreshes.
 // Anything that depends on a Supabase-only object is left out, and every translation or omission is a
 // note in `report`; an `error` note means the target cannot be built faithfully and nothing is written.
+
+/**
+ * Whether a primary key or unique constraint is built after the load (its index first, then the
+ * constraint adopts it), as pg_dump and pgcopydb do: loading into a table whose key index is maintained
+ * row by row is what made the load slow. It stays in CREATE TABLE when a view relies on it (the view
+ * needs it to exist) or the table is partitioned (USING INDEX is not available there); a deferrable
+ * unique constraint is added whole after the load.
+ */
+export function keyBuiltAfterLoad(
+  t: Pick<TableInfo, 'partitioned'>,
+  c: Pick<ConstraintInfo, 'type' | 'deferrable' | 'neededByViews' | 'indexDefinition'>,
+): boolean {
+  if (c.type !== 'primary' && c.type !== 'unique') return false;
+  return (
+    !t.partitioned &&
+    !c.deferrable &&
+    !c.neededByViews &&
+    /^CREATE UNIQUE INDEX .+ USING btree \(/.test(c.indexDefinition ?? '')
+  );
+}
 
 /** Schemas Supabase runs for itself; their tables are never copied (auth.users gets a shim). */
 export const SUPABASE_INTERNAL_SCHEMAS = new Set([
@@ -580,7 +601,7 @@ export function translateSchema(model: SchemaModel, options: TranslateOptions): 
   for (const t of tables) {
     const q = qualifiedIdent(t.schema, t.name);
     const lines = t.columns.map(columnSql);
-    for (const k of t.constraints.filter((c) => c.type === 'primary'))
+    for (const k of t.constraints.filter((c) => c.type === 'primary' && !keyBuiltAfterLoad(t, c)))
       lines.push(`CONSTRAINT ${quoteIdent(k.name)} ${k.definition}`);
     pre.push({
       key: `table ${qualified(t)}`,
@@ -693,8 +714,29 @@ export function translateSchema(model: SchemaModel, options: TranslateOptions): 
         table: qualified(t),
       });
     }
+    // Primary keys and unique constraints: their index first, built side by side with the table's other
+    // indexes (CREATE INDEX takes a SHARE lock, which does not conflict with itself), then the constraint
+    // adopts it (USING INDEX: a catalog change, no second build). ADD CONSTRAINT alone would build the
+    // index under an ACCESS EXCLUSIVE lock, one after another.
+    for (const k of t.constraints.filter((c) => keyBuiltAfterLoad(t, c))) {
+      post.push({
+        key: `index ${t.schema}.${k.name}`,
+        kind: 'index',
+        sql: (k.indexDefinition ?? '').replace(/^CREATE UNIQUE INDEX /, 'CREATE UNIQUE INDEX IF NOT EXISTS '),
+        existsSql: relationExists(t.schema, k.name),
+        table: qualified(t),
+      });
+      post.push({
+        key: `constraint ${qualified(t)}.${k.name}`,
+        kind: 'constraint',
+        sql: `ALTER TABLE ${q} ADD CONSTRAINT ${quoteIdent(k.name)} ${k.type === 'primary' ? 'PRIMARY KEY' : 'UNIQUE'} USING INDEX ${quoteIdent(k.name)}`,
+        existsSql: constraintExists(t.schema, t.name, k.name),
+        table: qualified(t),
+      });
+    }
     for (const k of t.constraints.filter(
-      (c) => c.type === 'unique' || c.type === 'exclusion' || c.type === 'check',
+      (c) =>
+        (c.type === 'unique' && !keyBuiltAfterLoad(t, c)) || c.type === 'exclusion' || c.type === 'check',
     )) {
       post.push({
         key: `constraint ${qualified(t)}.${k.name}`,

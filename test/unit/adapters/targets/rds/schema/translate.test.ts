@@ -101,7 +101,20 @@ describe('translateSchema', () => {
     expect(post.indexOf('constraint public.bots.bots_public_id_key')).toBeLessThan(
       post.indexOf('foreign key public.bots.bots_owner_id_fkey'),
     );
-    expect(t.preLoad.find((s) => s.key === 'table public.bots')?.sql).not.toMatch(/FOREIGN KEY|UNIQUE/);
+    expect(t.preLoad.find((s) => s.key === 'table public.bots')?.sql).not.toMatch(
+      /FOREIGN KEY|UNIQUE|PRIMARY KEY/,
+    );
+    // Keys come after the load: their index first (built beside the table's other indexes), then the
+    // constraint adopts it.
+    expect(t.postLoad.find((s) => s.key === 'index public.bots_pkey')?.sql).toMatch(
+      /^CREATE UNIQUE INDEX IF NOT EXISTS bots_pkey ON public\.bots USING btree \(id\)/,
+    );
+    expect(t.postLoad.find((s) => s.key === 'constraint public.bots.bots_pkey')?.sql).toBe(
+      'ALTER TABLE "public"."bots" ADD CONSTRAINT "bots_pkey" PRIMARY KEY USING INDEX "bots_pkey"',
+    );
+    expect(post.indexOf('index public.bots_public_id_key')).toBeLessThan(
+      post.indexOf('constraint public.bots.bots_public_id_key'),
+    );
     expect(t.requiredExtensions.map((e) => e.name).sort()).toEqual(['citext', 'uuid-ossp']);
     expect(t.optionalExtensions.map((e) => e.name)).toEqual(['pgcrypto']);
     const notes = t.report.map((n) => `${n.level} ${n.object}`);
@@ -121,6 +134,51 @@ describe('translateSchema', () => {
     const t = translateSchema(model, { schemas: ['public', 'storage', 'nope'] });
     const errors = t.report.filter((n) => n.level === 'error').map((n) => n.object);
     expect(errors).toEqual(['schema storage', 'schema nope']);
+  });
+});
+
+describe('keys built after the load', () => {
+  it('keeps in CREATE TABLE a primary key a view relies on and defers the others', async () => {
+    await src.query(`
+      CREATE SCHEMA keys;
+      CREATE TABLE keys.owners (id bigint PRIMARY KEY, name text NOT NULL);
+      CREATE VIEW keys.owner_names AS SELECT o.id, o.name, count(*) AS n FROM keys.owners o GROUP BY o.id;
+      CREATE TABLE keys.plain (id uuid PRIMARY KEY, code text NOT NULL,
+        CONSTRAINT plain_code_key UNIQUE (code),
+        CONSTRAINT plain_late UNIQUE (id, code) DEFERRABLE INITIALLY DEFERRED);`);
+    try {
+      const keys = await introspectSchema(src, ['keys']);
+      const t = translateSchema(keys, { schemas: ['keys'] });
+      const pre = (name: string) => t.preLoad.find((s) => s.key === `table keys.${name}`)?.sql ?? '';
+      const post = t.postLoad.map((s) => s.key);
+      expect(pre('owners')).toMatch(/CONSTRAINT "owners_pkey" PRIMARY KEY \(id\)/);
+      expect(pre('plain')).not.toMatch(/PRIMARY KEY/);
+      expect(post).toEqual(
+        expect.arrayContaining([
+          'index keys.plain_pkey',
+          'constraint keys.plain.plain_pkey',
+          'index keys.plain_code_key',
+          'constraint keys.plain.plain_code_key',
+          'constraint keys.plain.plain_late',
+        ]),
+      );
+      expect(post).not.toContain('index keys.plain_late');
+      expect(t.postLoad.find((s) => s.key === 'constraint keys.plain.plain_late')?.sql).toMatch(
+        /UNIQUE \(id, code\) DEFERRABLE INITIALLY DEFERRED$/,
+      );
+
+      // On a real target: the view is created before the load (its key is there), the diff before the
+      // load does not ask for the deferred keys, and after the post-load every key is as on the source.
+      await applyPreLoad(dst, t.preLoad, { intent: () => undefined, created: () => undefined });
+      expect(diffSchema(t.kept, await introspectSchema(dst, ['keys']), { postLoad: false })).toEqual([]);
+      const before = diffSchema(t.kept, await introspectSchema(dst, ['keys']), { postLoad: true });
+      expect(before.map((d) => d.object)).toContain('constraint keys.plain.plain_pkey');
+      await applyPostLoad([dst, dst], t);
+      expect(diffSchema(t.kept, await introspectSchema(dst, ['keys']), { postLoad: true })).toEqual([]);
+    } finally {
+      await src.query('DROP SCHEMA keys CASCADE');
+      await dst.query('DROP SCHEMA IF EXISTS keys CASCADE');
+    }
   });
 });
 
