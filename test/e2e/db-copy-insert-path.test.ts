@@ -86,7 +86,7 @@ describe('db.copy INSERT path (rds data-api mode)', () => {
         openExecutor: () => dataApiLike(targetUrl, LIMIT),
         schemas: ['public'],
         jobs: 2,
-        split: { splitBytes: 64 * 1024, maxRanges: 4 },
+        split: { splitBytes: 64 * 1024, maxRanges: 4, jobs: 2 },
         insertBatchRows: 200,
         slotName: 'engify_insert_path',
         publication: 'engify_insert_path',

@@ -8,7 +8,12 @@ import {
   tableSql,
 } from '../../adapters/sources/supabase/db/catalog.js';
 import { copyFormat, copyOut, readRangeText } from '../../adapters/sources/supabase/db/copy-out.js';
-import { type KeyRange, type SplitOptions, splitTable } from '../../adapters/sources/supabase/db/ranges.js';
+import {
+  type KeyRange,
+  rangePredicate,
+  type SplitOptions,
+  splitTable,
+} from '../../adapters/sources/supabase/db/ranges.js';
 import {
   type Connect,
   createSlotWithSnapshot,
@@ -38,8 +43,10 @@ import type { StepJournal } from '../types.js';
 //   streams    table:<schema.table>:<i> per range, table:<schema.table> per table, postload, sequences
 //
 // Resuming after a crash (kill -9): the exported snapshot died with the process, but the slot did not.
-//   - Ranges already journaled are kept. The rest are copied under a NEW snapshot; each range's
-//     transaction deletes the range first, so a half-written or unjournaled range ends exact.
+//   - Ranges already journaled are kept. The rest are copied under a NEW snapshot. A range's load is one
+//     target transaction, so a range cut by the crash left nothing; one that committed before its
+//     checkpoint is deleted with the other pending ranges before the copy starts (clearPendingRanges),
+//     so every range ends exact.
 //   - The slot keeps the FIRST snapshot's consistent point. Rows copied under the later snapshot already
 //     hold some changes the slot will stream again; sync applies changes as upserts/deletes keyed by the
 //     primary key, so replaying them converges (the target is consistent once sync passes `resumedAt`).
@@ -71,14 +78,18 @@ export interface CopyRunOptions {
   signal: AbortSignal;
   log(message: string): void;
   progress(update: { done: number; total?: number; unit?: string }): void;
-  /** Builds indexes and constraints after the load; returns how many it built. */
-  postLoad(source: Client, targets: SqlExecutor[]): Promise<number>;
+  /**
+   * Builds indexes and constraints after the load; returns how many it built. `running` holds what the
+   * per-table build below still has in flight: awaited, not built twice.
+   */
+  postLoad(source: Client, targets: SqlExecutor[], running: BuildControl['running']): Promise<number>;
   /**
    * Builds one loaded table's own indexes and keys (never foreign keys) while other tables still load,
    * so the post-load step that follows has less left to do; must be idempotent (the final post-load
-   * runs everything again and skips what exists). Returns how many objects it built.
+   * runs everything again and skips what exists), stop starting statements once `continueWhile()` is
+   * false, and register what it is building in `running`. Returns how many objects it built.
    */
-  tableLoaded?(source: Client, table: TableInfo, target: SqlExecutor): Promise<number>;
+  tableLoaded?(source: Client, table: TableInfo, target: SqlExecutor, control: BuildControl): Promise<number>;
   /** Opens one more target executor for parallel post-load work. */
   openExecutor(): Promise<SqlExecutor>;
   /**
@@ -87,6 +98,12 @@ export interface CopyRunOptions {
    * ranges are replaced whole, so they end exact.
    */
   extraTables?(source: Client): Promise<TableInfo[]>;
+}
+
+/** How the per-table builds during the load hand over to the final post-load (see earlyBuilder). */
+export interface BuildControl {
+  continueWhile(): boolean;
+  running: Map<string, Promise<unknown>>;
 }
 
 export const rangeStream = (t: TableInfo, i: number) => `table:${tableKey(t)}:${i}`;
@@ -194,21 +211,29 @@ export async function runCopy(o: CopyRunOptions): Promise<CopyRunResult> {
         ),
       );
 
-    const rows = await runWorkers(o, snapshot.snapshotId, work, tables, source);
-    await snapshot.release();
-    snapshot = undefined;
+    const early = earlyBuilder(o, source);
+    let rows: number;
+    try {
+      rows = await runWorkers(o, snapshot.snapshotId, work, tables, early);
+      await snapshot.release();
+      snapshot = undefined;
 
-    if (!o.journal.lastCheckpoint('postload')?.done) {
-      const extra: SqlExecutor[] = [];
-      try {
-        for (let i = 1; i < o.jobs; i++) extra.push(await o.openExecutor());
-        for (const e of [o.targetExecutor, ...extra]) await tuneMaintenanceSession(e);
-        const built = await o.postLoad(source, [o.targetExecutor, ...extra]);
-        o.log(messages.dbCopy.postLoadBuilt(built));
-        o.journal.checkpoint('postload', null, built, true);
-      } finally {
-        for (const e of extra) await e.close().catch(() => undefined);
+      // The early builder takes no new statement from here; the one it is on may still run, and the
+      // post-load awaits it (through `running`) instead of waiting for it before starting everything else.
+      if (!o.journal.lastCheckpoint('postload')?.done) {
+        const extra: SqlExecutor[] = [];
+        try {
+          for (let i = 1; i < o.jobs; i++) extra.push(await o.openExecutor());
+          for (const e of [o.targetExecutor, ...extra]) await tuneMaintenanceSession(e);
+          const built = await o.postLoad(source, [o.targetExecutor, ...extra], early.running);
+          o.log(messages.dbCopy.postLoadBuilt(built));
+          o.journal.checkpoint('postload', null, built, true);
+        } finally {
+          for (const e of extra) await e.close().catch(() => undefined);
+        }
       }
+    } finally {
+      await early.settle();
     }
     const values = await readSequenceValues(source, await readSequences(source, o.schemas));
     const set = await setSequences(o.targetExecutor, values);
@@ -370,11 +395,13 @@ async function closeWorker(w: Worker): Promise<void> {
   await w.executor?.close().catch(() => undefined);
 }
 
-async function copyItem(o: CopyRunOptions, w: Worker, item: WorkItem): Promise<number> {
+async function copyItem(o: CopyRunOptions, w: Worker, item: WorkItem, clear: boolean): Promise<number> {
   const { table, range } = item;
   if (w.target) {
     const format = copyFormat(table);
-    return loadRangeByCopy(w.target, table, range, copyOut(w.source, table, range, format), format);
+    return loadRangeByCopy(w.target, table, range, copyOut(w.source, table, range, format), format, {
+      clear,
+    });
   }
   if (!w.executor) throw new Error('worker has no target');
   return loadRangeByInsert(
@@ -384,8 +411,34 @@ async function copyItem(o: CopyRunOptions, w: Worker, item: WorkItem): Promise<n
     readRangeText(w.source, table, range, o.insertBatchRows),
     {
       batchRows: o.insertBatchRows,
+      clear,
     },
   );
+}
+
+/**
+ * Empties what the ranges still to copy cover, one statement per table that holds any row (a resumed
+ * run, or --force onto an occupied table), so that each range's first attempt can skip its own delete:
+ * before the keys are built that delete is a scan of the whole table, once per range. A range whose
+ * COMMIT was lost in a crash before its checkpoint is cleared here on the next run, and a retry within
+ * a run clears its own range. Runs with triggers and foreign keys off, like the load.
+ */
+async function clearPendingRanges(o: CopyRunOptions, work: WorkItem[]): Promise<void> {
+  const byTable = new Map<string, WorkItem[]>();
+  for (const item of work)
+    byTable.set(tableKey(item.table), [...(byTable.get(tableKey(item.table)) ?? []), item]);
+  for (const items of byTable.values()) {
+    const table = (items[0] as WorkItem).table;
+    const occupied = await o.targetExecutor.query(
+      `SELECT EXISTS (SELECT 1 FROM ${tableSql(table)}) AS occupied`,
+    );
+    if (occupied.rows[0]?.occupied !== true) continue;
+    const predicate = items.map((i) => `(${rangePredicate(table, i.range)})`).join(' OR ');
+    await o.targetExecutor.transaction(async (tx) => {
+      await tx.query('SET LOCAL session_replication_role = replica');
+      await tx.query(`DELETE FROM ${tableSql(table)} WHERE ${predicate}`);
+    });
+  }
 }
 
 async function runWorkers(
@@ -393,7 +446,7 @@ async function runWorkers(
   snapshotId: string,
   work: WorkItem[],
   tables: TableInfo[],
-  source: Client,
+  early: EarlyBuilder,
 ): Promise<number> {
   const remaining = new Map<string, number>();
   for (const item of work)
@@ -403,12 +456,13 @@ async function runWorkers(
     if (!remaining.has(tableKey(t)) && !o.journal.lastCheckpoint(tableStream(t))?.done)
       o.journal.checkpoint(tableStream(t), null, 0, true);
   }
+  await clearPendingRanges(o, work);
   const total = tables.reduce((n, t) => n + t.estimatedRows, 0);
   let rows = 0;
   let failure: unknown;
   const queue = [...work];
   let copying = 0;
-  const early = earlyBuilder(o, source, () => (queue.length > 0 || copying > 0) && failure === undefined);
+  early.loading = () => (queue.length > 0 || copying > 0) && failure === undefined;
 
   const loop = async () => {
     let w: Worker;
@@ -427,7 +481,7 @@ async function runWorkers(
         for (let attempt = 1; ; attempt++) {
           try {
             copying++;
-            const n = await copyItem(o, w, item).finally(() => copying--);
+            const n = await copyItem(o, w, item, attempt > 1).finally(() => copying--);
             o.journal.checkpoint(
               rangeStream(item.table, item.range.index),
               { lo: item.range.lo, hi: item.range.hi } as Json,
@@ -469,40 +523,32 @@ async function runWorkers(
     }
   };
   await Promise.all(Array.from({ length: Math.min(o.jobs, work.length) }, loop));
-  await early.settle();
   if (failure !== undefined) throw failure;
   return rows;
 }
 
+interface EarlyBuilder {
+  /** True while ranges are still being copied; set by runWorkers. */
+  loading: () => boolean;
+  running: Map<string, Promise<unknown>>;
+  add(t: TableInfo): void;
+  settle(): Promise<void>;
+}
+
 /**
- * Builds loaded tables' indexes on one extra target session while ranges of other tables still load
- * (the load is ingest-bound, an index build is CPU-bound: they overlap well). It takes no new table once
- * no range is left to copy: from there the post-load step builds the rest with every job. Failures are
- * only logged: the post-load step runs the same statements again and reports them properly.
+ * Builds loaded tables' indexes and keys on one extra target session while ranges of other tables still
+ * load (the load is ingest-bound, an index build is CPU-bound: they overlap well). Once no range is left
+ * to copy it starts no new statement: the post-load step builds the rest with every job, awaiting the
+ * statement this builder may still be on. Failures are only logged: the post-load step runs the same
+ * statements again and reports them properly.
  */
-function earlyBuilder(o: CopyRunOptions, source: Client, loading: () => boolean) {
+function earlyBuilder(o: CopyRunOptions, source: Client): EarlyBuilder {
   const pending: TableInfo[] = [];
   let running: Promise<void> | undefined;
   let executor: SqlExecutor | undefined;
-  const drain = async () => {
-    try {
-      for (let t = pending.shift(); t && loading() && !o.signal.aborted; t = pending.shift()) {
-        if (!o.tableLoaded) return;
-        if (!executor) {
-          executor = await o.openExecutor();
-          await tuneMaintenanceSession(executor);
-        }
-        const built = await o.tableLoaded(source, t, executor);
-        if (built > 0) o.log(messages.dbCopy.tableIndexesBuilt(tableKey(t), built));
-      }
-    } catch (error) {
-      o.log(messages.dbCopy.earlyBuildFailed(reason(error)));
-      pending.length = 0;
-    } finally {
-      running = undefined;
-    }
-  };
-  return {
+  const builder: EarlyBuilder = {
+    loading: () => false,
+    running: new Map(),
     add(t: TableInfo) {
       if (!o.tableLoaded) return;
       pending.push(t);
@@ -514,4 +560,27 @@ function earlyBuilder(o: CopyRunOptions, source: Client, loading: () => boolean)
       await executor?.close().catch(() => undefined);
     },
   };
+  const go = () => builder.loading() && !o.signal.aborted;
+  const drain = async () => {
+    try {
+      for (let t = pending.shift(); t && go(); t = pending.shift()) {
+        if (!o.tableLoaded) return;
+        if (!executor) {
+          executor = await o.openExecutor();
+          await tuneMaintenanceSession(executor);
+        }
+        const built = await o.tableLoaded(source, t, executor, {
+          continueWhile: go,
+          running: builder.running,
+        });
+        if (built > 0) o.log(messages.dbCopy.tableIndexesBuilt(tableKey(t), built));
+      }
+    } catch (error) {
+      o.log(messages.dbCopy.earlyBuildFailed(reason(error)));
+      pending.length = 0;
+    } finally {
+      running = undefined;
+    }
+  };
+  return builder;
 }

@@ -20,7 +20,14 @@ import { EngifyError, isTransient } from '../../engine/errors.js';
 import { messages } from '../../ui/messages.js';
 import type { Change, Check, Step, StepContext } from '../types.js';
 import { authUsersTables } from './db-copy-auth-users.js';
-import { rangeStream, runCopy, storedRanges, type TargetLink, tableStream } from './db-copy-run.js';
+import {
+  type BuildControl,
+  rangeStream,
+  runCopy,
+  storedRanges,
+  type TargetLink,
+  tableStream,
+} from './db-copy-run.js';
 import { verifyDatabase } from './db-copy-verify.js';
 import { applyPostLoad, translateSource } from './db-schema.js';
 
@@ -139,19 +146,31 @@ function postLoadWork(ctx: StepContext, schemas: string[]) {
   };
   const own = new Set(['index', 'constraint']);
   return {
-    async tableLoaded(source: Client, table: TableInfo, target: SqlExecutor): Promise<number> {
+    async tableLoaded(
+      source: Client,
+      table: TableInfo,
+      target: SqlExecutor,
+      control: BuildControl,
+    ): Promise<number> {
       const key = tableKey(table);
       if (translated) {
         const postLoad = (await translation()).postLoad.filter((s) => s.table === key && own.has(s.kind));
-        return postLoad.length === 0 ? 0 : (await applyPostLoad(target, { postLoad })).ran.length;
+        if (postLoad.length === 0) return 0;
+        return (await applyPostLoad(target, { postLoad }, control)).ran.length;
       }
+      // The catalog-based set has no statement keys: the table's build is one unit the final pass awaits.
       const mine = (await statements(source)).filter((s) => s.table === key && s.kind !== 'foreign-key');
-      return (await applyPostLoadDdl([target], mine)).length;
+      const build = applyPostLoadDdl([target], mine);
+      control.running.set(`table ${key}`, build);
+      return (await build).length;
     },
-    async all(source: Client, targets: SqlExecutor[]): Promise<number> {
-      const built = translated
-        ? (await applyPostLoad(targets, await translation())).ran.length
-        : (await applyPostLoadDdl(targets, await statements(source))).length;
+    async all(source: Client, targets: SqlExecutor[], running: BuildControl['running']): Promise<number> {
+      let built: number;
+      if (translated) built = (await applyPostLoad(targets, await translation(), { running })).ran.length;
+      else {
+        await Promise.all([...running.values()].map((p) => p.catch(() => undefined)));
+        built = (await applyPostLoadDdl(targets, await statements(source))).length;
+      }
       ctx.journal.output('postLoadDone', true);
       return built;
     },
@@ -204,6 +223,7 @@ export const dbCopyStep: Step = {
       const split = {
         splitBytes: copySettings(rds).splitBytes,
         maxRanges: copySettings(rds).maxRangesPerTable,
+        jobs: ctx.config.jobs,
       };
       const rows = tables.map((t) => {
         const stored = storedRanges(ctx.journal, STEP_ID, t);
@@ -270,7 +290,11 @@ export const dbCopyStep: Step = {
         openExecutor: () => openTargetExecutor(ctx),
         schemas,
         jobs: ctx.config.jobs,
-        split: { splitBytes: settings.splitBytes, maxRanges: settings.maxRangesPerTable },
+        split: {
+          splitBytes: settings.splitBytes,
+          maxRanges: settings.maxRangesPerTable,
+          jobs: ctx.config.jobs,
+        },
         insertBatchRows: settings.insertBatchRows,
         slotName: settings.slotName ?? defaultName(ctx.config),
         publication: settings.publication ?? defaultName(ctx.config),
@@ -279,8 +303,8 @@ export const dbCopyStep: Step = {
         signal: ctx.signal,
         log: ctx.log,
         progress: ctx.progress,
-        postLoad: (source, targets) => work.all(source, targets),
-        tableLoaded: (source, table, target) => work.tableLoaded(source, table, target),
+        postLoad: (source, targets, running) => work.all(source, targets, running),
+        tableLoaded: (source, table, target, control) => work.tableLoaded(source, table, target, control),
         extraTables: (source) => authUsersTables(source, executor, schemas),
       });
     } finally {

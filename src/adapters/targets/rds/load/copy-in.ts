@@ -7,9 +7,11 @@ import { type CopyFormat, copyOptions } from '../../../sources/supabase/db/copy-
 import { type KeyRange, rangePredicate, writableColumns } from '../../../sources/supabase/db/ranges.js';
 import { quoteIdent } from '../../../sources/supabase/db/sql-text.js';
 
-// Loads one key range from a COPY stream in one target transaction that first deletes the range, so a
-// range replayed after a crash (committed but not yet journaled, or half-written and rolled back)
-// ends with exactly the source's rows. The stream is piped: memory holds a few socket buffers.
+// Loads one key range from a COPY stream in one target transaction. A range that may hold rows already
+// (a retry after a failure around COMMIT) is deleted first in the same transaction, so a replay ends
+// with exactly the source's rows; a range known to be empty is not, because keys are built after the
+// load and that delete would scan the whole table. The stream is piped: memory holds a few socket
+// buffers.
 
 /** Target sessions load with triggers and FK enforcement off (the source already enforced them). */
 export async function prepareLoadSession(client: Client): Promise<void> {
@@ -22,13 +24,15 @@ export async function loadRangeByCopy(
   range: KeyRange,
   rows: Readable,
   format: CopyFormat,
+  options: { clear: boolean },
 ): Promise<number> {
   const cols = writableColumns(table)
     .map((c) => quoteIdent(c.name))
     .join(', ');
   await client.query('BEGIN');
   try {
-    await client.query(`DELETE FROM ${tableSql(table)} WHERE ${rangePredicate(table, range)}`);
+    if (options.clear)
+      await client.query(`DELETE FROM ${tableSql(table)} WHERE ${rangePredicate(table, range)}`);
     const sink = client.query(
       copyFrom(`COPY ${tableSql(table)} (${cols}) FROM STDIN ${copyOptions(format)}`),
     );

@@ -23,13 +23,14 @@ export async function loadRangeByInsert(
   table: TableInfo,
   range: KeyRange,
   batches: AsyncIterable<(string | null)[][]>,
-  options: { batchRows: number },
+  /** clear: the range may hold rows already (see copy-in.ts), delete them in the same transaction. */
+  options: { batchRows: number; clear: boolean },
 ): Promise<number> {
   const sql = insertSql(table);
   const budget = Math.floor((executor.capabilities.maxRequestBytes ?? 16 * 1024 * 1024) * 0.8) - sql.length;
   return executor.transaction(async (tx) => {
     await tx.query('SET LOCAL session_replication_role = replica');
-    await tx.query(`DELETE FROM ${tableSql(table)} WHERE ${rangePredicate(table, range)}`);
+    if (options.clear) await tx.query(`DELETE FROM ${tableSql(table)} WHERE ${rangePredicate(table, range)}`);
     let written = 0;
     let sets: SqlValue[][] = [];
     let bytes = 0;
