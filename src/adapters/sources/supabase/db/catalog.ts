@@ -32,6 +32,11 @@ export interface TableInfo {
   keyCollatable: boolean;
   estimatedRows: number;
   estimatedBytes: number;
+  /**
+   * pg_stats correlation of the leading key column with the rows' physical order (-1..1), null when
+   * unknown (never analyzed). Near ±1 a key range reads only its own part of the table.
+   */
+  keyCorrelation: number | null;
   /** Every column type is built in (OID < 16384, arrays included): binary COPY is portable. */
   binarySafe: boolean;
   /**
@@ -68,6 +73,7 @@ interface TableRow {
     collatable: boolean;
   }[];
   pk: string[] | null;
+  key_correlation: number | null;
 }
 
 /** Ordinary and partitioned-leaf tables of `schemas` (partition parents hold no rows of their own). */
@@ -91,7 +97,12 @@ export async function readTables(client: Client, schemas: string[]): Promise<Tab
                FROM pg_constraint con
                CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
                JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
-              WHERE con.conrelid = c.oid AND con.contype = 'p') AS pk
+              WHERE con.conrelid = c.oid AND con.contype = 'p') AS pk,
+            (SELECT s.correlation FROM pg_stats s
+               JOIN pg_constraint con ON con.conrelid = c.oid AND con.contype = 'p'
+               JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = con.conkey[1]
+              WHERE s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = a.attname
+                AND NOT s.inherited) AS key_correlation
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind = 'r' AND n.nspname = ANY($1::text[])
       ORDER BY n.nspname, c.relname`,
@@ -116,6 +127,7 @@ export async function readTables(client: Client, schemas: string[]): Promise<Tab
       keyCollatable: lead?.collatable ?? false,
       estimatedRows: Number(r.est_rows),
       estimatedBytes: Number(r.est_bytes),
+      keyCorrelation: r.key_correlation === null ? null : Number(r.key_correlation),
       publishable:
         r.replident === 'f' || r.replident === 'i' || (r.replident === 'd' && primaryKey.length > 0),
       binarySafe: columns.every((c) => c.type_oid < FIRST_USER_OID && c.elem_oid < FIRST_USER_OID),
