@@ -7,7 +7,7 @@ import {
   tableKey,
   tableSql,
 } from '../../adapters/sources/supabase/db/catalog.js';
-import { copyFormat, copyOut, readRangeText } from '../../adapters/sources/supabase/db/copy-out.js';
+import { copyFormat, readRangeText, relayOut } from '../../adapters/sources/supabase/db/copy-out.js';
 import {
   type KeyRange,
   rangePredicate,
@@ -399,7 +399,7 @@ async function copyItem(o: CopyRunOptions, w: Worker, item: WorkItem, clear: boo
   const { table, range } = item;
   if (w.target) {
     const format = copyFormat(table);
-    return loadRangeByCopy(w.target, table, range, copyOut(w.source, table, range, format), format, {
+    return loadRangeByCopy(w.target, table, range, relayOut(w.source, table, range, format), format, {
       clear,
     });
   }

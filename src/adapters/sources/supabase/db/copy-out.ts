@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Client } from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
 import { type TableInfo, tableSql } from './catalog.js';
+import { relayOutOf } from './copy-relay.js';
 import { type KeyRange, rangePredicate, writableColumns } from './ranges.js';
 import { quoteIdent } from './sql-text.js';
 
@@ -27,9 +27,12 @@ export function selectRange(
   return `SELECT ${cols} FROM ${tableSql(table)} WHERE ${rangePredicate(table, range)}`;
 }
 
-/** The rows of `range` as a COPY TO STDOUT stream; the caller pipes it (backpressure included). */
-export function copyOut(client: Client, table: TableInfo, range: KeyRange, format: CopyFormat): Readable {
-  return client.query(copyTo(`COPY (${selectRange(table, range)}) TO STDOUT ${copyOptions(format)}`));
+/**
+ * The rows of `range` as CopyData messages still framed, for loadRangeByCopy on a direct target (see
+ * copy-relay.ts): no per-row work in this process.
+ */
+export function relayOut(client: Client, table: TableInfo, range: KeyRange, format: CopyFormat): Readable {
+  return client.query(relayOutOf(`COPY (${selectRange(table, range)}) TO STDOUT ${copyOptions(format)}`));
 }
 
 /** Rows of `range` in text form, `batchRows` at a time, through a server-side cursor (memory: one batch). */

@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Client } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import { type TableInfo, tableSql } from '../../../sources/supabase/db/catalog.js';
 import { type CopyFormat, copyOptions } from '../../../sources/supabase/db/copy-out.js';
+import { relayInto } from '../../../sources/supabase/db/copy-relay.js';
 import { type KeyRange, rangePredicate, writableColumns } from '../../../sources/supabase/db/ranges.js';
 import { quoteIdent } from '../../../sources/supabase/db/sql-text.js';
 
@@ -22,6 +22,7 @@ export async function loadRangeByCopy(
   client: Client,
   table: TableInfo,
   range: KeyRange,
+  /** CopyData messages as relayOut() reads them from the source. */
   rows: Readable,
   format: CopyFormat,
   options: { clear: boolean },
@@ -34,7 +35,7 @@ export async function loadRangeByCopy(
     if (options.clear)
       await client.query(`DELETE FROM ${tableSql(table)} WHERE ${rangePredicate(table, range)}`);
     const sink = client.query(
-      copyFrom(`COPY ${tableSql(table)} (${cols}) FROM STDIN ${copyOptions(format)}`),
+      relayInto(`COPY ${tableSql(table)} (${cols}) FROM STDIN ${copyOptions(format)}`),
     );
     await pipeline(rows, sink);
     await client.query('COMMIT');
