@@ -5,16 +5,20 @@ import { join } from 'node:path';
 import { startPostgresCluster } from '../../src/sandbox/postgres-cluster.js';
 import { generateSql } from './generate.js';
 
-// db copy benchmark: on the same generated data, in the same run, this tool's copy (pre-data schema via
-// pg_dump, then db.copy with its post-load indexes/constraints and sequences), `pg_dump | psql` (plain)
+// db copy benchmark: on the same generated data, in the same run, this tool's copy (db.schema, then
+// db.copy with its post-load indexes/constraints and sequences, as `apply` runs them), `pg_dump | psql` (plain)
 // and `pgcopydb clone`. Then this tool alone at 5x the data, for peak RSS.
 //   BENCH_SCALE=1 npx tsx bench/db/run.ts     full size (1.5M rows); default 0.1
 //   BENCH_JOBS=4                               parallel jobs for this tool and pgcopydb (default 4)
+//   BENCH_ROUNDS=5                             rounds of all three, order rotated; medians reported
 //   BENCH_SKIP_5X=1                            skip the 5x RSS run
+//   BENCH_CPU_PROF=/tmp/dir                    write a V8 CPU profile of the tool's process there
+//   BENCH_SPLIT_MB=32                          the tool's copy.splitBytes, in MiB (default: the tool's own)
 //   ENGIFY_DIST=/path/to/dist                  use an existing build instead of compiling one
 
 const scale = Number(process.env.BENCH_SCALE ?? '0.1');
 const jobs = Number(process.env.BENCH_JOBS ?? '4');
+const roundCount = Number(process.env.BENCH_ROUNDS ?? '1');
 const here = import.meta.dirname;
 
 const sh = (cmd: string) =>
@@ -47,6 +51,10 @@ async function main() {
     psql(base, 'CREATE DATABASE bench');
     const src = source.url('bench');
     const genSeconds = time(() => psql(src, generateSql(scale)));
+    // Flush the generator's writes before timing anything: a checkpoint landing in the first round
+    // slowed whichever tool ran then by up to 40%.
+    psql(src, 'CHECKPOINT');
+    sh('sync');
     const size = sh(`psql -X -At -d '${src}' -c "SELECT pg_database_size('bench')"`).trim();
     console.log(
       `generated scale ${scale} in ${genSeconds.toFixed(1)} s, database ${(Number(size) / 1024 ** 2).toFixed(0)} MiB`,
@@ -63,16 +71,25 @@ async function main() {
         JSON.stringify({
           project: `bench-${db.replaceAll('_', '-')}`,
           source: { supabase: { dbUrl: srcUrl, schemas: ['public'] } },
-          target: { aws: { region: 'eu-west-1' }, rds: { mode: 'pg', url: tgt } },
+          target: {
+            aws: { region: 'eu-west-1' },
+            rds: {
+              mode: 'pg',
+              url: tgt,
+              ...(process.env.BENCH_SPLIT_MB
+                ? { copy: { splitBytes: Number(process.env.BENCH_SPLIT_MB) * 1024 * 1024 } }
+                : {}),
+            },
+          },
           jobs,
         }),
       );
-      let child = { ms: 0, peakRssMb: 0 };
+      let child = { ms: 0, schemaMs: 0, cpuSeconds: 0, peakRssMb: 0 };
       const seconds = time(() => {
-        sh(
-          `pg_dump --schema-only --section=pre-data -d '${srcUrl}' | psql -X -q -v ON_ERROR_STOP=1 -d '${tgt}'`,
-        );
-        const r = spawnSync(process.execPath, [join(here, 'tool-child.mjs'), cfg], {
+        const profile = process.env.BENCH_CPU_PROF
+          ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+          : [];
+        const r = spawnSync(process.execPath, [...profile, join(here, 'tool-child.mjs'), cfg], {
           encoding: 'utf8',
           env: { ...process.env, ENGIFY_DIST: dist },
         });
@@ -85,35 +102,14 @@ async function main() {
         `psql -X -At -d '${srcUrl}' -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"`,
       );
       rmSync(dir, { recursive: true, force: true });
-      return { seconds, copySeconds: child.ms / 1000, peakRssMb: child.peakRssMb };
+      return {
+        seconds,
+        schemaSeconds: child.schemaMs / 1000,
+        copySeconds: (child.ms - child.schemaMs) / 1000,
+        cpuSeconds: child.cpuSeconds,
+        peakRssMb: child.peakRssMb,
+      };
     };
-
-    const tool = runTool('tool', scale);
-    console.log(`engify-migrate: ${tool.seconds.toFixed(1)} s, peak RSS ${tool.peakRssMb.toFixed(0)} MB`);
-
-    psql(target.url(), 'CREATE DATABASE dump');
-    const dumpSeconds = time(() =>
-      sh(`pg_dump -d '${src}' | psql -X -q -v ON_ERROR_STOP=1 -d '${target.url('dump')}' > /dev/null`),
-    );
-    console.log(`pg_dump | psql: ${dumpSeconds.toFixed(1)} s`);
-
-    psql(target.url(), 'CREATE DATABASE pgcopydb');
-    const work = mkdtempSync(join(tmpdir(), 'pgcopydb-'));
-    let pgcopydbSeconds: number | null = null;
-    try {
-      pgcopydbSeconds = time(() =>
-        sh(
-          `pgcopydb clone --source '${src}' --target '${target.url('pgcopydb')}' --dir '${work}' --table-jobs ${jobs} --index-jobs ${jobs} --no-owner 2>&1`,
-        ),
-      );
-      console.log(`pgcopydb clone: ${pgcopydbSeconds.toFixed(1)} s`);
-    } catch (error) {
-      console.log(
-        `pgcopydb clone failed: ${(error as { stdout?: Buffer }).stdout?.toString().slice(-2000) ?? error}`,
-      );
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
 
     // Same row counts everywhere (a fast sanity check; the tool's own verify is exercised by the tests).
     const counts = (url: string) =>
@@ -121,10 +117,64 @@ async function main() {
         `psql -X -At -d '${url}' -c "SELECT (SELECT count(*) FROM documents) || '/' || (SELECT count(*) FROM chunks)"`,
       ).trim();
     const expected = counts(src);
-    for (const db of ['tool', 'dump', ...(pgcopydbSeconds === null ? [] : ['pgcopydb'])]) {
+    const checked = (db: string) => {
       const got = counts(target.url(db));
       if (got !== expected) throw new Error(`${db}: ${got} rows, expected ${expected}`);
+      psql(target.url(), `DROP DATABASE ${db}`);
+    };
+
+    const runDump = (db: string) => {
+      psql(target.url(), `CREATE DATABASE ${db}`);
+      return time(() =>
+        sh(`pg_dump -d '${src}' | psql -X -q -v ON_ERROR_STOP=1 -d '${target.url(db)}' > /dev/null`),
+      );
+    };
+    const runPgcopydb = (db: string) => {
+      psql(target.url(), `CREATE DATABASE ${db}`);
+      const work = mkdtempSync(join(tmpdir(), 'pgcopydb-'));
+      try {
+        return time(() =>
+          sh(
+            `pgcopydb clone --source '${src}' --target '${target.url(db)}' --dir '${work}' --table-jobs ${jobs} --index-jobs ${jobs} --no-owner 2>&1`,
+          ),
+        );
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
+    };
+
+    // BENCH_ROUNDS rounds; each runs the three in a different order (whoever runs first meets a colder
+    // cache and a calmer machine), and the report takes the median of each.
+    const rounds: { tool: number; dump: number; pgcopydb: number; rssMb: number; cpu: number }[] = [];
+    const order = ['tool', 'dump', 'pgcopydb'] as const;
+    for (let r = 0; r < roundCount; r++) {
+      const round = { tool: 0, dump: 0, pgcopydb: 0, rssMb: 0, cpu: 0 };
+      for (let i = 0; i < order.length; i++) {
+        const which = order[(i + r) % order.length] as (typeof order)[number];
+        const db = `${which}_${r}`;
+        if (which === 'tool') {
+          const t = runTool(db, scale);
+          Object.assign(round, { tool: t.seconds, rssMb: t.peakRssMb, cpu: t.cpuSeconds });
+        } else if (which === 'dump') round.dump = runDump(db);
+        else round.pgcopydb = runPgcopydb(db);
+        checked(db);
+      }
+      rounds.push(round);
+      console.log(
+        `round ${r + 1}: engify-migrate ${round.tool.toFixed(2)} s (its process ${round.cpu.toFixed(1)} CPU s, peak RSS ${round.rssMb.toFixed(0)} MB), pg_dump|psql ${round.dump.toFixed(2)} s, pgcopydb clone ${round.pgcopydb.toFixed(2)} s`,
+      );
     }
+    const median = (xs: number[]) => {
+      const v = [...xs].sort((a, b) => a - b);
+      const m = Math.floor(v.length / 2);
+      return v.length % 2 ? (v[m] as number) : ((v[m - 1] as number) + (v[m] as number)) / 2;
+    };
+    const tool = {
+      seconds: median(rounds.map((x) => x.tool)),
+      peakRssMb: Math.max(...rounds.map((x) => x.rssMb)),
+    };
+    const dumpSeconds = median(rounds.map((x) => x.dump));
+    const pgcopydbSeconds = median(rounds.map((x) => x.pgcopydb));
 
     let rss5: { seconds: number; peakRssMb: number } | null = null;
     if (!process.env.BENCH_SKIP_5X) {
@@ -144,17 +194,20 @@ async function main() {
       rows: { documents: Math.round(1_000_000 * scale), chunks: Math.round(500_000 * scale) },
       sourceBytes: Number(size),
       jobs,
-      seconds: {
-        engify: tool.seconds,
-        engifyCopyOnly: tool.copySeconds,
-        pgDumpPsql: dumpSeconds,
-        pgcopydbClone: pgcopydbSeconds,
-      },
+      rounds: rounds.map((x) => ({
+        engify: +x.tool.toFixed(2),
+        pgDumpPsql: +x.dump.toFixed(2),
+        pgcopydbClone: +x.pgcopydb.toFixed(2),
+        engifyProcessCpu: +x.cpu.toFixed(2),
+        engifyPeakRssMb: Math.round(x.rssMb),
+      })),
+      medianSeconds: { engify: tool.seconds, pgDumpPsql: dumpSeconds, pgcopydbClone: pgcopydbSeconds },
       ratios: {
-        vsPgDumpPsql: tool.seconds / dumpSeconds,
-        vsPgcopydb: pgcopydbSeconds === null ? null : tool.seconds / pgcopydbSeconds,
+        vsPgDumpPsql: +(tool.seconds / dumpSeconds).toFixed(3),
+        vsPgcopydb: +(tool.seconds / pgcopydbSeconds).toFixed(3),
       },
-      peakRssMb: { at1x: tool.peakRssMb, at5x: rss5?.peakRssMb ?? null },
+      peakRssMb: { at1x: Math.round(tool.peakRssMb), at5x: rss5 ? Math.round(rss5.peakRssMb) : null },
+      seconds5x: rss5?.seconds ?? null,
       at: new Date().toISOString(),
     });
     mkdirSync(join(here, '..', 'results'), { recursive: true });
