@@ -203,7 +203,10 @@ const s3 = z.strictObject({
   prefix: z.string().default(''),
   /** Multipart part size for copied files; S3 refuses parts under 5 MiB. Objects up to one part go in one PUT. */
   partSizeMiB: z.number().int().min(5).max(5120).default(8),
-  /** Objects copied at the same time (memory is about concurrency x partSizeMiB x (partQueue + 1)). */
+  /**
+   * Objects copied at the same time. Their buffers share concurrency x partSizeMiB of memory: a
+   * multipart object holds partQueue + 1 parts of it, so fewer large objects run at once.
+   */
   concurrency: z.number().int().min(1).max(64).default(8),
   /** Parts of one multipart object uploaded at the same time. */
   partQueue: z.number().int().min(1).max(16).default(2),

@@ -67,6 +67,9 @@ export interface StorageStandIn {
   url: string;
   storageUrl: string;
   requests: RecordedRequest[];
+  /** Most object bodies being read at the same time since the last reset (how many objects a client had open). */
+  maxActiveDownloads(): number;
+  resetActiveDownloads(): void;
   createBucket(name: string, options?: { public?: boolean; owner?: string }): void;
   /** Seed an object without HTTP (for fixtures that need exact keys or large bodies). */
   putObject(
@@ -107,6 +110,8 @@ export async function startSupabaseStorageApi(options: StorageStandInOptions): P
   let failNext = 0;
   let failEvery = 0;
   let downloads = 0;
+  let activeDownloads = 0;
+  let maxActiveDownloads = 0;
 
   const fileFor = (bucket: string, name: string) =>
     join(root, encodeURIComponent(bucket), `${createHash('sha1').update(name).digest('hex')}.bin`);
@@ -354,7 +359,13 @@ export async function startSupabaseStorageApi(options: StorageStandInOptions): P
           res.end();
           return;
         }
-        await pipeline(createReadStream(object.file), res);
+        activeDownloads++;
+        maxActiveDownloads = Math.max(maxActiveDownloads, activeDownloads);
+        try {
+          await pipeline(createReadStream(object.file), res);
+        } finally {
+          activeDownloads--;
+        }
         return;
       }
       if (method === 'POST' || method === 'PUT') {
@@ -406,6 +417,10 @@ export async function startSupabaseStorageApi(options: StorageStandInOptions): P
     url,
     storageUrl: `${url}${BASE}`,
     requests,
+    maxActiveDownloads: () => maxActiveDownloads,
+    resetActiveDownloads: () => {
+      maxActiveDownloads = activeDownloads;
+    },
     createBucket,
     putObject(bucket, name, body, meta = {}) {
       createBucket(bucket);

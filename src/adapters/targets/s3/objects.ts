@@ -98,6 +98,19 @@ export class S3ObjectWriter {
     }
   }
 
+  /**
+   * Bytes copy() holds in memory for this object at most: the object itself up to one part (it is read
+   * whole before its single PUT), else the parts lib-storage keeps in flight plus the one being read.
+   */
+  bufferBytes(object: Pick<StorageObject, 'size'>): number {
+    const { partSizeBytes, partQueue } = this.options;
+    return object.size <= partSizeBytes ? Math.max(object.size, 1) : partSizeBytes * (partQueue + 1);
+  }
+
+  get partSizeBytes(): number {
+    return this.options.partSizeBytes;
+  }
+
   /** Present with the same size and the same source content tag, and carrying our hash: nothing to do. */
   isUpToDate(object: StorageObject, existing: TargetObjectInfo): boolean {
     const etag = normaliseEtag(object.etag);
@@ -123,10 +136,16 @@ export class S3ObjectWriter {
      * is that run's torn upload (some S3 stand-ins keep a partial PUT without its metadata), not someone
      * else's object, so it is overwritten rather than refused.
      */
-    options: { wasInFlight?: boolean } = {},
+    options: {
+      wasInFlight?: boolean;
+      /** Nothing was under this bucket's prefix when the run started: no HEAD needed (see prefixIsEmpty). */
+      knownAbsent?: boolean;
+    } = {},
   ): Promise<CopyResult> {
     const key = this.keyOf(object);
-    const existing = await withRetry(() => this.head(key, signal), { signal });
+    const existing = options.knownAbsent
+      ? undefined
+      : await withRetry(() => this.head(key, signal), { signal });
     if (existing && this.isUpToDate(object, existing)) {
       return { key, status: 'skipped', bytes: existing.size, sha256: existing.metadata[META.sha256] };
     }
@@ -197,15 +216,23 @@ export class S3ObjectWriter {
 
     if (ended) {
       const sha256 = hasher.digest();
-      await client.send(
-        new s.PutObjectCommand({
-          ...common,
-          Body: Buffer.concat(first, firstBytes),
-          ContentLength: firstBytes,
-          Metadata: { ...metadata, [META.sha256]: sha256 },
-        }),
-        { abortSignal: signal },
+      const put = new s.PutObjectCommand({
+        ...common,
+        Body: Buffer.concat(first, firstBytes),
+        ContentLength: firstBytes,
+        Metadata: { ...metadata, [META.sha256]: sha256 },
+      });
+      // SigV4 signs the body's SHA-256, which the SDK would compute again over the whole buffer; given
+      // ours, it signs with it, and S3 refuses the PUT if the bytes it received hash differently.
+      put.middlewareStack.add(
+        (next) => async (args) => {
+          const request = args.request as { headers?: Record<string, string> };
+          if (request.headers) request.headers['x-amz-content-sha256'] = sha256;
+          return next(args);
+        },
+        { step: 'build', name: 'engifyContentSha256' },
       );
+      await client.send(put, { abortSignal: signal });
       return { key, status: 'copied', bytes: firstBytes, sha256, ...(dropped ? { note: dropped } : {}) };
     }
 
@@ -300,6 +327,20 @@ export class S3ObjectWriter {
       },
       { signal, retryable: (e) => isTransient(e) || isStreamReset(e) },
     );
+  }
+
+  /** No object at all under `prefix` (one LIST of one key). */
+  async prefixIsEmpty(prefix: string, signal?: AbortSignal): Promise<boolean> {
+    const { ListObjectsV2Command } = await sdk();
+    const out = await withRetry(
+      () =>
+        this.options.client.send(
+          new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: prefix, MaxKeys: 1 }),
+          { abortSignal: signal },
+        ),
+      { signal },
+    );
+    return (out.Contents ?? []).length === 0;
   }
 
   /** Keys (with sizes) under a prefix, in pages; memory stays one page. */

@@ -126,8 +126,9 @@ describe('files.copy, s3 mode (S3-compatible endpoint)', () => {
     expect(cp?.done).toBe(false);
     const last = (cp?.cursor as { last?: string } | undefined)?.last;
     expect(typeof last).toBe('string');
+    // Objects finish out of order: the journaled prefix holds at least one of the four done.
     const copiedFirst = cp?.count ?? 0;
-    expect(copiedFirst).toBeGreaterThanOrEqual(4);
+    expect(copiedFirst).toBeGreaterThanOrEqual(1);
     await first.close();
 
     const second = open(config(target, stateDir));
@@ -138,6 +139,7 @@ describe('files.copy, s3 mode (S3-compatible endpoint)', () => {
     // The second run lists only after the cursor; objects finished past the cursor in the first run
     // are skipped there (already present), so nothing is copied twice: copied counts sum to at most
     // the object count, and verify proves every object is there.
+    // (The count is the bucket's total over both runs.)
     expect(after?.count).toBeLessThanOrEqual(seeded.size);
     expect(after?.count).toBeGreaterThanOrEqual(seeded.size - 4);
     const checks = await filesCopy.verify(ctx2);

@@ -16,6 +16,7 @@ import {
 import {
   createBucket,
   filesConfig,
+  MiB,
   SERVICE_KEY,
   type Seeded,
   s3Client,
@@ -279,6 +280,58 @@ describe('files.copy, api mode (supabase-js listing with folders)', () => {
     await expectCopied(resumeTarget, 'uploads', seeded);
     // At least the objects finished before the interruption were not downloaded again.
     expect(puts() - before).toBeLessThanOrEqual(seeded.length - 3);
+  });
+
+  it('sends no HEAD per object into an empty prefix, and checks every object when the prefix holds some', async () => {
+    const t = 'files-api-heads';
+    await createBucket(s3, t);
+    const cfg = filesConfig({
+      s3Endpoint: s3rver.endpoint,
+      targetBucket: t,
+      apiUrl: api.url,
+      buckets: ['uploads'],
+      storage: { mode: 'api' },
+    });
+    const heads = async (session: EngineSession) => {
+      let n = 0;
+      (await session.services.s3()).middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName === 'HeadObjectCommand') n++;
+          return next(args);
+        },
+        { step: 'initialize', name: 'countHeads' },
+      );
+      await run(session);
+      return n;
+    };
+    expect(await heads(open(cfg))).toBe(0);
+    await expectCopied(t, 'uploads', seeded);
+    // A second run with a fresh journal finds the objects there: each one is checked (and skipped).
+    expect(await heads(open(cfg))).toBeGreaterThanOrEqual(seeded.length);
+  });
+
+  it('keeps the bytes in flight within concurrency x part size, however large the objects', async () => {
+    // Concurrency 4 with 5 MiB parts: 20 MiB between the objects in flight. A 12 MiB object holds three
+    // parts (partQueue 2 + the one being read), 15 MiB, so only one runs at a time.
+    api.createBucket('budget');
+    const big = Array.from({ length: 4 }, (_, i) => {
+      const b = Buffer.alloc(12 * MiB, i + 1);
+      api.putObject('budget', `big-${i}.bin`, b);
+      return { name: `big-${i}.bin`, body: b, sha256: sha(b) } satisfies Seeded;
+    });
+    const t = 'files-api-budget';
+    await createBucket(s3, t);
+    const cfg = filesConfig({
+      s3Endpoint: s3rver.endpoint,
+      targetBucket: t,
+      apiUrl: api.url,
+      buckets: ['budget'],
+      storage: { mode: 'api' },
+    });
+    api.resetActiveDownloads();
+    await run(open(cfg));
+    expect(api.maxActiveDownloads()).toBe(1);
+    await expectCopied(t, 'budget', big);
   });
 
   it('overwrites an unmarked object only at a key a crashed run journaled as in flight', async () => {
