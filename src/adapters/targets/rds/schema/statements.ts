@@ -53,6 +53,8 @@ export interface Statement {
   table?: string;
   /** A failure is reported and the rest goes on (e.g. BYPASSRLS, which managed servers may refuse). */
   optional?: boolean;
+  /** An index a primary key or unique constraint adopts (USING INDEX): built before other indexes. */
+  backsKey?: boolean;
 }
 
 export interface TranslationNote {

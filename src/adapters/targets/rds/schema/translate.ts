@@ -725,6 +725,7 @@ export function translateSchema(model: SchemaModel, options: TranslateOptions): 
         sql: (k.indexDefinition ?? '').replace(/^CREATE UNIQUE INDEX /, 'CREATE UNIQUE INDEX IF NOT EXISTS '),
         existsSql: relationExists(t.schema, k.name),
         table: qualified(t),
+        backsKey: true,
       });
       post.push({
         key: `constraint ${qualified(t)}.${k.name}`,
