@@ -38,6 +38,17 @@ const open = (config: Record<string, unknown>, options: Parameters<typeof openTe
   return session;
 };
 
+/** Storage API mode (listing and bodies through the Storage API stand-in) into an s3rver bucket. */
+const apiConfig = (targetBucket: string, buckets: string[], stateDir?: string) =>
+  filesConfig({
+    s3Endpoint: s3rver.endpoint,
+    targetBucket,
+    apiUrl: api.url,
+    buckets,
+    storage: { mode: 'api' },
+    ...(stateDir ? { stateDir } : {}),
+  });
+
 async function run(session: EngineSession): Promise<Change[]> {
   const ctx = session.context(filesCopy);
   const changes = await filesCopy.plan(ctx);
@@ -255,14 +266,7 @@ describe('files.copy, api mode (supabase-js listing with folders)', () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'files-resume-'));
     const resumeTarget = 'files-api-resume';
     await createBucket(s3, resumeTarget);
-    const cfg = filesConfig({
-      s3Endpoint: s3rver.endpoint,
-      targetBucket: resumeTarget,
-      apiUrl: api.url,
-      buckets: ['uploads'],
-      storage: { mode: 'api' },
-      stateDir,
-    });
+    const cfg = apiConfig(resumeTarget, ['uploads'], stateDir);
     const abort = new AbortController();
     const first = open(cfg, { signal: abort.signal });
     const ctx = first.context(filesCopy, {
@@ -285,13 +289,7 @@ describe('files.copy, api mode (supabase-js listing with folders)', () => {
   it('sends no HEAD per object into an empty prefix, and checks every object when the prefix holds some', async () => {
     const t = 'files-api-heads';
     await createBucket(s3, t);
-    const cfg = filesConfig({
-      s3Endpoint: s3rver.endpoint,
-      targetBucket: t,
-      apiUrl: api.url,
-      buckets: ['uploads'],
-      storage: { mode: 'api' },
-    });
+    const cfg = apiConfig(t, ['uploads']);
     const heads = async (session: EngineSession) => {
       let n = 0;
       (await session.services.s3()).middlewareStack.add(
@@ -321,13 +319,7 @@ describe('files.copy, api mode (supabase-js listing with folders)', () => {
     });
     const t = 'files-api-budget';
     await createBucket(s3, t);
-    const cfg = filesConfig({
-      s3Endpoint: s3rver.endpoint,
-      targetBucket: t,
-      apiUrl: api.url,
-      buckets: ['budget'],
-      storage: { mode: 'api' },
-    });
+    const cfg = apiConfig(t, ['budget']);
     api.resetActiveDownloads();
     await run(open(cfg));
     expect(api.maxActiveDownloads()).toBe(1);
@@ -340,14 +332,7 @@ describe('files.copy, api mode (supabase-js listing with folders)', () => {
     // What a torn upload leaves on some S3 stand-ins: the key exists, without our metadata.
     await s3.send(new PutObjectCommand({ Bucket: t, Key: 'uploads/plain.txt', Body: Buffer.from('torn') }));
     const stateDir = mkdtempSync(join(tmpdir(), 'engify-files-torn-'));
-    const cfg = filesConfig({
-      s3Endpoint: s3rver.endpoint,
-      targetBucket: t,
-      apiUrl: api.url,
-      buckets: ['uploads'],
-      storage: { mode: 'api' },
-      stateDir,
-    });
+    const cfg = apiConfig(t, ['uploads'], stateDir);
     // The crashed run had journaled plain.txt as being written when it died.
     open(cfg)
       .context(filesCopy)
@@ -363,13 +348,7 @@ describe('files.copy, api mode (supabase-js listing with folders)', () => {
     await s3.send(
       new PutObjectCommand({ Bucket: t, Key: 'uploads/plain.txt', Body: Buffer.from('someone else') }),
     );
-    const cfg = filesConfig({
-      s3Endpoint: s3rver.endpoint,
-      targetBucket: t,
-      apiUrl: api.url,
-      buckets: ['uploads'],
-      storage: { mode: 'api' },
-    });
+    const cfg = apiConfig(t, ['uploads']);
     await expect(run(open(cfg))).rejects.toMatchObject({ code: 'FILES_TARGET_CONFLICT' });
     expect((await body(t, 'uploads/plain.txt')).toString()).toBe('someone else');
     await run(open(cfg, { force: true }));
@@ -377,23 +356,11 @@ describe('files.copy, api mode (supabase-js listing with folders)', () => {
   });
 
   it('names a missing bucket and a refused key clearly', async () => {
-    const missing = filesConfig({
-      s3Endpoint: s3rver.endpoint,
-      targetBucket: target,
-      apiUrl: api.url,
-      buckets: ['nope'],
-      storage: { mode: 'api' },
-    });
+    const missing = apiConfig(target, ['nope']);
     await expect(filesCopy.plan(open(missing).context(filesCopy))).rejects.toMatchObject({
       code: 'FILES_UNKNOWN_BUCKET',
     });
-    const bad = filesConfig({
-      s3Endpoint: s3rver.endpoint,
-      targetBucket: target,
-      apiUrl: api.url,
-      buckets: ['uploads'],
-      storage: { mode: 'api' },
-    });
+    const bad = apiConfig(target, ['uploads']);
     (bad.source as { supabase: { serviceRoleKey: string } }).supabase.serviceRoleKey = 'wrong';
     const error = await filesCopy.plan(open(bad).context(filesCopy)).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'FILES_SOURCE_UNAUTHORIZED', kind: 'config' });
