@@ -20,6 +20,7 @@ const ERROR_RESPONSE = 0x45; // 'E'
 
 interface CopyToInternals {
   _buffer: { push(chunk: Buffer): void };
+  _forward(): void;
   _parse(chunk: Buffer): boolean;
   _detach(): void;
   _cleanup(): void;
@@ -35,30 +36,62 @@ export function relayOutOf(text: string): ReturnType<typeof copyTo> {
   let lengthBytes = 0; // how many of its 4 length bytes were seen
   let length = 0;
   let remaining = 0; // body bytes still to come
+  // Once the stream is handed back to pg (error or end of COPY), nothing here may read from it again:
+  // a chunk read after that would hold pg's CommandComplete/ReadyForQuery. So _parse returns false
+  // (pg-copy-streams' read loop stops) and _forward is a no-op from then on.
+  let detached = false;
+  const forward = self._forward.bind(self);
+  self._forward = () => {
+    if (!detached) forward();
+  };
+  const detach = () => {
+    detached = true;
+    self._detach();
+  };
+  // Only whole CopyData messages are pushed: the bytes of one cut by the end of a socket chunk wait here
+  // until it completes. When the source fails, the pipe drops what it had not written yet and the target
+  // gets CopyFail; had it been left inside a message, it would read CopyFail as that message's body and
+  // wait for the rest forever.
+  let pending: Buffer[] = [];
   self._parse = (chunk: Buffer): boolean => {
     let drained = true;
     let pos = 0;
-    // Start of the CopyData bytes of this chunk not yet pushed: from byte 0 when a message continues.
+    // Start of this chunk's CopyData bytes not pushed yet (0 when a message continues from the last
+    // chunk), and where the last whole message of the run ends.
     let runStart = code === COPY_DATA ? 0 : -1;
-    const flushRun = (end: number) => {
-      if (runStart >= 0 && end > runStart) drained = self.push(chunk.subarray(runStart, end)) && drained;
+    let runEnd = -1;
+    let messageStart = 0; // where the current message began in this chunk (0: in an earlier one)
+    let firstEnd = -1; // where the message continued from earlier chunks ended in this one
+    const flushRun = () => {
+      if (runStart >= 0 && runEnd > runStart) {
+        let from = runStart;
+        if (pending.length > 0 && firstEnd > 0) {
+          // Only the message that spanned chunks is copied together; the rest goes as a subarray.
+          drained = self.push(Buffer.concat([...pending, chunk.subarray(0, firstEnd)])) && drained;
+          pending = [];
+          from = firstEnd;
+        }
+        if (runEnd > from) drained = self.push(chunk.subarray(from, runEnd)) && drained;
+      }
       runStart = -1;
+      runEnd = -1;
     };
     while (pos < chunk.length) {
       if (code === -1) {
         const type = chunk[pos] as number;
         if (type === ERROR_RESPONSE) {
           // Leave the error to pg, exactly as pg-copy-streams does: it parses the rest of the stream.
-          flushRun(pos);
+          flushRun();
           self._buffer.push(chunk.subarray(pos));
-          self._detach();
-          return drained;
+          detach();
+          return false;
         }
         code = type;
         lengthBytes = 0;
         length = 0;
+        messageStart = pos;
         if (code === COPY_DATA && runStart < 0) runStart = pos;
-        if (code !== COPY_DATA) flushRun(pos);
+        if (code !== COPY_DATA) flushRun();
         pos++;
         continue;
       }
@@ -75,18 +108,25 @@ export function relayOutOf(text: string): ReturnType<typeof copyTo> {
       if (lengthBytes === 4 && remaining === 0) {
         const ended = code;
         code = -1;
+        if (ended === COPY_DATA) {
+          if (firstEnd < 0 && pending.length > 0) firstEnd = pos;
+          runEnd = pos;
+        }
         if (ended === COPY_DONE) {
-          flushRun(pos);
+          flushRun();
           // CommandComplete and ReadyForQuery follow: pg reads them (and the row count) from here.
           if (pos < chunk.length) self._buffer.push(chunk.subarray(pos));
-          self._detach();
+          detach();
           self.push(null);
           self._cleanup();
-          return drained;
+          return false;
         }
       }
     }
-    flushRun(chunk.length);
+    // The chunk ended inside a CopyData message: push the whole ones before it, keep its bytes for later.
+    const cut = code === COPY_DATA ? chunk.subarray(messageStart) : null;
+    flushRun();
+    if (cut) pending.push(cut);
     return drained;
   };
   return stream;
