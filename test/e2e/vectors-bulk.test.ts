@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   CreateTableCommand,
   DynamoDBClient,
@@ -18,6 +17,7 @@ import {
 } from '../../src/sandbox/dynamodb-vector-front.js';
 import { type QdrantStandIn, startQdrantStandIn } from '../../src/sandbox/qdrant-server.js';
 import { type S3rverProcess, startS3rverProcess } from '../../src/sandbox/s3rver-process.js';
+import { qdrantRequester, seedRandomCollection } from '../helpers/qdrant-seed.js';
 import { loadTestConfig } from '../helpers/session.js';
 
 // vectors.copy's bulk path (StartBulkPutItems) end to end: Qdrant stand-in -> gzip DYNAMODB_JSON objects
@@ -33,46 +33,9 @@ let front: DynamoDbVectorFront;
 let raw: DynamoDBClient;
 let s3: S3Client;
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-}
-
-async function seedCollection(
-  name: string,
-  distance: 'Cosine' | 'Dot',
-  n: number,
-  dims: number,
-  seed: number,
-) {
-  const r = rng(seed);
-  const res = await fetch(`${qdrant.url}/collections/${name}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json', 'api-key': API_KEY },
-    body: JSON.stringify({ vectors: { size: dims, distance } }),
-  });
-  expect(res.status).toBe(200);
-  const points = Array.from({ length: n }, (_, i) => ({
-    id: i % 4 === 0 ? randomUUID() : i + 1,
-    vector: Array.from({ length: dims }, () => r()),
-    payload: {
-      bot_id: `bot-${i % 3}`,
-      text: i % 5 === 0 ? '' : `chunk ${i}`,
-      meta: { page: i, tags: ['a', null] },
-    },
-  }));
-  for (let i = 0; i < points.length; i += 100) {
-    const up = await fetch(`${qdrant.url}/collections/${name}/points?wait=true`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json', 'api-key': API_KEY },
-      body: JSON.stringify({ points: points.slice(i, i + 100) }),
-    });
-    expect(up.status).toBe(200);
-  }
-}
+const q = qdrantRequester(() => qdrant.url, API_KEY);
+const seedCollection = (name: string, distance: string, n: number, dims: number, seed: number) =>
+  seedRandomCollection(q, name, distance, n, { dims, seed, uuidEvery: 4 });
 
 function config(table: string, collections: string[], extra: { s3?: boolean } = {}) {
   return {

@@ -8,19 +8,13 @@ import {
 } from '../../src/sandbox/dynamodb-vector-front.js';
 import { type QdrantStandIn, startQdrantStandIn } from '../../src/sandbox/qdrant-server.js';
 import { vectorsIncrementalPass } from '../../src/sync/vectors-incremental.js';
+import { qdrantRequester } from '../helpers/qdrant-seed.js';
 import { loadTestConfig } from '../helpers/session.js';
 
 let qdrant: QdrantStandIn;
 let front: DynamoDbVectorFront;
 
-async function qput(path: string, body: unknown, method = 'PUT') {
-  const res = await fetch(`${qdrant.url}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  expect(res.status).toBe(200);
-}
+const qput = qdrantRequester(() => qdrant.url);
 
 const cfg = (table: string, collection: string, watermarkField?: string) => ({
   project: 'vectors-incr',

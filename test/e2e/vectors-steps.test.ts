@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { DescribeTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngifyError } from '../../src/engine/errors.js';
@@ -11,6 +10,7 @@ import {
   startDynamoDbVectorFront,
 } from '../../src/sandbox/dynamodb-vector-front.js';
 import { type QdrantStandIn, startQdrantStandIn } from '../../src/sandbox/qdrant-server.js';
+import { qdrantRequester, seedRandomCollection } from '../helpers/qdrant-seed.js';
 import { loadTestConfig } from '../helpers/session.js';
 
 // vectors.table and vectors.copy driven through the Step contract with a real journal, against dynalite
@@ -21,47 +21,9 @@ let qdrant: QdrantStandIn;
 let front: DynamoDbVectorFront;
 let raw: DynamoDBClient;
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-}
-
-async function seedCollection(
-  name: string,
-  distance: 'Cosine' | 'Euclid' | 'Dot' | 'Manhattan',
-  n: number,
-  dims = 8,
-  seed = 1,
-) {
-  const r = rng(seed);
-  const res = await fetch(`${qdrant.url}/collections/${name}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json', 'api-key': API_KEY },
-    body: JSON.stringify({ vectors: { size: dims, distance } }),
-  });
-  expect(res.status).toBe(200);
-  const points = Array.from({ length: n }, (_, i) => ({
-    id: i % 3 === 0 ? randomUUID() : i + 1,
-    vector: Array.from({ length: dims }, () => r()),
-    payload: {
-      bot_id: `bot-${i % 3}`,
-      text: i % 5 === 0 ? '' : `chunk ${i}`,
-      meta: { page: i, tags: ['a', null] },
-      score: i / 7,
-    },
-  }));
-  for (let i = 0; i < points.length; i += 100) {
-    const up = await fetch(`${qdrant.url}/collections/${name}/points?wait=true`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json', 'api-key': API_KEY },
-      body: JSON.stringify({ points: points.slice(i, i + 100) }),
-    });
-    expect(up.status).toBe(200);
-  }
-}
+const q = qdrantRequester(() => qdrant.url, API_KEY);
+const seedCollection = (name: string, distance: string, n: number, dims: number, seed: number) =>
+  seedRandomCollection(q, name, distance, n, { dims, seed, uuidEvery: 3, score: true });
 
 function config(table: string, collections: string[], extra: Record<string, unknown> = {}) {
   return {

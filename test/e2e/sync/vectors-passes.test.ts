@@ -17,6 +17,7 @@ import {
 } from '../../../src/sandbox/dynamodb-vector-front.js';
 import { type QdrantStandIn, startQdrantStandIn } from '../../../src/sandbox/qdrant-server.js';
 import { vectorsForwardPass, vectorsReversePass } from '../../../src/sync/vectors-passes.js';
+import { qdrantRequester } from '../../helpers/qdrant-seed.js';
 import { openTestSession } from '../../helpers/session.js';
 
 // The vectors sync passes driven with a real 'sync.vectors' StepContext, after the real vectors.table and
@@ -29,15 +30,9 @@ let qdrant: QdrantStandIn;
 let front: DynamoDbVectorFront;
 let raw: DynamoDBClient;
 
-async function q(path: string, body: unknown, method = 'POST') {
-  const res = await fetch(`${qdrant.url}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', 'api-key': API_KEY },
-    body: JSON.stringify(body),
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { result: unknown }).result;
-}
+// POST unless told: most calls here are point reads and deletes.
+const request = qdrantRequester(() => qdrant.url, API_KEY);
+const q = (path: string, body: unknown, method = 'POST') => request(path, body, method);
 
 async function qpoint(collection: string, id: number | string) {
   const r = (await q(`/collections/${collection}/points/scroll`, {
