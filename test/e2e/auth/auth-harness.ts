@@ -2,6 +2,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  AdminGetUserCommand,
+  type AdminGetUserCommandOutput,
   CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
@@ -18,6 +20,30 @@ import { openTestSession } from '../../helpers/session.js';
 // database (test/fixtures/auth-fixture.sql) and one fresh target database per scenario.
 
 export const MIGRATION_FUNCTION = 'engify-test-user-migration';
+
+/** Alice in test/fixtures/auth-fixture.sql (and the Auth API stand-in's seed): every attribute set. */
+export const ALICE = '00000000-0000-4000-8000-000000000001';
+export const ALICE_ATTRIBUTES = {
+  email: 'alice@example.com',
+  email_verified: 'true',
+  phone_number: '+15551234567',
+  phone_number_verified: 'true',
+  name: 'Alice Anders',
+  'custom:supabase_id': ALICE,
+};
+
+/** A user of the pool with its attributes as a name -> value record. */
+export async function poolUser(
+  world: Pick<AuthWorld, 'cognito'>,
+  poolId: string,
+  username: string,
+): Promise<AdminGetUserCommandOutput & { attributes: Record<string, string | undefined> }> {
+  const user = await world.cognito.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: username }));
+  return {
+    ...user,
+    attributes: Object.fromEntries((user.UserAttributes ?? []).map((a) => [a.Name, a.Value])),
+  };
+}
 
 export interface AuthWorld {
   stack: LocalStack;

@@ -10,7 +10,15 @@ import {
   startSupabaseAuthApi,
   usersFromPostgres,
 } from '../../../src/sandbox/supabase-auth-api.js';
-import { type AuthWorld, type Scenario, scenario, startAuthWorld } from './auth-harness.js';
+import {
+  ALICE,
+  ALICE_ATTRIBUTES,
+  type AuthWorld,
+  poolUser,
+  type Scenario,
+  scenario,
+  startAuthWorld,
+} from './auth-harness.js';
 
 // auth.users reading Supabase Auth through the admin API only (no source.supabase.dbUrl): supabase-js's
 // auth.admin.listUsers against the GoTrue stand-in, seeded with the same users as
@@ -19,7 +27,6 @@ import { type AuthWorld, type Scenario, scenario, startAuthWorld } from './auth-
 
 const SERVICE_KEY = 'test-service-role-key-5f2c9a';
 const ANON_KEY = 'test-anon-key-0b7e41';
-const ALICE = '00000000-0000-4000-8000-000000000001';
 const SOURCE_USERS = 11;
 const MIGRATED = 6;
 
@@ -109,22 +116,9 @@ describe('auth.users through the Supabase admin API, reset strategy', () => {
 
       await authUsersStep.apply(ctx, change!);
       expect(await poolUsers(sc.poolId)).toHaveLength(MIGRATED);
-      const alice = await world.cognito.send(
-        new AdminGetUserCommand({ UserPoolId: sc.poolId, Username: 'alice@example.com' }),
-      );
-      const attrs = Object.fromEntries((alice.UserAttributes ?? []).map((a) => [a.Name, a.Value]));
-      expect(attrs).toMatchObject({
-        email: 'alice@example.com',
-        email_verified: 'true',
-        phone_number: '+15551234567',
-        phone_number_verified: 'true',
-        name: 'Alice Anders',
-        'custom:supabase_id': ALICE,
-      });
-      const bob = await world.cognito.send(
-        new AdminGetUserCommand({ UserPoolId: sc.poolId, Username: 'bob@example.com' }),
-      );
-      expect(bob.Enabled).toBe(false);
+      const alice = await poolUser(world, sc.poolId, 'alice@example.com');
+      expect(alice.attributes).toMatchObject(ALICE_ATTRIBUTES);
+      expect((await poolUser(world, sc.poolId, 'bob@example.com')).Enabled).toBe(false);
       const gina = await world.cognito.send(
         new AdminGetUserCommand({ UserPoolId: sc.poolId, Username: 'gina@example.com' }),
       );

@@ -9,7 +9,14 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authUsersStep } from '../../../src/plans/steps/auth-users.js';
 import type { Check } from '../../../src/plans/types.js';
-import { type AuthWorld, scenario, startAuthWorld } from './auth-harness.js';
+import {
+  ALICE,
+  ALICE_ATTRIBUTES,
+  type AuthWorld,
+  poolUser,
+  scenario,
+  startAuthWorld,
+} from './auth-harness.js';
 
 // End to end against cognito-local (through the import-job front) and a real PostgreSQL 15 source.
 // Fixture: 11 source users -> 6 migrated (alice, bob, dave, erin, gina, hank), 2 skipped (soft-deleted,
@@ -23,7 +30,6 @@ afterAll(async () => {
   await world?.stop();
 });
 
-const ALICE = '00000000-0000-4000-8000-000000000001';
 const MIGRATED = 6;
 
 async function signIn(clientId: string, email: string, password: string): Promise<string> {
@@ -68,23 +74,10 @@ describe('auth.users, reset strategy', () => {
       await authUsersStep.apply(ctx, change!);
       const users = await poolUsers(sc.poolId);
       expect(users).toHaveLength(MIGRATED);
-      const alice = await world.cognito.send(
-        new AdminGetUserCommand({ UserPoolId: sc.poolId, Username: 'alice@example.com' }),
-      );
-      const attrs = Object.fromEntries((alice.UserAttributes ?? []).map((a) => [a.Name, a.Value]));
-      expect(attrs).toMatchObject({
-        email: 'alice@example.com',
-        email_verified: 'true',
-        phone_number: '+15551234567',
-        phone_number_verified: 'true',
-        name: 'Alice Anders',
-        'custom:supabase_id': ALICE,
-      });
+      const alice = await poolUser(world, sc.poolId, 'alice@example.com');
+      expect(alice.attributes).toMatchObject(ALICE_ATTRIBUTES);
       expect(alice.UserStatus).toBe('CONFIRMED');
-      const bob = await world.cognito.send(
-        new AdminGetUserCommand({ UserPoolId: sc.poolId, Username: 'bob@example.com' }),
-      );
-      expect(bob.Enabled).toBe(false);
+      expect((await poolUser(world, sc.poolId, 'bob@example.com')).Enabled).toBe(false);
       const hank = await world.cognito.send(
         new AdminGetUserCommand({ UserPoolId: sc.poolId, Username: 'hank@example.com' }),
       );
@@ -168,10 +161,7 @@ describe('auth.users, import-hashes strategy', () => {
       expect(world.front.links.filter((l) => l.poolId === sc.poolId)).toEqual([
         expect.objectContaining({ provider: 'GitHub', providerUserId: '9001' }),
       ]);
-      const bob = await world.cognito.send(
-        new AdminGetUserCommand({ UserPoolId: sc.poolId, Username: 'bob@example.com' }),
-      );
-      expect(bob.Enabled).toBe(false);
+      expect((await poolUser(world, sc.poolId, 'bob@example.com')).Enabled).toBe(false);
 
       const checks = await authUsersStep.verify(ctx);
       expect(failing(checks)).toEqual([]);
