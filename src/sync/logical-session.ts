@@ -117,12 +117,11 @@ export async function runLogicalSession(options: LogicalSessionOptions): Promise
   let batchChanges = 0;
   let stopDeadline: number | undefined;
 
-  const commitTarget = async () => {
-    if (!applier.dirty) return;
-    const changes = applier.batchChanges;
-    const committed = await applier.commit();
-    if (committed) {
-      confirmed = maxLsn(confirmed, committed.position);
+  // A target commit landed: the slot may advance to `position` (when there is one), and the lag figures
+  // take in the batch's `changes`.
+  const landed = (position: string | undefined, changes: number) => {
+    if (position) {
+      confirmed = maxLsn(confirmed, position);
       state.confirmed = confirmed;
     }
     state.pendingSince = undefined;
@@ -130,6 +129,13 @@ export async function runLogicalSession(options: LogicalSessionOptions): Promise
     commitTimes = [];
     batchChanges = 0;
     ack(false);
+  };
+
+  const commitTarget = async () => {
+    if (!applier.dirty) return;
+    const changes = applier.batchChanges;
+    const committed = await applier.commit();
+    landed(committed?.position, changes);
   };
 
   const relationName = (r: Pgoutput.MessageRelation): TableName => ({ schema: r.schema, name: r.name });
@@ -236,15 +242,7 @@ export async function runLogicalSession(options: LogicalSessionOptions): Promise
           if (skip || !m.commitEndLsn) break;
           commitTimes.push(toDate(m.commitTime));
           const committedNow = await applier.endSourceTransaction(m.commitEndLsn, toDate(m.commitTime));
-          if (committedNow) {
-            confirmed = maxLsn(confirmed, m.commitEndLsn);
-            state.confirmed = confirmed;
-            state.pendingSince = undefined;
-            recordApplied(state, commitTimes, batchChanges);
-            commitTimes = [];
-            batchChanges = 0;
-            ack(false);
-          }
+          if (committedNow) landed(m.commitEndLsn, batchChanges);
           break;
         }
         default:
