@@ -7,9 +7,13 @@ import {
   CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
+  ListUsersCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import pg from 'pg';
+import { expect } from 'vitest';
 import type { EngineSession } from '../../../src/engine/session.js';
+import { authUsersStep } from '../../../src/plans/steps/auth-users.js';
+import type { Change } from '../../../src/plans/types.js';
 import { type CognitoFront, startCognitoFront } from '../../../src/sandbox/cognito-import-jobs.js';
 import { type LambdaInvokeServer, startLambdaInvoke } from '../../../src/sandbox/lambda-invoke.js';
 import { type LocalStack, startLocalStack } from '../../../src/sandbox/stack.js';
@@ -31,6 +35,39 @@ export const ALICE_ATTRIBUTES = {
   name: 'Alice Anders',
   'custom:supabase_id': ALICE,
 };
+
+/** Users the fixture's source holds that every strategy migrates. */
+export const MIGRATED = 6;
+
+export async function listPoolUsers(world: Pick<AuthWorld, 'cognito'>, poolId: string) {
+  const out = await world.cognito.send(new ListUsersCommand({ UserPoolId: poolId }));
+  return out.Users ?? [];
+}
+
+/**
+ * A rerun of auth.users (its cursor reset, as after a lost journal) creates nobody and finds every user
+ * unchanged; rolling it back then empties the pool and drops the id map. Returns the rerun's context.
+ */
+export async function expectRerunNoopThenRollback(
+  world: Pick<AuthWorld, 'cognito'>,
+  sc: Scenario,
+  change: Change,
+  session: EngineSession = sc.reopen(),
+) {
+  const ctx = session.context(authUsersStep);
+  ctx.journal.undone({ stream: 'users' });
+  await authUsersStep.apply(ctx, change);
+  expect(await listPoolUsers(world, sc.poolId)).toHaveLength(MIGRATED);
+  const counts = ctx.journal.outputOf('auth.users', 'counts') as Record<string, number>;
+  expect(counts.created ?? 0).toBe(0);
+  expect(counts.unchanged).toBe(MIGRATED);
+
+  await authUsersStep.rollback?.(ctx);
+  expect(await listPoolUsers(world, sc.poolId)).toHaveLength(0);
+  const gone = await sc.target.query(`SELECT to_regclass('engify.auth_id_map') IS NULL AS gone`);
+  expect(gone.rows[0].gone).toBe(true);
+  return ctx;
+}
 
 /** A user of the pool with its attributes as a name -> value record. */
 export async function poolUser(

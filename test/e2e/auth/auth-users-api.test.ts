@@ -1,4 +1,4 @@
-import { AdminGetUserCommand, ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { AdminGetUserCommand } from '@aws-sdk/client-cognito-identity-provider';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { supabaseAuthApiSource } from '../../../src/adapters/sources/supabase/auth/api-users.js';
@@ -14,6 +14,9 @@ import {
   ALICE,
   ALICE_ATTRIBUTES,
   type AuthWorld,
+  expectRerunNoopThenRollback,
+  listPoolUsers,
+  MIGRATED,
   poolUser,
   type Scenario,
   scenario,
@@ -28,7 +31,6 @@ import {
 const SERVICE_KEY = 'test-service-role-key-5f2c9a';
 const ANON_KEY = 'test-anon-key-0b7e41';
 const SOURCE_USERS = 11;
-const MIGRATED = 6;
 
 let world: AuthWorld;
 let api: SupabaseAuthApi;
@@ -60,10 +62,7 @@ async function apiScenario(
   return { sc, open: () => sc.reopen() };
 }
 
-async function poolUsers(poolId: string) {
-  const out = await world.cognito.send(new ListUsersCommand({ UserPoolId: poolId }));
-  return out.Users ?? [];
-}
+const poolUsers = (poolId: string) => listPoolUsers(world, poolId);
 
 function listRequestsSince(before: number) {
   return api.requests.slice(before).filter((r) => r.method === 'GET' && r.path === '/auth/v1/admin/users');
@@ -142,18 +141,7 @@ describe('auth.users through the Supabase admin API, reset strategy', () => {
 
       expect(failing(await authUsersStep.verify(ctx))).toEqual([]);
 
-      const rerunCtx = open().context(authUsersStep);
-      rerunCtx.journal.undone({ stream: 'users' });
-      await authUsersStep.apply(rerunCtx, change!);
-      expect(await poolUsers(sc.poolId)).toHaveLength(MIGRATED);
-      const counts = rerunCtx.journal.outputOf('auth.users', 'counts') as Record<string, number>;
-      expect(counts.created ?? 0).toBe(0);
-      expect(counts.unchanged).toBe(MIGRATED);
-
-      await authUsersStep.rollback!(rerunCtx);
-      expect(await poolUsers(sc.poolId)).toHaveLength(0);
-      const gone = await sc.target.query(`SELECT to_regclass('engify.auth_id_map') IS NULL AS gone`);
-      expect(gone.rows[0].gone).toBe(true);
+      await expectRerunNoopThenRollback(world, sc, change!, open());
       // Rollback never writes to the source: only GET requests reached the API.
       expect(api.requests.every((r) => r.method === 'GET')).toBe(true);
     } finally {

@@ -4,7 +4,6 @@ import {
   AdminGetUserCommand,
   CreateIdentityProviderCommand,
   InitiateAuthCommand,
-  ListUsersCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authUsersStep } from '../../../src/plans/steps/auth-users.js';
@@ -13,6 +12,9 @@ import {
   ALICE,
   ALICE_ATTRIBUTES,
   type AuthWorld,
+  expectRerunNoopThenRollback,
+  listPoolUsers,
+  MIGRATED,
   poolUser,
   scenario,
   startAuthWorld,
@@ -30,8 +32,6 @@ afterAll(async () => {
   await world?.stop();
 });
 
-const MIGRATED = 6;
-
 async function signIn(clientId: string, email: string, password: string): Promise<string> {
   try {
     const out = await world.cognito.send(
@@ -47,10 +47,7 @@ async function signIn(clientId: string, email: string, password: string): Promis
   }
 }
 
-async function poolUsers(poolId: string) {
-  const out = await world.cognito.send(new ListUsersCommand({ UserPoolId: poolId }));
-  return out.Users ?? [];
-}
+const poolUsers = (poolId: string) => listPoolUsers(world, poolId);
 
 const failing = (checks: Check[]) => checks.filter((c) => !c.ok && !c.skipped);
 
@@ -98,19 +95,7 @@ describe('auth.users, reset strategy', () => {
       expect(checks.find((c) => c.name.includes('sign-in'))?.skipped).toBe(true);
 
       // A rerun of the whole step (journal reset aside) creates nothing new.
-      const rerun = sc.reopen();
-      const rerunCtx = rerun.context(authUsersStep);
-      rerunCtx.journal.undone({ stream: 'users' });
-      await authUsersStep.apply(rerunCtx, change!);
-      expect(await poolUsers(sc.poolId)).toHaveLength(MIGRATED);
-      const counts = rerunCtx.journal.outputOf('auth.users', 'counts') as Record<string, number>;
-      expect(counts.created ?? 0).toBe(0);
-      expect(counts.unchanged).toBe(MIGRATED);
-
-      await authUsersStep.rollback!(rerunCtx);
-      expect(await poolUsers(sc.poolId)).toHaveLength(0);
-      const gone = await sc.target.query(`SELECT to_regclass('engify.auth_id_map') IS NULL AS gone`);
-      expect(gone.rows[0].gone).toBe(true);
+      await expectRerunNoopThenRollback(world, sc, change!);
     } finally {
       await sc.close();
     }
