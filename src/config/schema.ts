@@ -146,6 +146,14 @@ const rdsCopy = z.strictObject({
     .default(32 * 1024 * 1024),
   /** Upper bound on key ranges per table. */
   maxRangesPerTable: z.number().int().min(1).max(1024).default(32),
+  /**
+   * Foreign keys between copied tables: "before-load" attaches a key to its table while that is still
+   * empty (the referencing table waits for the referenced one to load and get its keys), so the load,
+   * with triggers off like a logical replication subscriber's, keeps it valid without a whole-table
+   * check; verify then looks for orphan rows. "after-load" adds every key after the load and validates
+   * it on the target, as pg_restore does: all tables load at once, and each key costs an anti-join.
+   */
+  foreignKeys: z.enum(['before-load', 'after-load']).default('before-load'),
   /** Data API mode: rows per parameter set batch (also bounded by the 4 MiB request limit). */
   insertBatchRows: z.number().int().min(1).max(10_000).default(500),
   /** Logical replication slot created with the snapshot (sync starts from it); default engify_<project>. */
@@ -163,7 +171,12 @@ const rdsCopy = z.strictObject({
     })
     .optional(),
 });
-const rdsCopyDefault = { splitBytes: 32 * 1024 * 1024, maxRangesPerTable: 32, insertBatchRows: 500 };
+const rdsCopyDefault = {
+  splitBytes: 32 * 1024 * 1024,
+  maxRangesPerTable: 32,
+  foreignKeys: 'before-load' as const,
+  insertBatchRows: 500,
+};
 
 const rdsPg = z.strictObject({
   mode: z.literal('pg'),

@@ -61,7 +61,7 @@ describe('db migration through the CLI', () => {
     expect(verify.stdout).not.toContain('✗');
     expect(await tableDigests(w.targetUrl)).toEqual(await tableDigests(w.source.url));
 
-    // Foreign keys into the auth.users shim were built by the post-load step, after the shim was loaded.
+    // Foreign keys into the auth.users shim are on the target (the shim is loaded by db.copy first).
     const fks = await query<{ name: string }>(
       w.targetUrl,
       `SELECT conname AS name FROM pg_constraint WHERE contype = 'f' AND confrelid = 'auth.users'::regclass ORDER BY 1`,
@@ -71,12 +71,37 @@ describe('db migration through the CLI', () => {
       'bots_owner_id_fkey',
       'profiles_id_fkey',
     ]);
-    // Keys are added NOT VALID then validated: none may be left unvalidated.
+    // None is left NOT VALID (the post-load validates whatever it adds NOT VALID).
     const pending = await query(
       w.targetUrl,
       `SELECT 1 FROM pg_constraint WHERE contype = 'f' AND NOT convalidated`,
     );
     expect(pending.length).toBe(0);
+    // Keys between copied tables were attached while their table was still empty (it waited for the
+    // tables it references), so nothing validated them on the target: verify counts their orphans.
+    const attached = [
+      'public.bot_members.bot_members_bot_id_fkey',
+      'public.bot_members.bot_members_user_id_fkey',
+      'public.bots.bots_owner_id_fkey',
+      'public.documents.documents_bot_id_fkey',
+      'public.profiles.profiles_id_fkey',
+      'public.wide_items.wide_items_wide_id_fkey',
+    ];
+    for (const key of attached)
+      expect(verify.stdout).toContain(
+        `✓ db.copy: db.copy foreign key ${key} (attached before the load): no orphan rows`,
+      );
+    expect(journalText(w.dir)).toMatch(/"key":"foreignKeysBeforeLoad"/);
+    // An orphan slipped in past the (disabled) triggers is found and named.
+    const orphan = `SET session_replication_role = replica; INSERT INTO public.documents (bot_id, title) VALUES (987654, 'orphan')`;
+    await query(w.targetUrl, orphan);
+    const broken = await w.cli('verify');
+    expect(broken.code).not.toBe(0);
+    expect(broken.stdout).toContain(
+      '✗ db.copy: db.copy foreign key public.documents.documents_bot_id_fkey (attached before the load): no orphan rows',
+    );
+    expect(out(broken)).toContain('1 row(s) of public.documents reference no row of the referenced table');
+    await query(w.targetUrl, `DELETE FROM public.documents WHERE title = 'orphan'`);
     // Password hashes never reach the target.
     const cols = await query<{ c: string }>(
       w.targetUrl,

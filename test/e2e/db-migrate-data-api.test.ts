@@ -48,7 +48,14 @@ describe('db migration through the CLI in RDS Data API mode', () => {
           secretArn: SECRET,
           database,
           createDatabase: true,
-          copy: { splitBytes: 64 * 1024, maxRangesPerTable: 4, insertBatchRows: 400 },
+          // The pg_restore way here (db-migrate-cli.test.ts covers the default): every table loads at
+          // once, every foreign key is added and validated after the load.
+          copy: {
+            splitBytes: 64 * 1024,
+            maxRangesPerTable: 4,
+            insertBatchRows: 400,
+            foreignKeys: 'after-load',
+          },
         },
       };
       config.jobs = 2;
@@ -74,6 +81,13 @@ describe('db migration through the CLI in RDS Data API mode', () => {
       `SELECT 1 FROM pg_constraint WHERE contype = 'f' AND confrelid = 'auth.users'::regclass`,
     );
     expect(fks.length).toBe(3);
+    expect(journalText(ws.dir)).not.toMatch(/"key":"foreignKeysBeforeLoad"/);
+    expect(verify.stdout).not.toContain('attached before the load');
+    const pending = await query(
+      targetUrl,
+      `SELECT 1 FROM pg_constraint WHERE contype = 'f' AND NOT convalidated`,
+    );
+    expect(pending.length).toBe(0);
 
     // Everything on the target went through the Data API: BatchExecute for rows, transactions per range.
     const paths = api.requests.slice(requestsBefore).map((r) => r.path);

@@ -33,6 +33,7 @@ import type { Json } from '../../adapters/types.js';
 import { EngifyError, isTransient } from '../../engine/errors.js';
 import { messages } from '../../ui/messages.js';
 import type { StepJournal } from '../types.js';
+import { foreignKeyGates } from './db-copy-gates.js';
 
 // The full load, from one consistent snapshot, in `jobs` parallel workers.
 //
@@ -90,6 +91,11 @@ export interface CopyRunOptions {
    * false, and register what it is building in `running`. Returns how many objects it built.
    */
   tableLoaded?(source: Client, table: TableInfo, target: SqlExecutor, control: BuildControl): Promise<number>;
+  /**
+   * Foreign keys to attach to their table before it loads (see db-copy-gates.ts): the table then waits
+   * until the tables it references are loaded and keyed. Needs tableLoaded (it builds those keys).
+   */
+  earlyForeignKeys?(): Promise<EarlyForeignKey[]>;
   /** Opens one more target executor for parallel post-load work. */
   openExecutor(): Promise<SqlExecutor>;
   /**
@@ -104,7 +110,27 @@ export interface CopyRunOptions {
 export interface BuildControl {
   continueWhile(): boolean;
   running: Map<string, Promise<unknown>>;
+  /**
+   * The table's keys (the unique indexes and constraints a foreign key needs) exist now: tables waiting for
+   * it may attach their foreign keys and load. Called by tableLoaded between its keys and its other
+   * indexes; the builder calls it after tableLoaded if it was not.
+   */
+  keyed(): Promise<void>;
 }
+
+export interface EarlyForeignKey {
+  /** Referencing table, "schema.name". */
+  table: string;
+  /** Constraint name. */
+  name: string;
+  /** Referenced table. */
+  references: string;
+  /** Adds the key while its table is empty; 'occupied' leaves it to the post-load. */
+  attach(target: SqlExecutor): Promise<'attached' | 'present' | 'occupied'>;
+}
+
+/** Journal output: the foreign keys attached before their table loaded (verify checks them for orphans). */
+export const ATTACHED_BEFORE_LOAD = 'foreignKeysBeforeLoad';
 
 export const rangeStream = (t: TableInfo, i: number) => `table:${tableKey(t)}:${i}`;
 export const tableStream = (t: Pick<TableInfo, 'schema' | 'name'>) => `table:${tableKey(t)}`;
@@ -212,9 +238,15 @@ export async function runCopy(o: CopyRunOptions): Promise<CopyRunResult> {
       );
 
     const early = earlyBuilder(o, source);
+    const keys = o.tableLoaded ? ((await o.earlyForeignKeys?.()) ?? []) : [];
+    const loading = new Set(work.map((w) => tableKey(w.table)));
+    const fresh = new Set(
+      tables.filter((t) => loading.has(tableKey(t)) && !rangeProgress(o, t).some(Boolean)).map(tableKey),
+    );
+    const gates = foreignKeyGates(keys, loading, fresh);
     let rows: number;
     try {
-      rows = await runWorkers(o, snapshot.snapshotId, work, tables, early);
+      rows = await runWorkers(o, snapshot.snapshotId, work, tables, early, { keys, gates });
       await snapshot.release();
       snapshot = undefined;
 
@@ -447,6 +479,7 @@ async function runWorkers(
   work: WorkItem[],
   tables: TableInfo[],
   early: EarlyBuilder,
+  order: { keys: EarlyForeignKey[]; gates: Map<string, Set<string>> },
 ): Promise<number> {
   const remaining = new Map<string, number>();
   for (const item of work)
@@ -464,20 +497,70 @@ async function runWorkers(
   let copying = 0;
   early.loading = () => (queue.length > 0 || copying > 0) && failure === undefined;
 
+  // A table in `waiting` keeps its ranges in the queue until every table it references is loaded and
+  // keyed; its foreign keys are then attached (it is still empty) and its ranges released. Workers with
+  // nothing released sleep until a gate opens, the run fails or is aborted.
+  const waiting = order.gates;
+  const sleepers = new Set<() => void>();
+  const wake = () => {
+    for (const s of sleepers) s();
+    sleepers.clear();
+  };
+  o.signal.addEventListener('abort', wake, { once: true });
+  const take = async (): Promise<WorkItem | undefined> => {
+    for (;;) {
+      if (failure !== undefined || o.signal.aborted) return undefined;
+      const i = queue.findIndex((it) => !waiting.has(tableKey(it.table)));
+      if (i >= 0) return queue.splice(i, 1)[0];
+      if (queue.length === 0) return undefined;
+      await new Promise<void>((r) => sleepers.add(r));
+    }
+  };
+  const attach = async (table: string, executor: SqlExecutor) => {
+    let attached = 0;
+    for (const k of order.keys.filter((k) => k.table === table)) {
+      try {
+        const outcome = await k.attach(executor);
+        if (outcome === 'occupied') continue;
+        // 'present' on an empty table: attached by a run that crashed before it could journal it.
+        const before = o.journal.outputOf(o.stepId, ATTACHED_BEFORE_LOAD);
+        const list = (Array.isArray(before) ? before : []) as { table: string; name: string }[];
+        if (!list.some((l) => l.table === k.table && l.name === k.name))
+          o.journal.output(ATTACHED_BEFORE_LOAD, [...list, { table: k.table, name: k.name }]);
+        if (outcome === 'attached') attached++;
+      } catch (error) {
+        // Left to the post-load, which adds and validates it (and reports a real failure there).
+        o.log(messages.dbCopy.foreignKeyNotAttached(`${k.table}.${k.name}`, reason(error)));
+      }
+    }
+    if (attached > 0) o.log(messages.dbCopy.foreignKeysAttached(table, attached));
+  };
+  early.keyed = async (t, executor) => {
+    const opened: string[] = [];
+    for (const [table, refs] of waiting) if (refs.delete(tableKey(t)) && refs.size === 0) opened.push(table);
+    for (const table of opened) {
+      await attach(table, executor);
+      waiting.delete(table);
+    }
+    if (opened.length > 0) wake();
+  };
+  // Without the builder nothing would open a gate: every waiting table loads now, its keys after the load.
+  early.abandoned = () => {
+    waiting.clear();
+    wake();
+  };
+
   const loop = async () => {
     let w: Worker;
     try {
       w = await openWorker(o, snapshotId);
     } catch (error) {
       failure ??= error;
+      wake();
       return;
     }
     try {
-      for (
-        let item = queue.shift();
-        item && failure === undefined && !o.signal.aborted;
-        item = queue.shift()
-      ) {
+      for (let item = await take(); item && failure === undefined && !o.signal.aborted; item = await take()) {
         for (let attempt = 1; ; attempt++) {
           try {
             copying++;
@@ -518,11 +601,16 @@ async function runWorkers(
       }
     } catch (error) {
       failure ??= error;
+      wake();
     } finally {
       await closeWorker(w);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(o.jobs, work.length) }, loop));
+  try {
+    await Promise.all(Array.from({ length: Math.min(o.jobs, work.length) }, loop));
+  } finally {
+    o.signal.removeEventListener('abort', wake);
+  }
   if (failure !== undefined) throw failure;
   return rows;
 }
@@ -530,6 +618,10 @@ async function runWorkers(
 interface EarlyBuilder {
   /** True while ranges are still being copied; set by runWorkers. */
   loading: () => boolean;
+  /** A loaded table's keys exist (set by runWorkers: opens foreign-key gates). */
+  keyed: (t: TableInfo, executor: SqlExecutor) => Promise<void>;
+  /** The builder stopped for good: nothing will call keyed() again. */
+  abandoned: () => void;
   running: Map<string, Promise<unknown>>;
   add(t: TableInfo): void;
   settle(): Promise<void>;
@@ -548,6 +640,8 @@ function earlyBuilder(o: CopyRunOptions, source: Client): EarlyBuilder {
   let executor: SqlExecutor | undefined;
   const builder: EarlyBuilder = {
     loading: () => false,
+    keyed: async () => undefined,
+    abandoned: () => undefined,
     running: new Map(),
     add(t: TableInfo) {
       if (!o.tableLoaded) return;
@@ -557,6 +651,7 @@ function earlyBuilder(o: CopyRunOptions, source: Client): EarlyBuilder {
     async settle() {
       pending.length = 0;
       await running;
+      builder.abandoned();
       await executor?.close().catch(() => undefined);
     },
   };
@@ -569,15 +664,25 @@ function earlyBuilder(o: CopyRunOptions, source: Client): EarlyBuilder {
           executor = await o.openExecutor();
           await tuneMaintenanceSession(executor);
         }
-        const built = await o.tableLoaded(source, t, executor, {
+        const table = t;
+        const session = executor;
+        let keyed = false;
+        const built = await o.tableLoaded(source, table, session, {
           continueWhile: go,
           running: builder.running,
+          keyed: async () => {
+            if (keyed) return;
+            keyed = true;
+            await builder.keyed(table, session);
+          },
         });
+        if (!keyed) await builder.keyed(table, session);
         if (built > 0) o.log(messages.dbCopy.tableIndexesBuilt(tableKey(t), built));
       }
     } catch (error) {
       o.log(messages.dbCopy.earlyBuildFailed(reason(error)));
       pending.length = 0;
+      builder.abandoned();
     } finally {
       running = undefined;
     }

@@ -27,6 +27,8 @@ export interface VerifyOptions {
   rangesFor(table: TableInfo): KeyRange[] | undefined;
   /** Tables outside `schemas` the copy loaded too (the auth.users shim, with its copied columns only). */
   extraTables?(source: Client): Promise<TableInfo[]>;
+  /** Foreign keys the copy attached before their table loaded: never validated on the target, so checked here. */
+  attachedBeforeLoad?: { table: string; name: string }[];
 }
 
 const reason = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -89,6 +91,63 @@ async function verifyTable(source: Client, o: VerifyOptions, table: TableInfo): 
   }
 }
 
+/**
+ * Rows of the key's table whose non-null key columns match no row of the referenced table (MATCH SIMPLE),
+ * counted on the target. The query text is built by the server from the catalog (quote_ident/format).
+ */
+async function verifyForeignKey(target: SqlExecutor, fk: { table: string; name: string }): Promise<Check> {
+  const key = `${fk.table}.${fk.name}`;
+  const name = messages.dbCopy.checkForeignKey(key);
+  const [schema = 'public'] = fk.table.split('.', 1);
+  const table = fk.table.slice(schema.length + 1);
+  try {
+    const r = await target.query(
+      `SELECT format('%I.%I', n.nspname, c.relname) AS tbl, format('%I.%I', rn.nspname, rc.relname) AS ref,
+              (SELECT string_agg(format('a.%I IS NOT NULL', a.attname), ' AND ' ORDER BY k.i)
+                 FROM unnest(con.conkey) WITH ORDINALITY k(attnum, i)
+                 JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum) AS present,
+              (SELECT string_agg(format('b.%I = a.%I', rf.attname, a.attname), ' AND ' ORDER BY k.i)
+                 FROM unnest(con.conkey, con.confkey) WITH ORDINALITY k(attnum, refnum, i)
+                 JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
+                 JOIN pg_catalog.pg_attribute rf ON rf.attrelid = con.confrelid AND rf.attnum = k.refnum) AS matches
+         FROM pg_catalog.pg_constraint con
+         JOIN pg_catalog.pg_class c ON c.oid = con.conrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+         JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
+        WHERE con.contype = 'f' AND n.nspname = $1 AND c.relname = $2 AND con.conname = $3`,
+      [schema, table, fk.name],
+    );
+    const row = r.rows[0] as { tbl: string; ref: string; present: string; matches: string } | undefined;
+    if (!row) {
+      return {
+        name,
+        expected: 'present',
+        actual: 'missing',
+        ok: false,
+        hint: messages.dbCopy.tableMissing(key, 'the foreign key is not on the target'),
+      };
+    }
+    const orphans = await target.query(
+      `SELECT count(*)::text AS n FROM ${row.tbl} a WHERE ${row.present} AND NOT EXISTS (SELECT 1 FROM ${row.ref} b WHERE ${row.matches})`,
+    );
+    const n = String(orphans.rows[0]?.n ?? '0');
+    return {
+      name,
+      expected: { orphans: '0' },
+      actual: { orphans: n },
+      ok: n === '0',
+      ...(n === '0' ? {} : { hint: messages.dbCopy.orphans(key, n) }),
+    };
+  } catch (error) {
+    return {
+      name,
+      expected: { orphans: '0' },
+      actual: reason(error),
+      ok: false,
+      hint: messages.dbCopy.tableMissing(key, reason(error)),
+    };
+  }
+}
+
 export async function verifyDatabase(o: VerifyOptions): Promise<Check[]> {
   let source: Client;
   try {
@@ -109,6 +168,7 @@ export async function verifyDatabase(o: VerifyOptions): Promise<Check[]> {
     for (const s of CANONICAL_TEXT_SETTINGS) await source.query(s);
     const tables = [...(await readTables(source, o.schemas)), ...((await o.extraTables?.(source)) ?? [])];
     for (const table of tables) checks.push(await verifyTable(source, o, table));
+    for (const fk of o.attachedBeforeLoad ?? []) checks.push(await verifyForeignKey(o.target, fk));
     const values = await readSequenceValues(source, await readSequences(source, o.schemas));
     for (const v of values) {
       const name = messages.dbCopy.checkSequence(`${v.schema}.${v.name}`);

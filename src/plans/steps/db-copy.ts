@@ -14,6 +14,7 @@ import {
   type PostLoadStatement,
   readPostLoadDdl,
 } from '../../adapters/targets/rds/load/post-load.js';
+import { attachableBeforeLoad, attachForeignKeyToEmpty } from '../../adapters/targets/rds/schema/apply.js';
 import type { SqlExecutor } from '../../adapters/targets/rds/sql-executor.js';
 import type { Config, RdsConfig } from '../../config/schema.js';
 import { EngifyError, isTransient } from '../../engine/errors.js';
@@ -21,7 +22,9 @@ import { messages } from '../../ui/messages.js';
 import type { Change, Check, Step, StepContext } from '../types.js';
 import { authUsersTables } from './db-copy-auth-users.js';
 import {
+  ATTACHED_BEFORE_LOAD,
   type BuildControl,
+  type EarlyForeignKey,
   rangeStream,
   runCopy,
   storedRanges,
@@ -132,7 +135,7 @@ function targetLink(ctx: StepContext): TargetLink {
  * some other way, e.g. from a pg_dump pre-data section). Read once per apply: the per-table builds
  * during the load and the final pass share it.
  */
-function postLoadWork(ctx: StepContext, schemas: string[]) {
+function postLoadWork(ctx: StepContext, schemas: string[], settings: RdsConfig['copy']) {
   const translated = ctx.journal.outputOf('db.schema', 'preLoadDone') === true;
   let schema: ReturnType<typeof translateSource> | undefined;
   let catalog: Promise<PostLoadStatement[]> | undefined;
@@ -155,14 +158,33 @@ function postLoadWork(ctx: StepContext, schemas: string[]) {
       const key = tableKey(table);
       if (translated) {
         const postLoad = (await translation()).postLoad.filter((s) => s.table === key && own.has(s.kind));
-        if (postLoad.length === 0) return 0;
-        return (await applyPostLoad(target, { postLoad }, control)).ran.length;
+        // Keys first (what a foreign key into this table needs: the unique indexes, then the constraints),
+        // so tables waiting for it can start; then its other indexes, beside their load.
+        const keys = postLoad.filter(
+          (s) => s.kind === 'constraint' || s.backsKey === true || /^CREATE UNIQUE INDEX /i.test(s.sql),
+        );
+        const rest = postLoad.filter((s) => !keys.includes(s));
+        let built = 0;
+        if (keys.length > 0) built += (await applyPostLoad(target, { postLoad: keys }, control)).ran.length;
+        await control.keyed();
+        if (rest.length > 0) built += (await applyPostLoad(target, { postLoad: rest }, control)).ran.length;
+        return built;
       }
       // The catalog-based set has no statement keys: the table's build is one unit the final pass awaits.
       const mine = (await statements(source)).filter((s) => s.table === key && s.kind !== 'foreign-key');
       const build = applyPostLoadDdl([target], mine);
       control.running.set(`table ${key}`, build);
       return (await build).length;
+    },
+    /** db.schema's foreign keys between copied tables, when settings ask for them before the load. */
+    async earlyForeignKeys(): Promise<EarlyForeignKey[]> {
+      if (!translated || settings.foreignKeys !== 'before-load') return [];
+      return (await translation()).postLoad.filter(attachableBeforeLoad).map((s) => ({
+        table: s.table as string,
+        name: s.key.slice(`foreign key ${s.table}.`.length),
+        references: s.references as string,
+        attach: (target) => attachForeignKeyToEmpty(target, s),
+      }));
     },
     async all(source: Client, targets: SqlExecutor[], running: BuildControl['running']): Promise<number> {
       let built: number;
@@ -176,6 +198,14 @@ function postLoadWork(ctx: StepContext, schemas: string[]) {
     },
   };
 }
+
+const attachedBeforeLoad = (value: unknown): { table: string; name: string }[] =>
+  Array.isArray(value)
+    ? value.filter(
+        (v): v is { table: string; name: string } =>
+          typeof v?.table === 'string' && typeof v?.name === 'string',
+      )
+    : [];
 
 /** The auth.users shim in the plan when the target has it already (plan must not fail before phase 1 ran). */
 async function planExtras(ctx: StepContext, source: Client, schemas: string[]) {
@@ -262,6 +292,7 @@ export const dbCopyStep: Step = {
               ),
         details: {
           jobs: ctx.config.jobs,
+          foreignKeys: copySettings(rds).foreignKeys,
           slot: copySettings(rds).slotName ?? defaultName(ctx.config),
           publication: copySettings(rds).publication ?? defaultName(ctx.config),
           tables: rows,
@@ -280,7 +311,7 @@ export const dbCopyStep: Step = {
     const schemas = ctx.config.source.supabase?.schemas ?? ['public'];
     const settings = copySettings(rds);
     const executor = await openTargetExecutor(ctx);
-    const work = postLoadWork(ctx, schemas);
+    const work = postLoadWork(ctx, schemas, settings);
     try {
       await runCopy({
         stepId: STEP_ID,
@@ -305,6 +336,7 @@ export const dbCopyStep: Step = {
         progress: ctx.progress,
         postLoad: (source, targets, running) => work.all(source, targets, running),
         tableLoaded: (source, table, target, control) => work.tableLoaded(source, table, target, control),
+        earlyForeignKeys: () => work.earlyForeignKeys(),
         extraTables: (source) => authUsersTables(source, executor, schemas),
       });
     } finally {
@@ -335,6 +367,7 @@ export const dbCopyStep: Step = {
         target: executor,
         schemas,
         rangesFor: (t) => storedRanges(ctx.journal, STEP_ID, t),
+        attachedBeforeLoad: attachedBeforeLoad(ctx.journal.outputOf(STEP_ID, ATTACHED_BEFORE_LOAD)),
         extraTables: (source) => authUsersTables(source, executor, schemas),
       });
     } finally {

@@ -57,6 +57,10 @@ export const dbCopyMessages = {
   postLoadBuilt: (n: number) => `${n} index(es)/constraint(s) built after the load`,
   tableIndexesBuilt: (table: string, n: number) =>
     `${table}: ${n} index(es)/key(s) built while other tables load`,
+  foreignKeysAttached: (table: string, n: number) =>
+    `${table}: ${n} foreign key(s) attached before its load (the table was empty: nothing to check; the load keeps the source's references, and verify looks for orphans)`,
+  foreignKeyNotAttached: (key: string, reason: string) =>
+    `foreign key ${key} could not be attached before the load (${reason}); the post-load step adds and validates it`,
   earlyBuildFailed: (reason: string) =>
     `building indexes during the load stopped (${reason}); the post-load step builds them instead`,
   sequencesSet: (n: number) => `${n} sequence(s) set to the source's values`,
@@ -71,6 +75,9 @@ export const dbCopyMessages = {
     `range ${index + 1} [${lo ?? '-inf'}, ${hi ?? '+inf'})`,
   rangesDiffer: (table: string, ranges: string[]) =>
     `${table} differs in ${ranges.join('; ')}. Rerun \`engify-migrate apply --phase 2\` after a rollback of db.copy, or let sync catch up if the source is live.`,
+  checkForeignKey: (key: string) => `db.copy foreign key ${key} (attached before the load): no orphan rows`,
+  orphans: (key: string, n: string) =>
+    `${n} row(s) of ${key.split('.').slice(0, 2).join('.')} reference no row of the referenced table. If the source is live, let sync catch up and verify again; otherwise roll back db.copy and copy again.`,
   tableMissing: (table: string, reason: string) =>
     `${table} could not be read on both sides (${reason}); apply db.schema and db.copy first.`,
   checkSequence: (sequence: string) => `db.copy sequence ${sequence} at or past the source`,

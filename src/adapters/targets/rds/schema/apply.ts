@@ -130,6 +130,34 @@ async function validateForeignKey(db: SqlExecutor, s: Statement): Promise<void> 
   }
 }
 
+/** A foreign key the load can keep valid without a check: validated on the source, added whole. */
+export const attachableBeforeLoad = (s: Statement): boolean =>
+  validated(s) && s.table !== undefined && s.references !== undefined;
+
+export type AttachOutcome = 'attached' | 'present' | 'occupied';
+
+/**
+ * Adds a foreign key to its table while that holds no row, so ADD CONSTRAINT checks nothing (db.copy then
+ * loads the table with triggers off). 'occupied' when the table holds rows already: the key is left to
+ * applyPostLoad, which adds and validates it after the load. The check and the ADD share a transaction,
+ * and ADD's lock keeps writers out from then on.
+ */
+export async function attachForeignKeyToEmpty(db: SqlExecutor, s: Statement): Promise<AttachOutcome> {
+  const [, table] = FOREIGN_KEY.exec(s.sql) ?? [];
+  if (!table || !attachableBeforeLoad(s)) return 'occupied';
+  try {
+    return await db.transaction(async (tx) => {
+      if (await isPresent(tx, s)) return 'present';
+      const rows = await tx.query(`SELECT EXISTS (SELECT 1 FROM ${table}) AS occupied`);
+      if (rows.rows[0]?.occupied === true) return 'occupied';
+      await tx.query(s.sql);
+      return 'attached';
+    });
+  } catch (error) {
+    throw failed(s, error);
+  }
+}
+
 export interface PostLoadOptions {
   log?(message: string): void;
   /** Asked before each statement: once false, statements not yet started are left for a later call. */

@@ -55,6 +55,8 @@ export interface Statement {
   optional?: boolean;
   /** An index a primary key or unique constraint adopts (USING INDEX): built before other indexes. */
   backsKey?: boolean;
+  /** A foreign key's referenced table ("schema.name"). */
+  references?: string;
 }
 
 export interface TranslationNote {

@@ -756,6 +756,7 @@ export function translateSchema(model: SchemaModel, options: TranslateOptions): 
         sql: `ALTER TABLE ${qualifiedIdent(t.schema, t.name)} ADD CONSTRAINT ${quoteIdent(k.name)} ${k.definition}`,
         existsSql: constraintExists(t.schema, t.name, k.name),
         table: qualified(t),
+        ...(k.references ? { references: qualified(k.references) } : {}),
       });
     }
   }
