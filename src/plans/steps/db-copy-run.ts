@@ -201,6 +201,9 @@ export async function runCopy(o: CopyRunOptions): Promise<CopyRunResult> {
       snapshot = await freshSnapshot(o, source, tables);
     }
 
+    // Read beside the split (it translates the source schema again); awaited before the load starts.
+    const earlyKeys = o.tableLoaded ? (o.earlyForeignKeys?.() ?? Promise.resolve([])) : Promise.resolve([]);
+    earlyKeys.catch(() => undefined);
     // Ranges are split once, under the snapshot, and journaled so every rerun uses the same bounds.
     const work: WorkItem[] = [];
     const splitter = await openSnapshotReader(o.connectSource, snapshot.snapshotId);
@@ -238,7 +241,7 @@ export async function runCopy(o: CopyRunOptions): Promise<CopyRunResult> {
       );
 
     const early = earlyBuilder(o, source);
-    const keys = o.tableLoaded ? ((await o.earlyForeignKeys?.()) ?? []) : [];
+    const keys = await earlyKeys;
     const loading = new Set(work.map((w) => tableKey(w.table)));
     const fresh = new Set(
       tables.filter((t) => loading.has(tableKey(t)) && !rangeProgress(o, t).some(Boolean)).map(tableKey),

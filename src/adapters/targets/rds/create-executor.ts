@@ -1,6 +1,5 @@
 import type { RdsConfig } from '../../../config/schema.js';
 import type { Services } from '../../../engine/services.js';
-import { createDataApiExecutor } from './data-api-executor.js';
 import { createPgExecutor } from './pg-executor.js';
 import type { SqlExecutor } from './sql-executor.js';
 
@@ -19,6 +18,8 @@ export async function createSqlExecutor(
   options: { database?: string; signal?: AbortSignal } = {},
 ): Promise<SqlExecutor> {
   if (rds.mode === 'data-api') {
+    // Loaded on demand: the AWS SDK's module graph is most of a direct-connection run's start-up time.
+    const { createDataApiExecutor } = await import('./data-api-executor.js');
     const client = await services.rdsData();
     return createDataApiExecutor(
       client,
