@@ -14,6 +14,7 @@ import { generateSql } from './generate.js';
 //   BENCH_SKIP_5X=1                            skip the 5x RSS run
 //   BENCH_CPU_PROF=/tmp/dir                    write a V8 CPU profile of the tool's process there
 //   BENCH_SPLIT_MB=32                          the tool's copy.splitBytes, in MiB (default: the tool's own)
+//   BENCH_FOREIGN_KEYS=after-load              the tool's copy.foreignKeys (default: the tool's own, before-load)
 //   ENGIFY_DIST=/path/to/dist                  use an existing build instead of compiling one
 
 const scale = Number(process.env.BENCH_SCALE ?? '0.1');
@@ -76,9 +77,12 @@ async function main() {
             rds: {
               mode: 'pg',
               url: tgt,
-              ...(process.env.BENCH_SPLIT_MB
-                ? { copy: { splitBytes: Number(process.env.BENCH_SPLIT_MB) * 1024 * 1024 } }
-                : {}),
+              copy: {
+                ...(process.env.BENCH_SPLIT_MB
+                  ? { splitBytes: Number(process.env.BENCH_SPLIT_MB) * 1024 * 1024 }
+                  : {}),
+                ...(process.env.BENCH_FOREIGN_KEYS ? { foreignKeys: process.env.BENCH_FOREIGN_KEYS } : {}),
+              },
             },
           },
           jobs,
@@ -200,6 +204,7 @@ async function main() {
       // Other work shares the cores: the 1/5/15-minute load averages at the end of the run.
       loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
       scale,
+      foreignKeys: process.env.BENCH_FOREIGN_KEYS ?? 'before-load',
       rows: { documents: Math.round(1_000_000 * scale), chunks: Math.round(500_000 * scale) },
       sourceBytes: Number(size),
       jobs,
@@ -220,7 +225,13 @@ async function main() {
       at: new Date().toISOString(),
     });
     mkdirSync(join(here, '..', 'results'), { recursive: true });
-    const file = join(here, '..', 'results', scale === 1 ? 'db.json' : `db-scale-${scale}.json`);
+    const variant = process.env.BENCH_FOREIGN_KEYS ? `-fk-${process.env.BENCH_FOREIGN_KEYS}` : '';
+    const file = join(
+      here,
+      '..',
+      'results',
+      scale === 1 ? `db${variant}.json` : `db-scale-${scale}${variant}.json`,
+    );
     writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
     console.log(JSON.stringify(results, null, 2));
   } finally {
