@@ -147,6 +147,38 @@ describe('db migration through the CLI', () => {
     expect((await w.cli('rollback', '--yes')).code).toBe(0);
   }, 90_000);
 
+  it('kill -9 right after a foreign key is attached to a waiting table, then rerun: exact parity', async () => {
+    const w = dbWorkspace(6000);
+    expect((await w.cli('apply', '--phase', '1', '--yes')).code).toBe(0);
+    const killed = await runCli(['--config', w.configPath, 'apply', '--phase', '2', '--yes'], {
+      env: w.env,
+      onSpawn: (child) => {
+        const watch = setInterval(() => {
+          if (/"key":"foreignKeysBeforeLoad"/.test(journalText(w.dir))) {
+            child.kill('SIGKILL');
+            clearInterval(watch);
+          }
+        }, 1);
+        child.on('exit', () => clearInterval(watch));
+      },
+    });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(journalText(w.dir)).not.toMatch(/"type":"success","stepId":"db.copy"/);
+
+    let rerun = await w.cli('apply', '--phase', '2', '--yes');
+    if (rerun.code === 3) rerun = await w.cli('apply', '--phase', '2', '--yes', '--force-unlock');
+    expect(rerun.code, out(rerun)).toBe(0);
+    const verify = await w.cli('verify');
+    expect(verify.code, out(verify)).toBe(0);
+    expect(await tableDigests(w.targetUrl)).toEqual(await tableDigests(w.source.url));
+    const pending = await query(
+      w.targetUrl,
+      `SELECT 1 FROM pg_constraint WHERE contype = 'f' AND NOT convalidated`,
+    );
+    expect(pending.length).toBe(0);
+    expect((await w.cli('rollback', '--yes')).code).toBe(0);
+  }, 90_000);
+
   it('kill -9 of apply --phase 2 at a seeded random moment, then rerun: verify passes with exact parity', async () => {
     const w = dbWorkspace(12000);
     const p1 = await w.cli('apply', '--phase', '1', '--yes');
