@@ -42,6 +42,33 @@ function dbWorkspace(rows = ROWS, copy: Record<string, unknown> = {}) {
 
 const out = (r: CliResult) => r.stdout + r.stderr;
 
+type Workspace = ReturnType<typeof dbWorkspace>;
+
+/** apply --phase 2 in a child process, SIGKILLed as soon as `cut` holds for the journal (polled every ms). */
+const applyKilledWhen = (w: Workspace, cut: (journal: string) => boolean) =>
+  runCli(['--config', w.configPath, 'apply', '--phase', '2', '--yes'], {
+    env: w.env,
+    onSpawn: (child) => {
+      const watch = setInterval(() => {
+        if (cut(journalText(w.dir))) {
+          child.kill('SIGKILL');
+          clearInterval(watch);
+        }
+      }, 1);
+      child.on('exit', () => clearInterval(watch));
+    },
+  });
+
+/** The rerun after a kill: apply succeeds (taking over the dead run's lock), verify passes, rows are exact. */
+async function rerunToParity(w: Workspace) {
+  let rerun = await w.cli('apply', '--phase', '2', '--yes');
+  if (rerun.code === 3) rerun = await w.cli('apply', '--phase', '2', '--yes', '--force-unlock');
+  expect(rerun.code, out(rerun)).toBe(0);
+  const verify = await w.cli('verify');
+  expect(verify.code, out(verify)).toBe(0);
+  expect(await tableDigests(w.targetUrl)).toEqual(await tableDigests(w.source.url));
+}
+
 describe('db migration through the CLI', () => {
   it('phase 1 + phase 2, verify, noop rerun, FKs into auth.users, rollback leaves the source untouched', async () => {
     const w = dbWorkspace();
@@ -150,27 +177,10 @@ describe('db migration through the CLI', () => {
   it('kill -9 right after a foreign key is attached to a waiting table, then rerun: exact parity', async () => {
     const w = dbWorkspace(6000);
     expect((await w.cli('apply', '--phase', '1', '--yes')).code).toBe(0);
-    const killed = await runCli(['--config', w.configPath, 'apply', '--phase', '2', '--yes'], {
-      env: w.env,
-      onSpawn: (child) => {
-        const watch = setInterval(() => {
-          if (/"key":"foreignKeysBeforeLoad"/.test(journalText(w.dir))) {
-            child.kill('SIGKILL');
-            clearInterval(watch);
-          }
-        }, 1);
-        child.on('exit', () => clearInterval(watch));
-      },
-    });
+    const killed = await applyKilledWhen(w, (journal) => /"key":"foreignKeysBeforeLoad"/.test(journal));
     expect(killed.signal).toBe('SIGKILL');
     expect(journalText(w.dir)).not.toMatch(/"type":"success","stepId":"db.copy"/);
-
-    let rerun = await w.cli('apply', '--phase', '2', '--yes');
-    if (rerun.code === 3) rerun = await w.cli('apply', '--phase', '2', '--yes', '--force-unlock');
-    expect(rerun.code, out(rerun)).toBe(0);
-    const verify = await w.cli('verify');
-    expect(verify.code, out(verify)).toBe(0);
-    expect(await tableDigests(w.targetUrl)).toEqual(await tableDigests(w.source.url));
+    await rerunToParity(w);
     const pending = await query(
       w.targetUrl,
       `SELECT 1 FROM pg_constraint WHERE contype = 'f' AND NOT convalidated`,
@@ -196,28 +206,12 @@ describe('db migration through the CLI', () => {
 
     const seed = 20260514;
     const killAt = 1 + Math.floor(seeded(seed)() * (total - 1));
-    const killed = await runCli(['--config', w.configPath, 'apply', '--phase', '2', '--yes'], {
-      env: w.env,
-      onSpawn: (child) => {
-        const watch = setInterval(() => {
-          if ((journalText(w.dir).match(checkpoint) ?? []).length >= killAt) {
-            child.kill('SIGKILL');
-            clearInterval(watch);
-          }
-        }, 1);
-        child.on('exit', () => clearInterval(watch));
-      },
-    });
+    const killed = await applyKilledWhen(w, (journal) => (journal.match(checkpoint) ?? []).length >= killAt);
     const journal = journalText(w.dir);
     const cutMidCopy = killed.signal === 'SIGKILL' && !/"type":"success","stepId":"db.copy"/.test(journal);
     expect(cutMidCopy, `seed ${seed}, killed at checkpoint ${killAt} of ${total}`).toBe(true);
 
-    let rerun = await w.cli('apply', '--phase', '2', '--yes');
-    if (rerun.code === 3) rerun = await w.cli('apply', '--phase', '2', '--yes', '--force-unlock');
-    expect(rerun.code, out(rerun)).toBe(0);
-    const verify = await w.cli('verify');
-    expect(verify.code, out(verify)).toBe(0);
-    expect(await tableDigests(w.targetUrl)).toEqual(await tableDigests(w.source.url));
+    await rerunToParity(w);
 
     const rollback = await w.cli('rollback', '--yes');
     expect(rollback.code, out(rollback)).toBe(0);
