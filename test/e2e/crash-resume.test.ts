@@ -4,21 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { e2eWorkspace } from '../helpers/e2e-config.js';
 import { observe } from '../helpers/observe-phase1.js';
+import { mulberry32 } from '../helpers/seeded-random.js';
 
 // kill -9 at seeded random points of `apply --phase 1`, then rerun: the end state must equal a clean
 // run's, and rollback must remove everything (a resource created just before the kill included).
 // The kill points are journal positions, not wall-clock delays, so they land mid-run however loaded the
 // machine is: the test watches the journal and kills the moment the k-th record appears.
-
-function mulberry32(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('kill -9 during apply, then rerun', () => {
   it('ends in the same state as a clean run, over seeded trials', async () => {

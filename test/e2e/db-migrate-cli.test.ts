@@ -4,7 +4,6 @@ import {
   databaseExists,
   dataFingerprint,
   journalText,
-  seeded,
   sourceDatabase,
   tableDigests,
   uniqueName,
@@ -12,6 +11,7 @@ import {
 } from '../helpers/db-cli-fixture.js';
 import { query } from '../helpers/db-copy-fixture.js';
 import { e2eWorkspace } from '../helpers/e2e-config.js';
+import { mulberry32 } from '../helpers/seeded-random.js';
 
 // db.schema (phase 1) and db.copy (phase 2) through the BUILT CLI, as a user runs them, against
 // databases of the shared PostgreSQL 15 cluster: a Supabase-shaped source and a target database that
@@ -205,7 +205,7 @@ describe('db migration through the CLI', () => {
     expect(total).toBeGreaterThan(1);
 
     const seed = 20260514;
-    const killAt = 1 + Math.floor(seeded(seed)() * (total - 1));
+    const killAt = 1 + Math.floor(mulberry32(seed)() * (total - 1));
     const killed = await applyKilledWhen(w, (journal) => (journal.match(checkpoint) ?? []).length >= killAt);
     const journal = journalText(w.dir);
     const cutMidCopy = killed.signal === 'SIGKILL' && !/"type":"success","stepId":"db.copy"/.test(journal);

@@ -78,14 +78,3 @@ export function journalText(dir: string): string {
   const file = join(dir, '.engify', 'journal.jsonl');
   return existsSync(file) ? readFileSync(file, 'utf8') : '';
 }
-
-/** Seeded PRNG (mulberry32), so a failing kill moment can be replayed. */
-export function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

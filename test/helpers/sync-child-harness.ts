@@ -45,16 +45,6 @@ export const base = () => ({
   limits,
 });
 
-export function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function spawnSync(options: Record<string, unknown>): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(options)], {
     stdio: ['ignore', 'pipe', 'pipe'],

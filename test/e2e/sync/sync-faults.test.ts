@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { startTcpProxy, type TcpProxy } from '../../../src/sandbox/tcp-proxy.js';
 import { startForwardSync } from '../../../src/sync/sync-runner.js';
+import { mulberry32 } from '../../helpers/seeded-random.js';
 import {
   base,
   exited,
   expectParity,
   limits,
-  mulberry32,
   pair,
   spawnSync,
   started,

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { startForwardSync } from '../../../src/sync/sync-runner.js';
+import { mulberry32 } from '../../helpers/seeded-random.js';
 import {
   base,
   exited,
   expectParity,
-  mulberry32,
   pair,
   spawnSync,
   started,
