@@ -1,16 +1,8 @@
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CreatedResource, Cursor, Json } from '../adapters/types.js';
 import type { Redactor } from '../config/redact.js';
+import { ensureStateDir } from './ensure-dir.js';
 
 // Append-only JSON lines, fsync'd after every record. A `kill -9` can leave at most one torn (partial)
 // last line; reading ignores it and the next append first cuts it off, so the file stays well formed.
@@ -83,7 +75,7 @@ export class Journal {
   }
 
   private open(): void {
-    mkdirSync(dirname(this.path), { recursive: true });
+    ensureStateDir(dirname(this.path));
     const fd = openSync(this.path, 'a+');
     // Cut a torn last line left by a crash so the next record starts on its own line.
     if (existsSync(this.path)) {

@@ -1,8 +1,9 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { LockHeldError } from '../engine/errors.js';
 import { messages } from '../ui/messages.js';
+import { ensureStateDir } from './ensure-dir.js';
 
 // One lock per state directory, like Terraform's state lock: it names its holder, and a lock left by a
 // dead process can be taken over explicitly with --force-unlock (never silently).
@@ -21,7 +22,7 @@ export class StateLock {
 
   constructor(stateDir: string) {
     this.path = join(stateDir, 'lock.json');
-    mkdirSync(stateDir, { recursive: true });
+    ensureStateDir(stateDir);
   }
 
   acquire(operation: string, options: { forceUnlock?: boolean } = {}): LockHolder {

@@ -5,6 +5,7 @@ import { dbMessages } from './messages/db.js';
 import { dbCopyMessages } from './messages/db-copy.js';
 import { filesMessages } from './messages/files.js';
 import { hostingMessages } from './messages/hosting.js';
+import { stateMessages } from './messages/state.js';
 import { syncMessages } from './messages/sync.js';
 import { vectorsMessages } from './messages/vectors.js';
 
@@ -22,6 +23,7 @@ export const messages = {
   hosting: hostingMessages,
   sync: syncMessages,
   cutover: cutoverMessages,
+  state: stateMessages,
   config: {
     notFound: (path: string) => `No config file at ${path}.`,
     notFoundHint: 'Run `engify-migrate init` to write one, or pass --config <file>.',
