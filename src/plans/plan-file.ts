@@ -1,13 +1,29 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { EngifyError } from '../engine/errors.js';
 import type { PlanDocument } from '../engine/planner.js';
 import { messages } from '../ui/messages.js';
 
-/** Writes atomically (temp file + rename) so a crash never leaves half a plan behind. */
+/**
+ * Writes atomically (temp file + rename) so a crash never leaves half a plan behind. A path that cannot
+ * take the file is the user's to fix (exit 2), so the error names it and the errno.
+ */
 export function writePlanFile(path: string, plan: PlanDocument): void {
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(plan, null, 2)}\n`);
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, `${JSON.stringify(plan, null, 2)}\n`);
+    renameSync(tmp, path);
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    const code = String((error as NodeJS.ErrnoException).code ?? 'error');
+    throw new EngifyError({
+      code: 'PLAN_UNWRITABLE',
+      kind: 'config',
+      message: messages.plan.unwritable(path, code),
+      hint: messages.plan.unwritableHint,
+      detail: error instanceof Error ? error.message : String(error),
+      cause: error,
+    });
+  }
 }
 
 export function readPlanFile(path: string): PlanDocument {

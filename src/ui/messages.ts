@@ -78,6 +78,9 @@ export const messages = {
       `live state changed since the plan was made (steps ${steps.join(', ')})`,
     unreadable: (path: string, detail: string) => `Cannot read the plan file ${path}: ${detail}.`,
     unreadableHint: 'Pass a file written by `engify-migrate plan --out <file>`.',
+    unwritable: (path: string, code: string) => `Cannot write the plan file ${path} (${code}).`,
+    unwritableHint:
+      'Pass --out a file path in a folder that exists and that you can write (not a folder itself); nothing was applied.',
     empty: 'Nothing to do: every step is in step with the config.',
     forced: 'FORCED: phase order checks are off for this run (--force).',
     header: (phases: number[]) => `Plan for phase(s) ${phases.join(', ')}`,
