@@ -39,8 +39,15 @@ export class EngineSession {
       this.lock = new StateLock(loaded.stateDir);
       this.lock.acquire(options.lock, { forceUnlock: options.forceUnlock });
     }
-    this.journal = new Journal(join(loaded.stateDir, 'journal.jsonl'), randomUUID(), loaded.redactor);
-    this.services = options.services ?? createServices(loaded.config.target.aws);
+    // A constructor that throws hands back no session to close(), so give the lock back here: a
+    // damaged journal must not also leave a lock that makes the next run exit 3.
+    try {
+      this.journal = new Journal(join(loaded.stateDir, 'journal.jsonl'), randomUUID(), loaded.redactor);
+      this.services = options.services ?? createServices(loaded.config.target.aws);
+    } catch (error) {
+      this.lock?.release();
+      throw error;
+    }
     this.signal = options.signal ?? new AbortController().signal;
     this.force = options.force ?? false;
   }

@@ -6,4 +6,10 @@ export const stateMessages = {
     `Cannot create the state directory ${path} (${code}${at === path ? '' : ` on ${at}`}).`,
   dirUnusableHint:
     'Set "stateDir" in the config to a folder this user can write (it is created if missing), or create that folder first.',
+  journalCorrupt: (path: string, line: number, problem: string) =>
+    `The journal ${path} line ${line} is damaged: ${problem}.`,
+  journalNotJson: 'it is not a JSON record',
+  journalBadRecord: (problems: string[]) => `the record has the wrong shape (${problems.join('; ')})`,
+  journalCorruptHint: (path: string, line: number) =>
+    `This tool never skips a record in the middle of the journal: without it, resume and rollback would not know what was done. Restore ${path} from a backup, or repair line ${line} by hand (one JSON record per line, like its neighbours), then rerun the same command.`,
 };
