@@ -98,6 +98,9 @@ export async function withSession(
       options.before?.(loaded);
       const session = new EngineSession(loaded, options);
       try {
+        const takeover = session.lockTakeover;
+        if (takeover)
+          io.renderer.warn(messages.lock.tookOver(takeover.holder, takeover.path, takeover.reason));
         await checkReachable(loaded.config);
         return await body(session);
       } finally {

@@ -4,6 +4,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { Step, StepContext } from '../plans/types.js';
 import { Journal } from '../state/journal.js';
 import { StateLock } from '../state/lock.js';
+import type { LockHolder, TakeoverReason } from '../state/lock-holder.js';
 import { createServices, type Services } from './services.js';
 import { stepJournal } from './step-journal.js';
 
@@ -50,6 +51,12 @@ export class EngineSession {
     }
     this.signal = options.signal ?? new AbortController().signal;
     this.force = options.force ?? false;
+  }
+
+  /** The lock this session took over from a run that is gone (to be said to the user), if any. */
+  get lockTakeover(): { holder: LockHolder; reason: TakeoverReason; path: string } | undefined {
+    const taken = this.lock?.takenOver;
+    return taken && this.lock ? { ...taken, path: this.lock.path } : undefined;
   }
 
   context(step: Pick<Step, 'id'>, hooks: StepHooks = {}): StepContext {

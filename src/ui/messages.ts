@@ -1,4 +1,4 @@
-import type { LockHolder } from '../state/lock.js';
+import type { LockHolder, TakeoverReason } from '../state/lock-holder.js';
 import { authMessages } from './messages/auth.js';
 import { cutoverMessages } from './messages/cutover.js';
 import { dbMessages } from './messages/db.js';
@@ -66,7 +66,16 @@ export const messages = {
       `Another engify-migrate is running here: ${h.operation} by ${h.user}, pid ${h.pid} on ${h.host}, since ${h.since} (lock ${path}).`,
     aliveHint: (h: LockHolder) =>
       `Wait for pid ${h.pid} to finish, or stop it; two runs at once would corrupt the journal.`,
-    deadHint: 'That process is gone. If you are sure nothing else is running, rerun with --force-unlock.',
+    otherHostHint: (h: LockHolder) =>
+      `It was taken on another host, so whether pid ${h.pid} still runs cannot be checked from here. Wait for it, or, if you are sure it is gone, rerun with --force-unlock.`,
+    tookOver: (h: LockHolder, path: string, reason: TakeoverReason) =>
+      `Took over the lock ${path} from ${h.operation} by ${h.user}, pid ${h.pid} on ${h.host}, since ${h.since}: ${
+        reason === 'gone'
+          ? 'that process is no longer running'
+          : reason === 'pid-reused'
+            ? 'that process is no longer running (its pid now belongs to another process)'
+            : 'you passed --force-unlock'
+      }.`,
     race: (path: string) =>
       `Could not take the lock ${path}; another run took it at the same moment. Try again.`,
   },
