@@ -1,7 +1,7 @@
 import { ExitCode } from '../engine/errors.js';
 import { ALL_PHASES, selectSteps } from '../engine/select-steps.js';
-import { foldSteps, isApplied } from '../engine/step-state.js';
-import { verifyTasks } from '../engine/verifier.js';
+import { foldSteps } from '../engine/step-state.js';
+import { verifySelection, verifyTasks } from '../engine/verifier.js';
 import { checklist } from '../plans/checklist.js';
 import { messages } from '../ui/messages.js';
 import { type CommandIo, parsePhase, withSession } from './common.js';
@@ -10,7 +10,10 @@ export interface VerifyOptions {
   phase?: string;
 }
 
-/** Verifies applied steps (parity) and rolled-back steps (what they created is gone). */
+/**
+ * Verifies succeeded steps (parity) and rolled-back phases (what they created is gone); a step of a
+ * covered phase that has not succeeded is a failed check, so the exit is 1 until the phase is done.
+ */
 export async function verifyCommand(io: CommandIo, options: VerifyOptions): Promise<ExitCode> {
   let phase: ReturnType<typeof parsePhase>;
   return withSession(
@@ -22,19 +25,21 @@ export async function verifyCommand(io: CommandIo, options: VerifyOptions): Prom
     },
     async (session) => {
       const states = foldSteps(session.journal.all());
-      const steps = selectSteps(checklist, session.loaded.config, phase ? [phase] : ALL_PHASES).filter(
-        (s) => {
-          const state = states.get(s.id)?.state;
-          return isApplied(state) || (state === 'rolled-back' && s.verifyRollback !== undefined);
-        },
+      const selected = verifySelection(
+        selectSteps(checklist, session.loaded.config, phase ? [phase] : ALL_PHASES),
+        states,
+        phase,
       );
-      if (steps.length === 0) {
+      if (selected.length === 0) {
         io.renderer.info(messages.verify.nothing);
         return ExitCode.ok;
       }
+      const modes = new Map(selected.map(({ step, mode }) => [step.id, mode]));
       const results = await io.renderer.runTasks(
-        verifyTasks(session, steps, (s) =>
-          states.get(s.id)?.state === 'rolled-back' ? 'rolled-back' : 'applied',
+        verifyTasks(
+          session,
+          selected.map(({ step }) => step),
+          (s) => modes.get(s.id) ?? { kind: 'applied' },
         ),
       );
       let passed = 0;

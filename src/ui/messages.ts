@@ -120,7 +120,21 @@ export const messages = {
   verify: {
     done: (ok: number, failed: number, skipped: number) =>
       `${ok} check(s) passed, ${failed} failed, ${skipped} skipped.`,
-    nothing: 'Nothing to verify yet: no step has been applied.',
+    nothing: 'Nothing to verify: no enabled step in the phase(s) asked for.',
+    appliedCheck: (step: string) => `${step} applied`,
+    notApplied: 'not applied',
+    notAppliedHint: (phase: number) =>
+      `This step has never run: run \`engify-migrate apply --phase ${phase}\`, then verify again.`,
+    interrupted: (since: string | undefined) =>
+      `interrupted${since ? ` (started ${since}, never finished)` : ''}`,
+    interruptedHint: (phase: number) =>
+      `The run stopped part-way (killed or crashed): rerun \`engify-migrate apply --phase ${phase}\`; it resumes from the journal.`,
+    failed: (message: string) => `failed${message ? `: ${message}` : ''}`,
+    failedHint: (phase: number) =>
+      `Fix the cause above, then rerun \`engify-migrate apply --phase ${phase}\`; \`engify-migrate status\` shows the error again.`,
+    rolledBack: 'rolled back while the rest of its phase is applied',
+    rolledBackHint: (phase: number) =>
+      `Rerun \`engify-migrate apply --phase ${phase}\`, or finish undoing the phase with \`engify-migrate rollback --phase ${phase}\`.`,
   },
   rollback: {
     confirm: (steps: string[]) => `Roll back ${steps.join(', ')}? Only what this tool created is deleted.`,
