@@ -1,10 +1,14 @@
-import { connect } from 'node:net';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { connect, type Socket } from 'node:net';
 import type { Config } from '../config/schema.js';
 import { messages } from '../ui/messages.js';
 import { EngifyError } from './errors.js';
 
-// Before planning, every endpoint named in the config must answer a TCP connect. An unreachable host
-// is a config problem (exit 2) named by its JSON path, found before anything is written anywhere.
+// Before planning, every endpoint named in the config must answer in its own protocol. A service that
+// does not is a config or environment problem (exit 2) named by its JSON path, found before anything is
+// written anywhere. A TCP connect alone is not an answer: a tunnel, port-forward or load balancer with
+// nothing behind it accepts the connection and drops it, and the first step would then fail with exit 1.
 
 interface Endpoint {
   path: string;
@@ -27,21 +31,23 @@ export function configuredEndpoints(config: Config): Endpoint[] {
   return out;
 }
 
-export async function checkReachable(config: Config, timeoutMs = 3000): Promise<void> {
+export interface PreflightOptions {
+  timeoutMs?: number;
+}
+
+export async function checkReachable(config: Config, options: PreflightOptions = {}): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? 3000;
   const endpoints = configuredEndpoints(config);
   const failures = (
     await Promise.all(
       endpoints.map(async (e) => {
-        const reason = await tryConnect(e.url, timeoutMs);
+        const reason = await probe(e.url, timeoutMs);
         return reason ? { ...e, reason } : undefined;
       }),
     )
   ).filter((x): x is Endpoint & { reason: string } => x !== undefined);
   if (failures.length === 0) return;
-  const lines = failures.map((f) => {
-    const u = new URL(f.url);
-    return messages.config.unreachable(f.path, u.host, f.reason);
-  });
+  const lines = failures.map((f) => messages.config.unreachable(f.path, hostOf(f.url), f.reason));
   throw new EngifyError({
     code: 'ENDPOINT_UNREACHABLE',
     kind: 'config',
@@ -50,38 +56,90 @@ export async function checkReachable(config: Config, timeoutMs = 3000): Promise<
   });
 }
 
-function tryConnect(raw: string, timeoutMs: number): Promise<string | undefined> {
+function hostOf(raw: string): string {
+  try {
+    return new URL(raw).host;
+  } catch {
+    return raw;
+  }
+}
+
+const CONNECT_ERRORS: Record<string, string> = {
+  ECONNREFUSED: messages.config.unreachableWhy.refused,
+  ENOTFOUND: messages.config.unreachableWhy.notFound,
+  EAI_AGAIN: messages.config.unreachableWhy.dnsFailed,
+  EHOSTUNREACH: messages.config.unreachableWhy.hostUnreachable,
+  ENETUNREACH: messages.config.unreachableWhy.networkUnreachable,
+  ECONNRESET: messages.config.unreachableWhy.dropped,
+};
+
+const why = (error: NodeJS.ErrnoException) => CONNECT_ERRORS[error.code ?? ''] ?? error.code ?? error.message;
+
+/** Resolves to undefined when the service answered, else to the reason it did not. */
+function probe(raw: string, timeoutMs: number): Promise<string | undefined> {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    return Promise.resolve('not a URL');
+    return Promise.resolve(messages.config.unreachableWhy.notUrl);
   }
-  const defaults: Record<string, number> = {
-    'http:': 80,
-    'https:': 443,
-    'postgres:': 5432,
-    'postgresql:': 5432,
-  };
-  const port = url.port ? Number(url.port) : (defaults[url.protocol] ?? 443);
+  if (url.protocol === 'postgres:' || url.protocol === 'postgresql:') return probePostgres(url, timeoutMs);
+  if (url.protocol === 'http:' || url.protocol === 'https:') return probeHttp(url, timeoutMs);
+  return Promise.resolve(undefined);
+}
+
+// The SSLRequest packet (length 8, code 80877103): every PostgreSQL server, and the poolers in front of
+// them, answer it with one byte ('S' or 'N') before any authentication, so it proves a server is there
+// without a password and without holding a connection slot.
+const SSL_REQUEST = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
+
+function probePostgres(url: URL, timeoutMs: number): Promise<string | undefined> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
+  const port = url.port ? Number(url.port) : 5432;
   return new Promise((resolve) => {
-    const socket = connect({ host, port });
+    const socket: Socket = connect({ host, port });
+    let settled = false;
     const done = (reason?: string) => {
+      if (settled) return;
+      settled = true;
       socket.destroy();
       resolve(reason);
     };
-    socket.setTimeout(timeoutMs, () => done(`no answer within ${timeoutMs} ms`));
-    socket.once('connect', () => done(undefined));
-    socket.once('error', (error: NodeJS.ErrnoException) => {
-      const why: Record<string, string> = {
-        ECONNREFUSED: 'connection refused: nothing listens on that port',
-        ENOTFOUND: 'host name not found',
-        EAI_AGAIN: 'DNS lookup failed',
-        EHOSTUNREACH: 'host unreachable',
-        ENETUNREACH: 'network unreachable',
-      };
-      done(why[error.code ?? ''] ?? error.code ?? error.message);
+    socket.setTimeout(timeoutMs, () => done(messages.config.unreachableWhy.noAnswer(timeoutMs)));
+    socket.once('connect', () => socket.write(SSL_REQUEST));
+    socket.once('data', (chunk: Buffer) => {
+      const answer = String.fromCharCode(chunk[0] ?? 0);
+      // 'E' is an old server refusing SSLRequest with an error message: still a PostgreSQL server.
+      done(
+        answer === 'S' || answer === 'N' || answer === 'E'
+          ? undefined
+          : messages.config.unreachableWhy.notPostgres,
+      );
     });
+    socket.once('error', (error: NodeJS.ErrnoException) => done(why(error)));
+    socket.once('close', () => done(messages.config.unreachableWhy.dropped));
+  });
+}
+
+function probeHttp(url: URL, timeoutMs: number): Promise<string | undefined> {
+  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (reason?: string) => {
+      if (settled) return;
+      settled = true;
+      req.destroy();
+      resolve(reason);
+    };
+    // Any HTTP status is an answer: the service is there, and the steps report what it said.
+    const req = request(url, { method: 'GET', agent: false, timeout: timeoutMs }, (res) => {
+      res.resume();
+      done(undefined);
+    });
+    req.once('timeout', () => done(messages.config.unreachableWhy.noAnswer(timeoutMs)));
+    req.once('error', (error: NodeJS.ErrnoException) =>
+      done(error.message === 'socket hang up' ? messages.config.unreachableWhy.dropped : why(error)),
+    );
+    req.end();
   });
 }

@@ -39,7 +39,18 @@ export const messages = {
       `Export ${vars.join(', ')} (or put them in your shell's environment) and run again.`,
     unreachable: (path: string, host: string, reason: string) => `${path}: cannot reach ${host} (${reason}).`,
     unreachableHint:
-      'Check the host and port, that the service is running, and any VPN or security group in between.',
+      'Check the host and port, that the service is running, and any VPN, tunnel or security group in between.',
+    unreachableWhy: {
+      refused: 'connection refused: nothing listens on that port',
+      notFound: 'host name not found',
+      dnsFailed: 'DNS lookup failed',
+      hostUnreachable: 'host unreachable',
+      networkUnreachable: 'network unreachable',
+      dropped: 'the connection was accepted, then closed before the service answered',
+      noAnswer: (ms: number) => `no answer within ${ms} ms`,
+      notPostgres: 'something answers there, but not a PostgreSQL server',
+      notUrl: 'not a URL',
+    },
     needsSection: (section: string, step: string) =>
       `${section} is required by step ${step} but is missing from the config.`,
   },
