@@ -1,6 +1,6 @@
 import { type LoadedConfig, loadConfig } from '../config/load.js';
 import { EngifyError, ExitCode as Exit, type ExitCode, exitCodeFor } from '../engine/errors.js';
-import { checkReachable } from '../engine/preflight.js';
+import { preflight } from '../engine/preflight.js';
 import { EngineSession, type SessionOptions } from '../engine/session.js';
 import type { Phase } from '../plans/types.js';
 import { messages } from '../ui/messages.js';
@@ -98,7 +98,8 @@ export async function withSession(
       options.before?.(loaded);
       const session = new EngineSession(loaded, options);
       try {
-        await checkReachable(loaded.config);
+        const checked = await preflight(loaded.config);
+        for (const warning of checked.warnings) io.renderer.warn(warning);
         return await body(session);
       } finally {
         await session.close();

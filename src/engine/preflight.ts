@@ -1,6 +1,9 @@
+import { createSocket } from 'node:dgram';
+import { lookup as dnsLookup } from 'node:dns/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
+import { isSupabaseDirectHost, supabasePooler } from '../adapters/sources/supabase/db/pooler.js';
 import type { Config } from '../config/schema.js';
 import { messages } from '../ui/messages.js';
 import { EngifyError } from './errors.js';
@@ -31,29 +34,121 @@ export function configuredEndpoints(config: Config): Endpoint[] {
   return out;
 }
 
+/** What DNS gives for a host name (every address, in the resolver's order). */
+export type AddressLookup = (host: string) => Promise<{ address: string; family: number }[]>;
+/** Whether this machine has a route to the address (no packet needs to leave for that). */
+export type RouteCheck = (address: string, family: 4 | 6) => Promise<boolean>;
+
 export interface PreflightOptions {
   timeoutMs?: number;
+  lookup?: AddressLookup;
+  routable?: RouteCheck;
+}
+
+export interface PreflightResult {
+  /** Problems that do not stop the run, for the command to show before it starts. */
+  warnings: string[];
+}
+
+/** Everything checked before a command touches a live system; throws a config error (exit 2) on the first kind of problem. */
+export async function preflight(config: Config, options: PreflightOptions = {}): Promise<PreflightResult> {
+  const warnings: string[] = [];
+  const pooled = poolerProblem(config);
+  if (pooled) {
+    if (config.target.rds) throw pooled;
+    warnings.push(pooled.message);
+  }
+  await checkReachable(config, options);
+  return { warnings };
+}
+
+/**
+ * A pooler URL in source.supabase.dbUrl, from its shape alone. db.copy takes its snapshot from a
+ * replication slot that sync then reads, and no Supabase pooler carries a replication connection.
+ */
+export function poolerProblem(config: Config): EngifyError | undefined {
+  const url = config.source.supabase?.dbUrl;
+  const pooler = url ? supabasePooler(url) : undefined;
+  if (!pooler) return undefined;
+  return new EngifyError({
+    code: 'SOURCE_DB_POOLER',
+    kind: 'config',
+    message: messages.config.poolerUrl('source.supabase.dbUrl', pooler.host, pooler.mode),
+    hint: messages.config.poolerUrlHint('source.supabase.dbUrl', pooler.projectRef),
+  });
 }
 
 export async function checkReachable(config: Config, options: PreflightOptions = {}): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 3000;
+  const resolve = { lookup: options.lookup ?? systemLookup, routable: options.routable ?? hasRoute };
   const endpoints = configuredEndpoints(config);
   const failures = (
     await Promise.all(
       endpoints.map(async (e) => {
+        const host = hostnameOf(e.url);
+        const noAddress = host ? await addressProblem(host, resolve) : undefined;
+        if (noAddress) return { ...e, reason: noAddress, ipv6Only: noAddress.startsWith('resolves only') };
         const reason = await probe(e.url, timeoutMs);
-        return reason ? { ...e, reason } : undefined;
+        return reason ? { ...e, reason, ipv6Only: false } : undefined;
       }),
     )
-  ).filter((x): x is Endpoint & { reason: string } => x !== undefined);
+  ).filter((x): x is Endpoint & { reason: string; ipv6Only: boolean } => x !== undefined);
   if (failures.length === 0) return;
   const lines = failures.map((f) => messages.config.unreachable(f.path, hostOf(f.url), f.reason));
+  const supabaseIpv6 = failures.some((f) => f.ipv6Only && isSupabaseDirectHost(hostnameOf(f.url) ?? ''));
   throw new EngifyError({
     code: 'ENDPOINT_UNREACHABLE',
     kind: 'config',
     message: lines.join('\n'),
-    hint: messages.config.unreachableHint,
+    hint: supabaseIpv6 ? messages.config.supabaseIpv6OnlyHint : messages.config.unreachableHint,
   });
+}
+
+/**
+ * Why a host name gives this machine no address it can use: none at all, or only IPv6 addresses with no
+ * IPv6 route (Supabase's direct host without the IPv4 add-on, seen from an IPv4-only network). Literal
+ * addresses are left to the connection check.
+ */
+export async function addressProblem(
+  host: string,
+  deps: { lookup: AddressLookup; routable: RouteCheck },
+): Promise<string | undefined> {
+  if (isIP(host) !== 0) return undefined;
+  let addresses: { address: string; family: number }[];
+  try {
+    addresses = await deps.lookup(host);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTFOUND' || code === 'ENODATA') return messages.config.noAddress(code);
+    return undefined;
+  }
+  if (addresses.length === 0) return messages.config.noAddress(undefined);
+  if (addresses.some((a) => a.family === 4)) return undefined;
+  for (const a of addresses) if (await deps.routable(a.address, 6)) return undefined;
+  return messages.config.ipv6Only(addresses.map((a) => a.address));
+}
+
+const systemLookup: AddressLookup = (host) => dnsLookup(host, { all: true, verbatim: true });
+
+// Connecting a UDP socket only asks the kernel for a route: ENETUNREACH / EHOSTUNREACH / EADDRNOTAVAIL
+// mean there is none, and nothing is sent.
+const hasRoute: RouteCheck = (address, family) =>
+  new Promise((resolve) => {
+    const socket = createSocket(family === 6 ? 'udp6' : 'udp4');
+    const finish = (ok: boolean) => {
+      socket.close();
+      resolve(ok);
+    };
+    socket.once('error', () => finish(false));
+    socket.connect(9, address, () => finish(true));
+  });
+
+function hostnameOf(raw: string): string | undefined {
+  try {
+    return new URL(raw).hostname.replace(/^\[|\]$/g, '') || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function hostOf(raw: string): string {

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Config } from '../config/schema.js';
 import { EngifyError } from '../engine/errors.js';
+import { poolerProblem } from '../engine/preflight.js';
 import { messages } from '../ui/messages.js';
 import { detectLogical } from './preflight.js';
 import type { ForwardSyncOptions } from './sync-runner.js';
@@ -60,6 +61,8 @@ export function forwardSyncOptions(
       hint: messages.sync.logicalUnavailableHint,
     });
   }
+  const pooled = poolerProblem(config);
+  if (pooled) throw pooled;
   return {
     mode,
     sourceUrl,

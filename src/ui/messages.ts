@@ -40,6 +40,16 @@ export const messages = {
     unreachable: (path: string, host: string, reason: string) => `${path}: cannot reach ${host} (${reason}).`,
     unreachableHint:
       'Check the host and port, that the service is running, and any VPN, tunnel or security group in between.',
+    poolerUrl: (path: string, host: string, mode: 'session' | 'transaction') =>
+      `${path}: ${host} is a Supabase connection pooler (${mode === 'session' ? 'Supavisor, session mode' : 'transaction mode, port 6543'}), and logical replication needs a direct connection to the database: db.copy takes its snapshot from a replication slot that sync then reads, and a pooler cannot carry a replication connection.`,
+    poolerUrlHint: (path: string, projectRef: string | undefined) =>
+      `Set ${path} to the direct connection string from the Connect panel of the Supabase dashboard: postgres://postgres:<password>@db.${projectRef ?? '<project-ref>'}.supabase.co:5432/postgres. That host is IPv6-only unless the project has the IPv4 add-on: run from a network with IPv6, or enable the add-on.`,
+    noAddress: (code: string | undefined) =>
+      `no address: the host name does not resolve (DNS: ${code ?? 'no records'})`,
+    ipv6Only: (addresses: string[]) =>
+      `resolves only to IPv6 (${addresses.join(', ')}) and this machine has no IPv6 route to it`,
+    supabaseIpv6OnlyHint:
+      "Supabase's direct host is IPv6-only unless the project has the IPv4 add-on: enable it (Project Settings > Add-ons), or run from a network with an IPv6 route. The pooler is no way round this: db.copy and sync need the direct connection.",
     unreachableWhy: {
       refused: 'connection refused: nothing listens on that port',
       notFound: 'host name not found',

@@ -18,6 +18,7 @@ import { attachableBeforeLoad, attachForeignKeyToEmpty } from '../../adapters/ta
 import type { SqlExecutor } from '../../adapters/targets/rds/sql-executor.js';
 import type { Config, RdsConfig } from '../../config/schema.js';
 import { EngifyError, isTransient } from '../../engine/errors.js';
+import { poolerProblem } from '../../engine/preflight.js';
 import { messages } from '../../ui/messages.js';
 import type { Change, Check, Step, StepContext } from '../types.js';
 import { authUsersTables } from './db-copy-auth-users.js';
@@ -79,6 +80,9 @@ const reason = (e: unknown) => {
 
 async function connectSource(ctx: StepContext, options: { replication?: boolean } = {}): Promise<Client> {
   const url = sourceUrl(ctx);
+  // The command preflight refuses this already; a session opened without it must not snapshot either.
+  const pooled = poolerProblem(ctx.config);
+  if (pooled) throw pooled;
   try {
     return await ctx.services.pg(url, options);
   } catch (error) {
