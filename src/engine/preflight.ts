@@ -3,6 +3,11 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect, isIP, type Socket } from 'node:net';
+import {
+  olderThan,
+  QDRANT_MIN_VERSION,
+  qdrantServerVersion,
+} from '../adapters/sources/qdrant/qdrant-client.js';
 import { isSupabaseDirectHost, supabasePooler } from '../adapters/sources/supabase/db/pooler.js';
 import type { Config } from '../config/schema.js';
 import { messages } from '../ui/messages.js';
@@ -59,7 +64,32 @@ export async function preflight(config: Config, options: PreflightOptions = {}):
     warnings.push(pooled.message);
   }
   await checkReachable(config, options);
+  const qdrant = await qdrantVersionProblem(config);
+  if (qdrant instanceof EngifyError) throw qdrant;
+  if (qdrant) warnings.push(qdrant);
   return { warnings };
+}
+
+/** A Qdrant source too old for what verify asks of it: an error; a version that cannot be read: a warning. */
+async function qdrantVersionProblem(config: Config): Promise<EngifyError | string | undefined> {
+  const qdrant = config.source.qdrant;
+  if (!qdrant) return undefined;
+  const host = hostOf(qdrant.url);
+  let version: string | undefined;
+  try {
+    version = await qdrantServerVersion(qdrant);
+  } catch {
+    version = undefined;
+  }
+  if (version === undefined)
+    return messages.config.qdrantVersionUnknown('source.qdrant.url', host, QDRANT_MIN_VERSION);
+  if (!olderThan(version, QDRANT_MIN_VERSION)) return undefined;
+  return new EngifyError({
+    code: 'QDRANT_TOO_OLD',
+    kind: 'config',
+    message: messages.config.qdrantTooOld('source.qdrant.url', host, version, QDRANT_MIN_VERSION),
+    hint: messages.config.qdrantTooOldHint(QDRANT_MIN_VERSION),
+  });
 }
 
 /**

@@ -50,6 +50,12 @@ export const messages = {
       `resolves only to IPv6 (${addresses.join(', ')}) and this machine has no IPv6 route to it`,
     supabaseIpv6OnlyHint:
       "Supabase's direct host is IPv6-only unless the project has the IPv4 add-on: enable it (Project Settings > Add-ons), or run from a network with an IPv6 route. The pooler is no way round this: db.copy and sync need the direct connection.",
+    qdrantTooOld: (path: string, host: string, version: string, minimum: string) =>
+      `${path}: the Qdrant server at ${host} runs ${version}, and engify-migrate needs Qdrant ${minimum} or later: verify samples points with the Query API's random sampling, which Qdrant ${minimum} added.`,
+    qdrantTooOldHint: (minimum: string) =>
+      `Upgrade the Qdrant server to ${minimum} or later (a rolling upgrade keeps the collections), then run the command again.`,
+    qdrantVersionUnknown: (path: string, host: string, minimum: string) =>
+      `${path}: the Qdrant server at ${host} did not report its version on GET /; verify needs Qdrant ${minimum} or later and will fail on an older one.`,
     unreachableWhy: {
       refused: 'connection refused: nothing listens on that port',
       notFound: 'host name not found',
