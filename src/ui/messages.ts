@@ -35,6 +35,9 @@ export const messages = {
     issue: (path: string, problem: string, got: string) => `${path}: ${problem}; got ${got}`,
     unknownKeys: (keys: string[]) => `unknown key(s) ${keys.join(', ')}: remove them or check their spelling`,
     missingEnv: (path: string, variable: string) => `${path}: environment variable ${variable} is not set`,
+    emptyEnv: (path: string, variable: string) => `${path}: environment variable ${variable} is empty`,
+    emptyEnvHint: (vars: string[]) =>
+      `Give ${vars.join(', ')} a value (it is set, but to the empty string) and run again.`,
     missingEnvHint: (vars: string[]) =>
       `Export ${vars.join(', ')} (or put them in your shell's environment) and run again.`,
     unreachable: (path: string, host: string, reason: string) => `${path}: cannot reach ${host} (${reason}).`,
