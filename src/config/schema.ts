@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ANY_PARTITION_REGION } from './aws-regions.js';
 
 // The shape of migrations.config.json. Strict objects everywhere: an unknown key is almost always a
 // typo, and silently ignoring it would migrate with a setting the user thinks is on.
@@ -22,8 +23,8 @@ const nonEmpty = z.string().min(1, { message: 'expected a non-empty string' });
 /** Globs like "docs_*" are allowed in collection and bucket lists. */
 const nameList = z.array(nonEmpty).min(1, { message: 'expected at least one name' });
 
-export const awsRegion = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/, {
-  message: 'expected an AWS region such as "eu-west-1"',
+export const awsRegion = z.string().regex(ANY_PARTITION_REGION, {
+  message: 'expected an AWS region such as "eu-west-1" (the name matches no AWS partition)',
 });
 
 const supabaseSource = z.strictObject({

@@ -9,6 +9,7 @@ import {
   qdrantServerVersion,
 } from '../adapters/sources/qdrant/qdrant-client.js';
 import { isSupabaseDirectHost, supabasePooler } from '../adapters/sources/supabase/db/pooler.js';
+import { knownRegion } from '../config/aws-regions.js';
 import type { Config } from '../config/schema.js';
 import { messages } from '../ui/messages.js';
 import { EngifyError } from './errors.js';
@@ -58,6 +59,8 @@ export interface PreflightResult {
 /** Everything checked before a command touches a live system; throws a config error (exit 2) on the first kind of problem. */
 export async function preflight(config: Config, options: PreflightOptions = {}): Promise<PreflightResult> {
   const warnings: string[] = [];
+  const region = config.target.aws.region;
+  if (!(await knownRegion(region))) warnings.push(messages.config.unknownRegion('target.aws.region', region));
   const pooled = poolerProblem(config);
   if (pooled) {
     if (config.target.rds) throw pooled;

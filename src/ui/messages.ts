@@ -59,6 +59,8 @@ export const messages = {
       `Upgrade the Qdrant server to ${minimum} or later (a rolling upgrade keeps the collections), then run the command again.`,
     qdrantVersionUnknown: (path: string, host: string, minimum: string) =>
       `${path}: the Qdrant server at ${host} did not report its version on GET /; verify needs Qdrant ${minimum} or later and will fail on an older one.`,
+    unknownRegion: (path: string, region: string) =>
+      `${path} "${region}" has the shape of an AWS region but is not a region this AWS SDK knows: check the spelling (a region newer than this SDK works, and then this warning can be ignored).`,
     unreachableWhy: {
       refused: 'connection refused: nothing listens on that port',
       notFound: 'host name not found',

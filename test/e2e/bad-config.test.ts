@@ -64,6 +64,13 @@ const cases: Case[] = [
     expect: ['target.aws.region', 'expected an AWS region', 'got "europe"'],
   },
   {
+    name: 'region of no AWS partition',
+    mutate: (c) => {
+      c.target.aws.region = 'xx-west-1';
+    },
+    expect: ['target.aws.region', 'matches no AWS partition', 'got "xx-west-1"'],
+  },
+  {
     name: 'unreachable endpoint',
     mutate: (c) => {
       c.target.aws.endpoints.dynamodb = 'http://127.0.0.1:1';
