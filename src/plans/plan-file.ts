@@ -1,6 +1,6 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { EngifyError } from '../engine/errors.js';
-import type { PlanDocument } from '../engine/planner.js';
+import { EngifyError, StalePlanError } from '../engine/errors.js';
+import { type PlanDocument, planDigest } from '../engine/planner.js';
 import { messages } from '../ui/messages.js';
 
 /** Writes atomically (temp file + rename) so a crash never leaves half a plan behind. */
@@ -29,6 +29,16 @@ export function readPlanFile(path: string): PlanDocument {
       kind: 'config',
       message: messages.plan.unreadable(path, 'not an engify-migrate plan (format engify-migrate/plan@1)'),
       hint: messages.plan.unreadableHint,
+    });
+  }
+  // A plan is applied as written, so one that is not exactly what `plan --out` wrote is refused (exit 4,
+  // as a stale one is): its actions were never planned against this config and this live state.
+  if (typeof doc.digest !== 'string' || doc.digest !== planDigest(doc as PlanDocument)) {
+    throw new StalePlanError({
+      code: 'PLAN_EDITED',
+      kind: 'config',
+      message: messages.plan.edited(path),
+      hint: messages.plan.editedHint,
     });
   }
   return doc as PlanDocument;

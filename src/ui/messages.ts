@@ -106,6 +106,10 @@ export const messages = {
     configChanged: 'the config changed since the plan was made',
     stateChanged: (steps: string[]) =>
       `live state changed since the plan was made (steps ${steps.join(', ')})`,
+    edited: (path: string) =>
+      `The saved plan ${path} was changed after it was written: its actions, phases or flags no longer match the digest \`plan --out\` gave it, so it is not applied.`,
+    editedHint:
+      'Run `engify-migrate plan --out <file>` again and apply that file as written; to change what is applied, change the config and plan again.',
     unreadable: (path: string, detail: string) => `Cannot read the plan file ${path}: ${detail}.`,
     unreadableHint: 'Pass a file written by `engify-migrate plan --out <file>`.',
     empty: 'Nothing to do: every step is in step with the config.',
