@@ -52,8 +52,13 @@ export const cutoverMessages = {
     'passwords set or changed in Cognito (Cognito never exposes hashes: those users reset their password on the old side)',
     'users disabled or deleted in Cognito (the old side keeps them as they were)',
   ],
+  // Mirrors what vectorsReversePass (src/sync/vectors-passes.ts) refuses: it does carry points written or
+  // changed in DynamoDB back to Qdrant, so only its refusals belong here.
   vectorsNotCarried: [
-    'points written to DynamoDB after cutover (this version has no DynamoDB -> Qdrant pass)',
+    'points deleted from DynamoDB after cutover (reported; kept in Qdrant: the tool never deletes from the old system)',
+    'changes to points whose Qdrant copy also holds named or sparse vectors that DynamoDB does not store (an upsert would erase them; reported, update those points in Qdrant by hand)',
+    'items Qdrant cannot take: no usable point_id (an unsigned integer up to 2^53, or a UUID), no vector, a payload that is not a map, or a vector of the wrong size (reported)',
+    'the reverse pass writes to Qdrant: source.qdrant.apiKey must be a read-write key',
   ],
   filesNotCarried: [
     'objects deleted from S3 after cutover (reported; kept on Supabase Storage)',
