@@ -3,6 +3,10 @@
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 export const filesMessages = {
+  bucketBusy: (bucket: string, what: string, tries: number) =>
+    `S3 answered OperationAborted (409) to setting ${what} on bucket ${bucket} ${tries} times: another operation on that bucket is still in progress.`,
+  bucketBusyHint:
+    'Wait a minute (a bucket created moments ago can stay busy briefly), then run the same command again; nothing was lost.',
   missingField: (field: string, mode: string) =>
     `${field} is required to read Supabase Storage in '${mode}' mode.`,
   missingFieldHint: (field: string) =>

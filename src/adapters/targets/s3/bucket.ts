@@ -1,5 +1,8 @@
 import type { CORSRule, S3Client } from '@aws-sdk/client-s3';
 import type { S3Config } from '../../../config/schema.js';
+import { EngifyError } from '../../../engine/errors.js';
+import { messages } from '../../../ui/messages.js';
+import { type BackoffOptions, withRetry } from '../../retry.js';
 
 // The target bucket: default encryption (SSE-S3), CORS from the config, versioning where the service
 // supports it. Local stand-ins lack some of these; "unsupported" is reported, never faked as success.
@@ -17,7 +20,17 @@ export interface ObservedBucket {
 
 const errorName = (e: unknown) => (e as { name?: string }).name ?? '';
 const status = (e: unknown) => (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+// Only these mean "this service has no such feature". A 409 never does: on real S3 it is a conflict
+// (OperationAborted: retry; anything else: a real error to show).
 const unsupported = (e: unknown) => [405, 501].includes(status(e) ?? 0) || errorName(e) === 'NotImplemented';
+// Real S3 answers 409 OperationAborted while a conflicting operation on the bucket is in progress,
+// typically its own creation a moment ago; it asks to try again.
+const operationAborted = (e: unknown) => errorName(e) === 'OperationAborted' && status(e) === 409;
+
+export interface BucketAdapterOptions {
+  /** Backoff between retries of a conflicted bucket configuration (tests pass zero). */
+  retry?: BackoffOptions & { attempts?: number };
+}
 
 export function desiredCors(config: S3Config): CORSRule[] {
   return config.cors.map((r) => ({
@@ -29,8 +42,9 @@ export function desiredCors(config: S3Config): CORSRule[] {
   }));
 }
 
-export function bucketAdapter(client: S3Client) {
+export function bucketAdapter(client: S3Client, options: BucketAdapterOptions = {}) {
   const sdk = () => import('@aws-sdk/client-s3');
+  const retry = { attempts: 8, baseMs: 250, capMs: 5000, ...options.retry };
   return {
     async observe(bucket: string): Promise<ObservedBucket> {
       const s = await sdk();
@@ -103,11 +117,19 @@ export function bucketAdapter(client: S3Client) {
       const refused: string[] = [];
       const attempt = async (what: string, run: () => Promise<unknown>) => {
         try {
-          await run();
+          // Throttling and 5xx are already retried by the SDK; only the conflict needs our loop.
+          await withRetry(run, { ...retry, retryable: operationAborted });
         } catch (error) {
-          // s3rver answers 409 to PutBucketVersioning; real S3 never does for a bucket we own.
-          if (unsupported(error) || (what === 'versioning' && status(error) === 409))
-            refused.push(`${what} (${errorName(error) || status(error)})`);
+          if (unsupported(error)) refused.push(`${what} (${errorName(error) || status(error)})`);
+          else if (operationAborted(error))
+            throw new EngifyError({
+              code: 'S3_BUCKET_BUSY',
+              kind: 'transient',
+              message: messages.files.bucketBusy(bucket, what, retry.attempts),
+              hint: messages.files.bucketBusyHint,
+              detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+              cause: error,
+            });
           else throw error;
         }
       };
