@@ -15,6 +15,10 @@ export const hostingMessages = {
   providerError: (provider: string, url: string, status: number, message: string) =>
     `${provider} answered HTTP ${status} for ${url}: ${message}.`,
   providerErrorHint: 'Retry later; if it persists, check the provider status page.',
+  paginationRepeated: (list: string, projectId: string, scope: string | undefined, cursor: string) =>
+    `Vercel answered the same page cursor twice (pagination.next = ${cursor}) while listing the ${list} of project "${projectId}"${scope ?? ''}: the list would never end, so none of it was used.`,
+  paginationRepeatedHint:
+    'Nothing was written. Run the same command again later; if Vercel keeps repeating that cursor, report it to Vercel support with the project id and the cursor.',
   sensitiveMissing: (keys: { key: string; local?: string }[]) =>
     `Vercel does not reveal the value of sensitive variable(s) ${keys.map((k) => (k.local ? `${k.key} (local variable ${k.local} is not set)` : k.key)).join(', ')}.`,
   sensitiveMissingHint: (keys: string[]) =>

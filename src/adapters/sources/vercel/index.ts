@@ -1,6 +1,7 @@
 import type { Config } from '../../../config/schema.js';
+import { EngifyError } from '../../../engine/errors.js';
 import { messages } from '../../../ui/messages.js';
-import { restClient } from '../hosting-rest.js';
+import { RestError, restClient } from '../hosting-rest.js';
 import type { HostingSettings, HostingSource, SourceDomain, SourceEnvVar } from '../hosting-source.js';
 import { providerError } from '../provider-errors.js';
 
@@ -8,6 +9,14 @@ import { providerError } from '../provider-errors.js';
 // GET /v9/projects/{id} for build settings, GET /v10/projects/{id}/env?decrypt=true for variables,
 // GET /v9/projects/{id}/domains for domains. "sensitive" (and legacy "secret") variables are write-only
 // on Vercel: their values come from local variables named in source.vercel.sensitiveFrom.
+//
+// The env list (https://vercel.com/docs/rest-api/projects/retrieve-the-environment-variables-of-a-project-by-id-or-name)
+// documents no paging parameter; its answer is { envs, pagination }, { envs } or a single variable.
+// A `pagination.next` is the Pagination object's "timestamp that must be used to request the next
+// page", which Vercel's list endpoints take as `until`; a server that ignores `until` answers the same
+// cursor again, and that stops the read with an error instead of looping. `decrypt` is deprecated
+// there: a value it leaves encrypted is read from the documented per-variable route
+// GET /v1/projects/{id}/env/{envId} ("Retrieve the decrypted value of an environment variable").
 
 export type VercelConfig = NonNullable<Config['source']['vercel']>;
 
@@ -22,6 +31,7 @@ interface VercelProject {
 }
 
 interface VercelEnv {
+  id?: string;
   key: string;
   value?: string;
   type: string;
@@ -31,6 +41,13 @@ interface VercelEnv {
 }
 
 type Paged = { pagination?: { next: number | null } | null } & Record<string, unknown>;
+
+/** The items of one answer: its `key` array, or (the env list's single-variable form) the answer itself. */
+function itemsOf<T>(page: Paged, key: string): T[] {
+  const items = page[key];
+  if (Array.isArray(items)) return items as T[];
+  return key === 'envs' && typeof page.key === 'string' ? [page as unknown as T] : [];
+}
 
 export function createVercelSource(
   config: VercelConfig,
@@ -62,21 +79,55 @@ export function createVercelSource(
     }
   };
 
-  // Vercel paginates lists with `pagination.next` (a timestamp to pass as `until`).
+  // Vercel paginates lists with `pagination.next` (a timestamp to pass as `until`). Every cursor is
+  // new on a server that honours it; a repeated one means the next request would repeat too.
   async function* pages<T>(
     path: string,
     key: string,
     query: Record<string, string | undefined>,
   ): AsyncIterable<T[]> {
     let until: string | undefined;
+    const seen = new Set<string>();
     for (;;) {
       const page = await call<Paged>(path, { ...query, ...(until ? { until } : {}) });
-      yield (page[key] as T[] | undefined) ?? [];
       const next = page.pagination?.next;
-      if (next === null || next === undefined) return;
-      until = String(next);
+      const cursor = next === null || next === undefined ? undefined : String(next);
+      if (cursor !== undefined && seen.has(cursor))
+        throw new EngifyError({
+          code: 'VERCEL_PAGINATION_REPEATED',
+          kind: 'system',
+          message: messages.hosting.paginationRepeated(
+            key === 'envs' ? 'environment variables' : key,
+            config.projectId,
+            ctx.scope,
+            cursor,
+          ),
+          hint: messages.hosting.paginationRepeatedHint,
+          detail: `GET ${path} with until=${until ?? '(none)'} answered pagination.next=${cursor} again`,
+        });
+      yield itemsOf<T>(page, key);
+      if (cursor === undefined) return;
+      seen.add(cursor);
+      until = cursor;
     }
   }
+
+  /**
+   * One variable from the documented per-variable read: its value when Vercel reveals it, undefined
+   * when it does not (write-only), 'gone' when it was deleted since the list was read.
+   */
+  const readOne = async (e: VercelEnv): Promise<string | undefined | 'gone'> => {
+    if (!e.id) return undefined;
+    let one: VercelEnv;
+    try {
+      one = await get<VercelEnv>(`/v1/projects/${id}/env/${encodeURIComponent(e.id)}`);
+    } catch (error) {
+      // The project answered the list a moment ago: a 404 here is this variable, not the project.
+      if (error instanceof RestError && error.status === 404) return 'gone';
+      throw providerError(error, ctx);
+    }
+    return one.decrypted === true && typeof one.value === 'string' ? one.value : undefined;
+  };
 
   return {
     async settings(): Promise<HostingSettings> {
@@ -99,22 +150,36 @@ export function createVercelSource(
 
     async envVars(): Promise<SourceEnvVar[]> {
       const out: SourceEnvVar[] = [];
+      const ids = new Set<string>();
       for await (const batch of pages<VercelEnv>(`/v10/projects/${id}/env`, 'envs', { decrypt: 'true' })) {
         for (const e of batch) {
+          if (e.id !== undefined) {
+            if (ids.has(e.id)) continue;
+            ids.add(e.id);
+          }
           const targets = Array.isArray(e.target) ? e.target : e.target ? [e.target] : [];
           // Branch-specific preview values are not the environment's value.
           if (!targets.includes(config.envTarget) || (e.gitBranch && config.envTarget === 'preview'))
             continue;
-          const writeOnly = e.type === 'sensitive' || e.type === 'secret';
-          if (!writeOnly && e.type === 'encrypted' && e.decrypted === false) {
-            // The API declined to decrypt (older projects): treat like write-only.
+          // Legacy secrets answer the secret's id, never its value.
+          if (e.type === 'secret') {
             out.push(fromLocal(e, config, env));
             continue;
           }
+          // An encrypted value is the value only when the list says it decrypted it. A sensitive one is
+          // never taken from the list; only a decrypted per-variable read could reveal it (Vercel
+          // documents them as write-only, so in practice it comes from sensitiveFrom).
+          const hidden = e.type === 'sensitive' || (e.type === 'encrypted' && e.decrypted !== true);
+          if (!hidden) {
+            out.push({ key: e.key, value: e.value ?? '', type: e.type, sensitive: false });
+            continue;
+          }
+          const value = await readOne(e);
+          if (value === 'gone') continue;
           out.push(
-            writeOnly
+            value === undefined
               ? fromLocal(e, config, env)
-              : { key: e.key, value: e.value ?? '', type: e.type, sensitive: false },
+              : { key: e.key, value, type: e.type, sensitive: e.type === 'sensitive' },
           );
         }
       }
