@@ -1,5 +1,9 @@
-import { EngifyError, ExitCode, StalePlanError } from '../engine/errors.js';
+import { checklist } from '../components/registry.js';
+import { EngifyError, ExitCode, StalePlanError } from '../core/errors.js';
+import { messages } from '../core/messages.js';
+import type { Change, Phase } from '../core/step.js';
 import { applyTasks } from '../engine/executor.js';
+import { readPlanFile } from '../engine/plan-file.js';
 import {
   changeCounts,
   configHash,
@@ -11,10 +15,6 @@ import {
 } from '../engine/planner.js';
 import { ALL_PHASES, selectSteps } from '../engine/select-steps.js';
 import { blockingSteps, foldSteps } from '../engine/step-state.js';
-import { checklist } from '../plans/checklist.js';
-import { readPlanFile } from '../plans/plan-file.js';
-import type { Change, Phase } from '../plans/types.js';
-import { messages } from '../ui/messages.js';
 import { type CommandIo, confirmOrRefuse, parsePhase, withSession } from './common.js';
 
 export interface ApplyOptions {

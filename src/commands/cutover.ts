@@ -1,7 +1,7 @@
+import { EngifyError, ExitCode } from '../core/errors.js';
+import { messages } from '../core/messages.js';
 import { type CutoverTo, cutover, notCarriedBack } from '../engine/cutover.js';
-import { EngifyError, ExitCode } from '../engine/errors.js';
 import { FLAG_COMPONENTS, type FlagComponent } from '../flags/modes.js';
-import { messages } from '../ui/messages.js';
 import { type CommandIo, confirmOrRefuse, withSession } from './common.js';
 
 export interface CutoverOptions {

@@ -1,10 +1,10 @@
+import { checklist } from '../components/registry.js';
+import { EngifyError, ExitCode } from '../core/errors.js';
+import { messages } from '../core/messages.js';
 import { componentsAwayFromSource, cutover, releaseReverseCapture } from '../engine/cutover.js';
-import { EngifyError, ExitCode } from '../engine/errors.js';
 import { rollbackOrder, rollbackTasks } from '../engine/rollback.js';
 import { ALL_PHASES } from '../engine/select-steps.js';
 import { foldSteps, isApplied } from '../engine/step-state.js';
-import { checklist } from '../plans/checklist.js';
-import { messages } from '../ui/messages.js';
 import { type CommandIo, confirmOrRefuse, parsePhase, withSession } from './common.js';
 
 export interface RollbackOptions {

@@ -1,4 +1,4 @@
-import { ExitCode } from '../engine/errors.js';
+import { ExitCode } from '../core/errors.js';
 import { runSyncLoop } from '../engine/sync-loop.js';
 import { type CommandIo, withSession } from './common.js';
 

@@ -1,7 +1,7 @@
-import type { Change, Step } from '../plans/types.js';
-import { messages } from '../ui/messages.js';
-import type { TaskReport, UiTask } from '../ui/task.js';
-import { toEngifyError } from './errors.js';
+import { toEngifyError } from '../core/errors.js';
+import { messages } from '../core/messages.js';
+import type { Change, Step } from '../core/step.js';
+import type { TaskReport, UiTask } from '../core/task.js';
 import type { EngineSession } from './session.js';
 import { foldSteps } from './step-state.js';
 

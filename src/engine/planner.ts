@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Change, Phase, Step } from '../plans/types.js';
-import { EngifyError, toEngifyError } from './errors.js';
+import { EngifyError, toEngifyError } from '../core/errors.js';
+import type { Change, Phase, Step } from '../core/step.js';
 import type { EngineSession, StepHooks } from './session.js';
 
 // Refresh -> plan: asks every selected step what it would change against live state. Read-only: a

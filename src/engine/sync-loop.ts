@@ -1,11 +1,11 @@
+import { COMPONENT_PASSES, type PassPair } from '../components/component-passes.js';
+import { openDbSync } from '../components/db/sync/db-sync.js';
+import { carrySequencePositions } from '../components/db/sync/sequence-positions.js';
+import { messages } from '../core/messages.js';
+import type { SyncHandle } from '../core/sync-contracts.js';
 import type { FlagComponent } from '../flags/modes.js';
 import { openFlagStore } from '../flags/open-store.js';
 import { writeSyncReport } from '../state/sync-status.js';
-import { carrySequencePositions } from '../sync/sequence-positions.js';
-import type { SyncHandle } from '../sync/types.js';
-import { messages } from '../ui/messages.js';
-import { COMPONENT_PASSES, type PassPair } from './component-passes.js';
-import { openDbSync } from './db-sync.js';
 import type { EngineSession } from './session.js';
 import { foldSteps } from './step-state.js';
 

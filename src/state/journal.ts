@@ -9,8 +9,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
-import type { CreatedResource, Cursor, Json } from '../adapters/types.js';
 import type { Redactor } from '../config/redact.js';
+import type { CreatedResource, Cursor, Json } from '../core/contracts.js';
 
 // Append-only JSON lines, fsync'd after every record. A `kill -9` can leave at most one torn (partial)
 // last line; reading ignores it and the next append first cuts it off, so the file stays well formed.

@@ -6,8 +6,8 @@ import {
   InitiateAuthCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authUsersStep } from '../../../src/plans/steps/auth-users.js';
-import type { Check } from '../../../src/plans/types.js';
+import { authUsersStep } from '../../../src/components/auth/auth-users.js';
+import type { Check } from '../../../src/core/step.js';
 import {
   ALICE,
   ALICE_ATTRIBUTES,
