@@ -1,4 +1,4 @@
-import { checklist } from '../components/registry.js';
+import { checklist, components } from '../components/registry.js';
 import { EngifyError, ExitCode } from '../core/errors.js';
 import { messages } from '../core/messages.js';
 import { componentsAwayFromSource, cutover, releaseReverseCapture } from '../engine/cutover.js';
@@ -48,7 +48,7 @@ export async function rollbackCommand(io: CommandIo, options: RollbackOptions): 
             title: `switch ${component} back to the old side`,
             run: async (taskIo) => {
               try {
-                const outcome = await cutover(session, component, 'source', { log: taskIo.log });
+                const outcome = await cutover(session, components, component, 'source', { log: taskIo.log });
                 return { outcome: 'succeeded' as const, summary: outcome.steps.join('; ') };
               } catch (error) {
                 return {
@@ -93,7 +93,7 @@ export async function rollbackCommand(io: CommandIo, options: RollbackOptions): 
         io.renderer.info(messages.apply.declined);
         return ExitCode.ok;
       }
-      await releaseReverseCapture(session);
+      await releaseReverseCapture(session, components);
       const results = await io.renderer.runTasks(rollbackTasks(session, ordered));
       const failed = results.filter((r) => r.outcome === 'failed');
       for (const r of failed) if (r.error?.hint) io.renderer.info(`  ${r.id}: ${r.error.hint}`);

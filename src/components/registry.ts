@@ -1,32 +1,24 @@
-import type { Step } from '../core/step.js';
-import { authPool } from './auth/auth-pool.js';
-import { authUsersStep } from './auth/auth-users.js';
-import { dbCopyStep } from './db/db-copy.js';
-import { dbSchemaStep } from './db/db-schema.js';
-import { filesBucket } from './files/files-bucket.js';
-import { filesCopy } from './files/files-copy.js';
-import { flagsStore } from './flags/flags-store.js';
-import { hostingAppStep } from './hosting/hosting-app.js';
-import { hostingDomainStep } from './hosting/hosting-domain.js';
-import { hostingEnvStep } from './hosting/hosting-env.js';
-import { vectorsCopyStep } from './vectors/vectors-copy.js';
-import { vectorsTableStep } from './vectors/vectors-table.js';
+import type { ComponentModule } from '../core/component.js';
+import type { Phase, Step } from '../core/step.js';
+import { authComponent } from './auth/auth-component.js';
+import { dbComponent } from './db/db-component.js';
+import { filesComponent } from './files/files-component.js';
+import { flagsComponent } from './flags/flags-component.js';
+import { hostingComponent } from './hosting/hosting-component.js';
+import { vectorsComponent } from './vectors/vectors-component.js';
 
-// The checklist: every step of every phase, in the order a person reads them.
-export const checklist: Step[] = [
-  // phase 1: infrastructure
-  authPool,
-  dbSchemaStep,
-  vectorsTableStep,
-  filesBucket,
-  flagsStore,
-  // phase 2: data
-  dbCopyStep,
-  authUsersStep,
-  vectorsCopyStep,
-  filesCopy,
-  // phase 3: hosting
-  hostingAppStep,
-  hostingEnvStep,
-  hostingDomainStep,
+// The one list of components. Adding a component is a folder under components/ plus one line here;
+// the engine and the commands take everything they run from this list.
+export const components: readonly ComponentModule[] = [
+  dbComponent,
+  authComponent,
+  vectorsComponent,
+  filesComponent,
+  flagsComponent,
+  hostingComponent,
 ];
+
+// The checklist: every step of every phase, phase by phase, and within a phase in registry order.
+export const checklist: Step[] = ([1, 2, 3, 4] as Phase[]).flatMap((phase) =>
+  components.flatMap((c) => c.steps.filter((s) => s.phase === phase)),
+);

@@ -1,4 +1,3 @@
-import type { LockHolder } from '../state/lock.js';
 import { authMessages } from './messages/auth.js';
 import { cutoverMessages } from './messages/cutover.js';
 import { dbMessages } from './messages/db.js';
@@ -7,6 +6,15 @@ import { filesMessages } from './messages/files.js';
 import { hostingMessages } from './messages/hosting.js';
 import { syncMessages } from './messages/sync.js';
 import { vectorsMessages } from './messages/vectors.js';
+
+/** What the lock messages show of a holder (state/lock.ts writes it; the messages only read it). */
+interface LockHolder {
+  pid: number;
+  host: string;
+  user: string;
+  operation: string;
+  since: string;
+}
 
 // Every user-facing sentence lives here, so wording stays consistent and reviewable in one file.
 // Messages say what happened, name the field / value / host involved, and what to do next.

@@ -1,7 +1,7 @@
 import type { Redactor } from '../config/redact.js';
 import type { Config } from '../config/schema.js';
-import type { JournalRecord } from '../state/journal.js';
 import type { CreatedResource, Cursor, Json } from './contracts.js';
+import type { JournalRecord } from './journal-record.js';
 import type { Services } from './services.js';
 
 // A Step is one line of the checklist. The engine knows steps only through this contract.

@@ -14,17 +14,6 @@ import type { StepContext } from '../../core/step.js';
 import type { ComponentPass, PassSummary } from '../../core/sync-contracts.js';
 import { poolSchema } from '../../providers/cognito/pool-schema.js';
 import { forEachConcurrent, RateLimiter } from '../../providers/cognito/rate-limiter.js';
-import {
-  type AttributeType,
-  attributeRecord,
-  type CognitoUserDraft,
-  type Mapped,
-  type MappingOptions,
-  mapUser,
-  normalisePhone,
-  SUPABASE_ID_ATTRIBUTE,
-} from '../../providers/cognito/user-mapping.js';
-import { type Route, routeOf } from '../../providers/cognito/user-route.js';
 import { CognitoUserWriter, nameOf } from '../../providers/cognito/user-writer.js';
 import {
   requireSupabaseAuthSource,
@@ -46,6 +35,17 @@ import {
   updateSourceUser,
 } from './auth-sync-state.js';
 import { authSettings } from './auth-users.js';
+import {
+  type AttributeType,
+  attributeRecord,
+  type CognitoUserDraft,
+  type Mapped,
+  type MappingOptions,
+  mapUser,
+  normalisePhone,
+  SUPABASE_ID_ATTRIBUTE,
+} from './user-mapping.js';
+import { type Route, routeOf } from './user-route.js';
 
 // Incremental auth passes for `sync`, cutover and rollback (ctx is the 'sync.auth' step context).
 //

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Client } from 'pg';
 import type { Json } from '../../core/contracts.js';
-import type { CognitoUserDraft } from '../../providers/cognito/user-mapping.js';
 import type { SupabaseAuthUser } from '../../providers/supabase/auth/types.js';
 import type { IdMapRow } from './auth-id-map.js';
+import type { CognitoUserDraft } from './user-mapping.js';
 
 // What the auth sync passes keep between runs, and the few source-side reads/writes they need that the
 // auth.users step's reader does not offer (read by id, write back).

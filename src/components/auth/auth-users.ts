@@ -12,15 +12,6 @@ import { runImportJob } from '../../providers/cognito/import-job.js';
 import { writeMigrationLambda } from '../../providers/cognito/migration-lambda.js';
 import { poolSchema } from '../../providers/cognito/pool-schema.js';
 import { forEachConcurrent, RateLimiter } from '../../providers/cognito/rate-limiter.js';
-import { userDigest } from '../../providers/cognito/user-digest.js';
-import {
-  type CognitoUserDraft,
-  type Mapped,
-  type MappingOptions,
-  mapUser,
-  SUPABASE_ID_ATTRIBUTE,
-} from '../../providers/cognito/user-mapping.js';
-import { type Route, routeOf } from '../../providers/cognito/user-route.js';
 import { CognitoUserWriter, type ExistingUser, nameOf } from '../../providers/cognito/user-writer.js';
 import { hostOf } from '../../providers/supabase/auth/db-users.js';
 import {
@@ -29,6 +20,15 @@ import {
   type SupabaseAuthUser,
 } from '../../providers/supabase/auth/index.js';
 import { AuthIdMap, type IdMapRow, idMapRow } from './auth-id-map.js';
+import { userDigest } from './user-digest.js';
+import {
+  type CognitoUserDraft,
+  type Mapped,
+  type MappingOptions,
+  mapUser,
+  SUPABASE_ID_ATTRIBUTE,
+} from './user-mapping.js';
+import { type Route, routeOf } from './user-route.js';
 
 // auth.users: Supabase Auth users into the Cognito pool made by auth.pool, with an id map on the target
 // database. The source is streamed in id order; after each batch is durably written (users upserted in

@@ -1,4 +1,4 @@
-import type { CognitoUserDraft } from './user-mapping.js';
+import type { CognitoUserDraft } from './user-draft.js';
 
 // Rows of a Cognito user import CSV, built against the header GetCSVHeader returned for the pool (the
 // header reflects the pool's schema, custom attributes included; column order does not matter, every

@@ -1,5 +1,5 @@
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import type { MappingOptions } from './user-mapping.js';
+import type { PoolLimits } from './user-draft.js';
 import type { CognitoUserWriter } from './user-writer.js';
 
 // One reading of the pool schema for auth.users and the sync passes: the two must agree, so that a pass
@@ -16,7 +16,7 @@ export async function poolSchema(
   writer: CognitoUserWriter,
   client: CognitoIdentityProviderClient,
   poolId: string,
-): Promise<Pick<MappingOptions, 'knownAttributes' | 'maxLength'>> {
+): Promise<PoolLimits> {
   const { DescribeUserPoolCommand } = await import('@aws-sdk/client-cognito-identity-provider');
   const out = await writer.call(
     () => client.send(new DescribeUserPoolCommand({ UserPoolId: poolId })),

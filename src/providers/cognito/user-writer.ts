@@ -7,7 +7,7 @@ import { EngifyError, isTransient, toEngifyError } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
 import { withRetry } from '../../core/retry.js';
 import type { RateLimiter } from './rate-limiter.js';
-import { type AttributeType, attributeRecord, type CognitoUserDraft } from './user-mapping.js';
+import { type AttributeType, attributeRecord, type CognitoUserDraft } from './user-draft.js';
 
 // Admin calls on a Cognito pool for the users step, every one through the shared rate limiter and
 // retried with jittered backoff; throttling slows the limiter down rather than surfacing as an error.

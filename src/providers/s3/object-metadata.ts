@@ -1,4 +1,4 @@
-import type { StorageObject } from '../supabase/storage/types.js';
+import type { StorageObject } from '../../core/stored-object.js';
 
 // How a Supabase object's metadata is kept on S3. User metadata must be HTTP-header safe (US-ASCII),
 // so free-text values are percent-encoded and the app's custom metadata is base64url JSON.

@@ -2,7 +2,7 @@ import { pipeline, Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { isTransient } from '../../core/errors.js';
 import { withRetry } from '../../core/retry.js';
-import type { OpenedObject, StorageObject } from '../supabase/storage/types.js';
+import type { OpenedObject, StorageObject } from '../../core/stored-object.js';
 import { HashingStream } from './hashing-stream.js';
 import { buildMetadata, META, normaliseEtag } from './object-metadata.js';
 

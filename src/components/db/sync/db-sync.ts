@@ -1,9 +1,8 @@
 import type { Json } from '../../../core/contracts.js';
 import { EngifyError } from '../../../core/errors.js';
 import { messages } from '../../../core/messages.js';
+import type { StepContext } from '../../../core/step.js';
 import type { SyncDirection, SyncHandle } from '../../../core/sync-contracts.js';
-import type { EngineSession } from '../../../engine/session.js';
-import { stepJournal } from '../../../engine/step-journal.js';
 import { chooseCaptureMode, type DbCopyOutputs, forwardSyncOptions } from './from-config.js';
 import { startForwardSync, startReverseSync } from './sync-runner.js';
 
@@ -12,18 +11,17 @@ import { startForwardSync, startReverseSync } from './sync-runner.js';
 
 const asString = (v: Json | undefined) => (typeof v === 'string' ? v : undefined);
 
-export function dbCopyOutputs(session: EngineSession): DbCopyOutputs {
-  const j = stepJournal(session.journal, 'sync');
+export function dbCopyOutputs(ctx: StepContext): DbCopyOutputs {
   return {
-    slot: asString(j.outputOf('db.copy', 'slot')),
-    publication: asString(j.outputOf('db.copy', 'publication')),
-    consistentPoint: asString(j.outputOf('db.copy', 'consistentPoint')),
-    snapshot: asString(j.outputOf('db.copy', 'snapshot')),
+    slot: asString(ctx.journal.outputOf('db.copy', 'slot')),
+    publication: asString(ctx.journal.outputOf('db.copy', 'publication')),
+    consistentPoint: asString(ctx.journal.outputOf('db.copy', 'consistentPoint')),
+    snapshot: asString(ctx.journal.outputOf('db.copy', 'snapshot')),
   };
 }
 
-export function requireDbCopied(session: EngineSession): DbCopyOutputs {
-  const outputs = dbCopyOutputs(session);
+export function requireDbCopied(ctx: StepContext): DbCopyOutputs {
+  const outputs = dbCopyOutputs(ctx);
   if (!outputs.slot && !outputs.snapshot) {
     throw new EngifyError({
       code: 'SYNC_BEFORE_COPY',
@@ -35,13 +33,10 @@ export function requireDbCopied(session: EngineSession): DbCopyOutputs {
   return outputs;
 }
 
-export async function openDbSync(
-  session: EngineSession,
-  direction: SyncDirection,
-  log?: (message: string) => void,
-): Promise<SyncHandle> {
-  const config = session.loaded.config;
-  const outputs = requireDbCopied(session);
+export async function openDbSync(ctx: StepContext, direction: SyncDirection): Promise<SyncHandle> {
+  const config = ctx.config;
+  const outputs = requireDbCopied(ctx);
+  const log = (m: string) => ctx.log(m);
   if (direction === 'forward') {
     const mode = await chooseCaptureMode(config.source.supabase?.dbUrl ?? '', config.sync.mode, outputs, log);
     return startForwardSync({ ...forwardSyncOptions(config, outputs, mode), log });

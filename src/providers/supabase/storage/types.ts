@@ -1,35 +1,12 @@
-import type { Readable } from 'node:stream';
 import type { Batch, Capabilities } from '../../../core/contracts.js';
+import type { OpenedObject, StorageObject } from '../../../core/stored-object.js';
 
-/** One file as listed by a Supabase Storage source; only non-secret, JSON-safe fields. */
-export interface StorageObject {
-  bucket: string;
-  /** The object name inside its bucket ("folder/file.png"), exactly as Supabase stores it. */
-  name: string;
-  size: number;
-  contentType?: string;
-  cacheControl?: string;
-  /** The provider's content tag (MD5 for single-part objects); compared on reruns to skip unchanged objects. */
-  etag?: string;
-  lastModified?: string;
-  ownerId?: string;
-  /** Custom metadata set by the app at upload (storage.objects.user_metadata). */
-  userMetadata?: Record<string, unknown>;
-}
+export type { OpenedObject, StorageObject };
 
 export interface StorageBucket {
   name: string;
   /** Undefined when the mode cannot tell (S3-compatible endpoint without API access). */
   public?: boolean;
-}
-
-/** An opened body plus what only a read reveals (the S3-compatible listing has no content type). */
-export interface OpenedObject {
-  body: Readable;
-  contentType?: string;
-  cacheControl?: string;
-  size?: number;
-  metadata?: Record<string, string>;
 }
 
 export type StorageMode = 'db' | 'api' | 's3';

@@ -1,32 +1,22 @@
 import type { Json } from '../../core/contracts.js';
-import type { SupabaseAuthUser } from '../supabase/auth/types.js';
+import {
+  type AttributeType,
+  type CognitoUserDraft,
+  type PasswordInfo,
+  type PoolLimits,
+  SUPABASE_ID_ATTRIBUTE,
+} from '../../providers/cognito/user-draft.js';
+import type { SupabaseAuthUser } from '../../providers/supabase/auth/types.js';
+
+// The mapping's vocabulary, for the auth steps and passes that use both.
+export { attributeRecord, SUPABASE_ID_ATTRIBUTE } from '../../providers/cognito/user-draft.js';
+export type { AttributeType, CognitoUserDraft, PasswordInfo };
 
 // Supabase user -> Cognito user, as a pure function so every rule is unit-testable:
 // email lower-cased (the pool is case-insensitive; case-only twins are reported, never merged), phone
 // normalised to E.164 or reported, verification flags from the confirmation timestamps, metadata into
 // attributes per the config mapping, custom:supabase_id, banned -> disabled, soft-deleted and anonymous
 // users skipped, values over Cognito's limits reported (the attribute is left out, the user still moves).
-
-export interface AttributeType {
-  Name: string;
-  Value: string;
-}
-
-export type PasswordInfo =
-  | { kind: 'bcrypt'; hash: string }
-  | { kind: 'none' }
-  /** A hash we cannot carry over (argon2, scrypt, plain md5...): reported, the fallback strategy applies. */
-  | { kind: 'unsupported'; scheme: string };
-
-export interface CognitoUserDraft {
-  supabaseId: string;
-  /** Lower-cased email: the sign-in name (the pool uses email as username). */
-  email: string;
-  attributes: AttributeType[];
-  enabled: boolean;
-  password: PasswordInfo;
-  identities: { provider: string; providerUserId: string }[];
-}
 
 export type Issue = 'invalid-phone' | 'attribute-too-long' | 'non-bcrypt-hash' | 'unknown-attribute';
 
@@ -39,18 +29,13 @@ export type Mapped =
       reason: 'email-collision' | 'no-email' | 'no-identifier' | 'invalid-email';
     };
 
-export interface MappingOptions {
+export interface MappingOptions extends PoolLimits {
   attributes: { from: string; to: string }[];
   /** Lower-cased emails shared by several users. */
   collisions: Set<string>;
-  /** Max length per attribute name (from the pool schema); others default to Cognito's 2048. */
-  maxLength?: Record<string, number>;
-  /** Attribute names the pool accepts (standard + its custom ones); undefined: accept all. */
-  knownAttributes?: Set<string>;
   now?: Date;
 }
 
-export const SUPABASE_ID_ATTRIBUTE = 'custom:supabase_id';
 const DEFAULT_MAX = 2048;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 // E.164 allows up to 15 digits; fewer than 7 is no dialable number anywhere.
@@ -182,9 +167,4 @@ function stringValue(value: Json | undefined): string | undefined {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return JSON.stringify(value);
-}
-
-/** Attributes as a name -> value record (for comparisons and the lazy Lambda's answer). */
-export function attributeRecord(attributes: AttributeType[]): Record<string, string> {
-  return Object.fromEntries(attributes.map((a) => [a.Name, a.Value]));
 }

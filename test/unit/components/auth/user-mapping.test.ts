@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { mapUser, normalisePhone, passwordInfo } from '../../../../src/components/auth/user-mapping.js';
 import { RateLimiter } from '../../../../src/providers/cognito/rate-limiter.js';
-import { mapUser, normalisePhone, passwordInfo } from '../../../../src/providers/cognito/user-mapping.js';
 import type { SupabaseAuthUser } from '../../../../src/providers/supabase/auth/types.js';
 
 const base: SupabaseAuthUser = {
