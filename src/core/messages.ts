@@ -95,6 +95,13 @@ export const messages = {
     saved: (path: string) => `Plan saved to ${path}. Apply it with: engify-migrate apply ${path}`,
   },
   apply: {
+    replanned: (phase: number, counts: Record<string, number>) =>
+      `Phase ${phase} planned again on what the earlier phases just created: ${
+        Object.entries(counts)
+          .filter(([, n]) => n > 0)
+          .map(([action, n]) => `${n} to ${action}`)
+          .join(', ') || 'no changes'
+      }.`,
     phaseOrder: (phase: number, missing: string[]) =>
       `Phase ${phase} cannot run yet: phase ${phase - 1} has steps that have not succeeded (${missing.join(', ')}).`,
     phaseOrderHint: (phase: number) =>

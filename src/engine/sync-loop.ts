@@ -35,12 +35,14 @@ export async function runSyncLoop(
   const config = session.loaded.config;
   const store = await openFlagStore(config.flags, session.services);
   const modes = (await store.exists()) ? await store.read() : undefined;
-  const modeOf = (c: FlagComponent) => modes?.[c].mode ?? 'source';
+  const modeOf = (c: FlagComponent) => modes?.[c]?.mode ?? 'source';
   const streams: { component: string; handle: SyncHandle }[] = [];
   const passes: { component: string; run: () => Promise<string> }[] = [];
   const followUps: (() => Promise<unknown>)[] = [];
 
   for (const module of components) {
+    // Only a component with a flag has a direction to keep in step.
+    if (!module.notCarriedBack || (!module.stream && !module.passes)) continue;
     const component = module.name as FlagComponent;
     const mode = modeOf(component);
     const ctx = session.context({ id: `sync.${component}` }, { log: hooks.log });
