@@ -21,6 +21,7 @@ import {
   mapUser,
   SUPABASE_ID_ATTRIBUTE,
 } from '../../adapters/targets/cognito/user-mapping.js';
+import { updatePoolKeepingTheRest } from '../../adapters/targets/cognito/user-pool.js';
 import { type Route, routeOf } from '../../adapters/targets/cognito/user-route.js';
 import { CognitoUserWriter, type ExistingUser, nameOf } from '../../adapters/targets/cognito/user-writer.js';
 import { AuthIdMap, type IdMapRow, idMapRow } from '../../adapters/targets/rds/auth-id-map.js';
@@ -668,37 +669,14 @@ async function attachTrigger(
   poolId: string,
   arn: string,
 ) {
-  const sdk = await import('@aws-sdk/client-cognito-identity-provider');
-  const pool = (
-    await writer.call(
-      () => client.send(new sdk.DescribeUserPoolCommand({ UserPoolId: poolId })),
-      'DescribeUserPool',
-    )
-  ).UserPool;
-  if (pool?.LambdaConfig?.UserMigration === arn) return;
-  // UpdateUserPool resets what it is not given: pass back the updatable settings as they are.
-  await writer.call(
-    () =>
-      client.send(
-        new sdk.UpdateUserPoolCommand({
-          UserPoolId: poolId,
-          Policies: pool?.Policies,
-          DeletionProtection: pool?.DeletionProtection,
-          LambdaConfig: { ...(pool?.LambdaConfig ?? {}), UserMigration: arn },
-          AutoVerifiedAttributes: pool?.AutoVerifiedAttributes,
-          VerificationMessageTemplate: pool?.VerificationMessageTemplate,
-          UserAttributeUpdateSettings: pool?.UserAttributeUpdateSettings,
-          MfaConfiguration: pool?.MfaConfiguration,
-          DeviceConfiguration: pool?.DeviceConfiguration,
-          EmailConfiguration: pool?.EmailConfiguration,
-          SmsConfiguration: pool?.SmsConfiguration,
-          UserPoolTags: pool?.UserPoolTags,
-          AdminCreateUserConfig: pool?.AdminCreateUserConfig,
-          UserPoolAddOns: pool?.UserPoolAddOns,
-          AccountRecoverySetting: pool?.AccountRecoverySetting,
-        }),
-      ),
-    'UpdateUserPool',
+  await updatePoolKeepingTheRest(
+    client,
+    poolId,
+    (pool) =>
+      pool.LambdaConfig?.UserMigration === arn
+        ? undefined
+        : { LambdaConfig: { ...(pool.LambdaConfig ?? {}), UserMigration: arn } },
+    (make, what) => writer.call(make, what),
   );
 }
 
