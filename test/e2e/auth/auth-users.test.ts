@@ -4,6 +4,7 @@ import {
   AdminGetUserCommand,
   CreateIdentityProviderCommand,
   DescribeUserPoolCommand,
+  GetCSVHeaderCommand,
   InitiateAuthCommand,
   UpdateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -11,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authPool } from '../../../src/plans/steps/auth-pool.js';
 import { authUsersStep } from '../../../src/plans/steps/auth-users.js';
 import type { Check } from '../../../src/plans/types.js';
+import { HASH_COLUMN } from '../../../src/sandbox/cognito-import-jobs.js';
 import {
   ALICE,
   ALICE_ATTRIBUTES,
@@ -132,6 +134,14 @@ describe('auth.users, import-hashes strategy', () => {
       ).toEqual({
         Google: 1,
       });
+      // The hash column's name is not confirmed by AWS documentation: plan shows the header it will use.
+      const header = (await world.cognito.send(new GetCSVHeaderCommand({ UserPoolId: sc.poolId }))).CSVHeader;
+      expect((change?.details as { csvHeader?: string[] } | undefined)?.csvHeader).toEqual(header);
+      expect(
+        change?.warnings?.some(
+          (w) => w.includes(header?.join(', ') ?? '?') && w.includes(`"${HASH_COLUMN}"`),
+        ),
+      ).toBe(true);
       await authUsersStep.apply(ctx, change!);
 
       expect(world.front.uploads.at(-1)?.headers['x-amz-server-side-encryption']).toBe('aws:kms');
