@@ -12,6 +12,7 @@ import { runImportJob } from '../../providers/cognito/import-job.js';
 import { writeMigrationLambda } from '../../providers/cognito/migration-lambda.js';
 import { poolSchema } from '../../providers/cognito/pool-schema.js';
 import { forEachConcurrent, RateLimiter } from '../../providers/cognito/rate-limiter.js';
+import { updatePoolKeepingTheRest } from '../../providers/cognito/user-pool.js';
 import { CognitoUserWriter, type ExistingUser, nameOf } from '../../providers/cognito/user-writer.js';
 import { hostOf } from '../../providers/supabase/auth/db-users.js';
 import {
@@ -190,6 +191,8 @@ async function plan(ctx: StepContext): Promise<Change[]> {
     if ((counts['issue:non-bcrypt-hash'] ?? 0) > 0)
       warnings.push(msg.nonBcrypt(counts['issue:non-bcrypt-hash'] ?? 0, s.settings.fallback));
     if (ctx.config.target.rds?.mode !== 'pg') warnings.push(msg.noTargetDb);
+    const csv = await csvHeaderWarning(s);
+    if (csv) warnings.push(csv.warning);
     const toCreate = counts['to-create'] ?? 0;
     const toUpdate = counts['to-update'] ?? 0;
     return [
@@ -197,7 +200,13 @@ async function plan(ctx: StepContext): Promise<Change[]> {
         action: toCreate + toUpdate === 0 ? 'noop' : 'copy',
         resource: msg.resource(ctx.config.target.cognito?.userPoolName ?? '?'),
         summary: msg.planSummary(toCreate, toUpdate, skipped(counts), reported(counts), s.settings.passwords),
-        details: { counts, needProvider, strategy: s.settings.passwords, fallback: s.settings.fallback },
+        details: {
+          counts,
+          needProvider,
+          strategy: s.settings.passwords,
+          fallback: s.settings.fallback,
+          ...(csv?.header ? { csvHeader: csv.header } : {}),
+        },
         ...(warnings.length > 0 ? { warnings } : {}),
       },
     ];
@@ -379,7 +388,8 @@ async function ensureTable(
   ctx.journal.created(resource);
 }
 
-async function importCsv(
+/** The import CSV's shape for the pool, as GetCSVHeader returns it. */
+async function readCsvHeader(
   writer: CognitoUserWriter,
   client: CognitoIdentityProviderClient,
   poolId: string,
@@ -389,16 +399,44 @@ async function importCsv(
     () => client.send(new GetCSVHeaderCommand({ UserPoolId: poolId })),
     'GetCSVHeader',
   );
-  const csv = new ImportCsv(out.CSVHeader ?? []);
-  if (!csv.carriesHashes || !csv.header.includes('cognito:username')) {
+  return new ImportCsv(out.CSVHeader ?? []);
+}
+
+const carriesHashes = (csv: ImportCsv) => csv.carriesHashes && csv.header.includes('cognito:username');
+
+async function importCsv(
+  writer: CognitoUserWriter,
+  client: CognitoIdentityProviderClient,
+  poolId: string,
+): Promise<ImportCsv> {
+  const csv = await readCsvHeader(writer, client, poolId);
+  if (!carriesHashes(csv)) {
     throw new EngifyError({
       code: 'AUTH_IMPORT_NO_HASH_COLUMN',
       kind: 'config',
-      message: msg.noHashColumn(poolId),
+      message: msg.noHashColumn(poolId, csv.header),
       hint: msg.noHashColumnHint,
     });
   }
   return csv;
+}
+
+/** What plan says of the CSV header: the hash column's name is not in AWS's documentation we could check. */
+async function csvHeaderWarning(s: Session): Promise<{ header?: string[]; warning: string } | undefined> {
+  if (s.settings.passwords !== 'import-hashes' || !s.writer || !s.poolId) return undefined;
+  try {
+    const csv = await readCsvHeader(s.writer, s.cognito, s.poolId);
+    return {
+      header: csv.header,
+      warning: carriesHashes(csv)
+        ? msg.csvHeader(s.poolId, csv.header, csv.header[csv.hashColumn] ?? '')
+        : msg.noHashColumn(s.poolId, csv.header),
+    };
+  } catch (error) {
+    return {
+      warning: msg.csvHeaderUnread(s.poolId, error instanceof EngifyError ? error.message : nameOf(error)),
+    };
+  }
 }
 
 function newPending(ctx: StepContext, csv: ImportCsv): PendingImport {
@@ -668,37 +706,14 @@ async function attachTrigger(
   poolId: string,
   arn: string,
 ) {
-  const sdk = await import('@aws-sdk/client-cognito-identity-provider');
-  const pool = (
-    await writer.call(
-      () => client.send(new sdk.DescribeUserPoolCommand({ UserPoolId: poolId })),
-      'DescribeUserPool',
-    )
-  ).UserPool;
-  if (pool?.LambdaConfig?.UserMigration === arn) return;
-  // UpdateUserPool resets what it is not given: pass back the updatable settings as they are.
-  await writer.call(
-    () =>
-      client.send(
-        new sdk.UpdateUserPoolCommand({
-          UserPoolId: poolId,
-          Policies: pool?.Policies,
-          DeletionProtection: pool?.DeletionProtection,
-          LambdaConfig: { ...(pool?.LambdaConfig ?? {}), UserMigration: arn },
-          AutoVerifiedAttributes: pool?.AutoVerifiedAttributes,
-          VerificationMessageTemplate: pool?.VerificationMessageTemplate,
-          UserAttributeUpdateSettings: pool?.UserAttributeUpdateSettings,
-          MfaConfiguration: pool?.MfaConfiguration,
-          DeviceConfiguration: pool?.DeviceConfiguration,
-          EmailConfiguration: pool?.EmailConfiguration,
-          SmsConfiguration: pool?.SmsConfiguration,
-          UserPoolTags: pool?.UserPoolTags,
-          AdminCreateUserConfig: pool?.AdminCreateUserConfig,
-          UserPoolAddOns: pool?.UserPoolAddOns,
-          AccountRecoverySetting: pool?.AccountRecoverySetting,
-        }),
-      ),
-    'UpdateUserPool',
+  await updatePoolKeepingTheRest(
+    client,
+    poolId,
+    (pool) =>
+      pool.LambdaConfig?.UserMigration === arn
+        ? undefined
+        : { LambdaConfig: { ...(pool.LambdaConfig ?? {}), UserMigration: arn } },
+    (make, what) => writer.call(make, what),
   );
 }
 

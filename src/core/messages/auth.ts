@@ -42,9 +42,13 @@ export const authMessages = {
     'Check the job in the Cognito console or CloudWatch Logs; rerun apply to resume (imported users are kept).',
   importJobDone: (job: string, status: string, imported: number, skipped: number, failed: number) =>
     `Import job ${job}: ${status}; ${imported} imported, ${skipped} skipped, ${failed} failed.`,
-  noHashColumn: (pool: string) =>
-    `GetCSVHeader for pool ${pool} returned no password-hash column: this pool cannot import password hashes.`,
+  noHashColumn: (pool: string, header: string[]) =>
+    `GetCSVHeader for pool ${pool} returned no single password-hash column (it returned: ${header.join(', ') || 'nothing'}): this pool cannot import password hashes, and apply refuses auth.passwords "import-hashes".`,
   noHashColumnHint: 'Use auth.passwords "lazy" (passwords kept through a migration Lambda) or "reset".',
+  csvHeader: (pool: string, header: string[], column: string) =>
+    `GetCSVHeader for pool ${pool} returned: ${header.join(', ')}. The bcrypt hashes go in column "${column}", taken from this header: the AWS documentation this tool was checked against does not name that column, so check it before applying.`,
+  csvHeaderUnread: (pool: string, why: string) =>
+    `Could not read GetCSVHeader for pool ${pool} (${why}): apply reads it again and refuses "import-hashes" if it names no password-hash column.`,
   noSource:
     'auth.users needs source.supabase.dbUrl, or source.supabase.apiUrl with source.supabase.serviceRoleKey.',
   noSourceHint:

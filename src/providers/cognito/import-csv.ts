@@ -5,14 +5,21 @@ import type { CognitoUserDraft } from './user-draft.js';
 // column must be present, empty cells are allowed). Rules from the Cognito developer guide
 // ("Creating the user import CSV file"): cognito:username and cognito:mfa_enabled are required, booleans
 // are lower-case true/false, and at least one of email_verified / phone_number_verified must be true.
-// FIXME: the guide pages available to us predate hash import; the hash column is taken from the header
-// (the first column whose name mentions both "password" and "hash"), never invented.
+// The column carrying the hash: AWS documentation we could consult (the developer guide's CSV pages,
+// https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-using-import-tool-csv-header.html,
+// still saying hashes cannot be imported) does not name it; the API reference only documents
+// CreateUserImportJob's PasswordHashingAlgorithm. So it is taken from the header GetCSVHeader returned,
+// never invented: the one column outside the pool's own custom: attributes whose name mentions both
+// "password" and "hash". None, or more than one, and the pool carries no hashes (apply refuses).
 
 export class ImportCsv {
   readonly hashColumn: number;
 
   constructor(readonly header: string[]) {
-    this.hashColumn = header.findIndex((h) => /password/i.test(h) && /hash/i.test(h));
+    const candidates = header
+      .map((h, i) => ({ h, i }))
+      .filter(({ h }) => !h.startsWith('custom:') && /password/i.test(h) && /hash/i.test(h));
+    this.hashColumn = candidates.length === 1 ? (candidates[0]?.i ?? -1) : -1;
   }
 
   get carriesHashes(): boolean {

@@ -1,6 +1,7 @@
 import type {
   CognitoIdentityProviderClient,
   ExplicitAuthFlowsType,
+  UpdateUserPoolCommandInput,
   UserPoolType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { CognitoConfig } from '../../config/schema.js';
@@ -94,24 +95,22 @@ export function userPoolAdapter(client: CognitoIdentityProviderClient) {
       return out.UserPool.Id;
     },
 
+    /** Sets the configured password policy; every other setting of the pool stays as it is. */
     async updatePasswordPolicy(poolId: string, config: CognitoConfig): Promise<void> {
-      const { UpdateUserPoolCommand } = await sdk();
       const p = config.passwordPolicy;
-      await client.send(
-        new UpdateUserPoolCommand({
-          UserPoolId: poolId,
-          AutoVerifiedAttributes: ['email'],
-          Policies: {
-            PasswordPolicy: {
-              MinimumLength: p.minimumLength,
-              RequireUppercase: p.requireUppercase,
-              RequireLowercase: p.requireLowercase,
-              RequireNumbers: p.requireNumbers,
-              RequireSymbols: p.requireSymbols,
-            },
+      await updatePoolKeepingTheRest(client, poolId, (pool) => ({
+        Policies: {
+          ...pool.Policies,
+          PasswordPolicy: {
+            ...pool.Policies?.PasswordPolicy,
+            MinimumLength: p.minimumLength,
+            RequireUppercase: p.requireUppercase,
+            RequireLowercase: p.requireLowercase,
+            RequireNumbers: p.requireNumbers,
+            RequireSymbols: p.requireSymbols,
           },
-        }),
-      );
+        },
+      }));
     },
 
     async deletePool(id: string): Promise<void> {
@@ -180,6 +179,83 @@ export function userPoolAdapter(client: CognitoIdentityProviderClient) {
 }
 
 export type UserPoolAdapter = ReturnType<typeof userPoolAdapter>;
+
+/** How a call is sent: directly, or through a caller's rate limiter and retries (CognitoUserWriter.call). */
+export type PoolCall = <T>(make: () => Promise<T>, what: string) => Promise<T>;
+
+/**
+ * UpdateUserPool resets every setting it is not given to its default (a Lambda trigger detached, MFA
+ * and email configuration reset, deletion protection off), so every update of a pool goes through here:
+ * DescribeUserPool, then the pool's updatable settings sent back as they are, with only what `change`
+ * returns replaced. `change` returning undefined means the pool already has it: nothing is sent.
+ */
+export async function updatePoolKeepingTheRest(
+  client: CognitoIdentityProviderClient,
+  poolId: string,
+  change: (pool: UserPoolType) => Partial<Omit<UpdateUserPoolCommandInput, 'UserPoolId'>> | undefined,
+  call: PoolCall = (make) => make(),
+): Promise<boolean> {
+  const { DescribeUserPoolCommand, UpdateUserPoolCommand } = await import(
+    '@aws-sdk/client-cognito-identity-provider'
+  );
+  const described = await call(
+    () => client.send(new DescribeUserPoolCommand({ UserPoolId: poolId })),
+    'DescribeUserPool',
+  );
+  const pool = described.UserPool;
+  if (!pool) throw new Error(`DescribeUserPool returned no pool for ${poolId}`);
+  const update = change(pool);
+  if (!update) return false;
+  await call(
+    () => client.send(new UpdateUserPoolCommand({ ...keptSettings(pool), ...update, UserPoolId: poolId })),
+    'UpdateUserPool',
+  );
+  return true;
+}
+
+/**
+ * The settings of a described pool that UpdateUserPool takes, as they are. Left out: the three
+ * messages the API reference marks "no longer used" (VerificationMessageTemplate carries them), and
+ * DcrConfiguration, which the reference says an omitted parameter keeps.
+ */
+export function keptSettings(pool: UserPoolType): Omit<UpdateUserPoolCommandInput, 'UserPoolId'> {
+  const { UnusedAccountValidityDays, ...adminCreateUser } = pool.AdminCreateUserConfig ?? {};
+  const passwordPolicy = pool.Policies?.PasswordPolicy;
+  // Cognito refuses an update that carries the deprecated UnusedAccountValidityDays ("Please use
+  // TemporaryPasswordValidityDays in PasswordPolicy instead"), though DescribeUserPool still returns it:
+  // its value lives on as TemporaryPasswordValidityDays.
+  const policies =
+    passwordPolicy &&
+    UnusedAccountValidityDays !== undefined &&
+    passwordPolicy.TemporaryPasswordValidityDays === undefined
+      ? {
+          ...pool.Policies,
+          PasswordPolicy: { ...passwordPolicy, TemporaryPasswordValidityDays: UnusedAccountValidityDays },
+        }
+      : pool.Policies;
+  return {
+    PoolName: pool.Name,
+    Policies: policies,
+    DeletionProtection: pool.DeletionProtection,
+    LambdaConfig: pool.LambdaConfig,
+    AutoVerifiedAttributes: pool.AutoVerifiedAttributes,
+    VerificationMessageTemplate: pool.VerificationMessageTemplate,
+    SmsAuthenticationMessage: pool.SmsAuthenticationMessage,
+    UserAttributeUpdateSettings: pool.UserAttributeUpdateSettings,
+    MfaConfiguration: pool.MfaConfiguration,
+    DeviceConfiguration: pool.DeviceConfiguration,
+    EmailConfiguration: pool.EmailConfiguration,
+    SmsConfiguration: pool.SmsConfiguration,
+    UserPoolTags: pool.UserPoolTags,
+    AdminCreateUserConfig: pool.AdminCreateUserConfig ? adminCreateUser : undefined,
+    UserPoolAddOns: pool.UserPoolAddOns,
+    AccountRecoverySetting: pool.AccountRecoverySetting,
+    UserPoolTier: pool.UserPoolTier,
+    KeyConfiguration: pool.KeyConfiguration,
+    IssuerConfiguration: pool.IssuerConfiguration,
+    AcrConfiguration: pool.AcrConfiguration,
+  };
+}
 
 function observePool(pool: UserPoolType): ObservedPool {
   const policy = pool.Policies?.PasswordPolicy;
