@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import type { Config } from '../config/schema.js';
-import { messages } from '../ui/messages.js';
-import { EngifyError } from './errors.js';
+import { EngifyError } from '../core/errors.js';
+import { messages } from '../core/messages.js';
 
 // Before planning, every endpoint named in the config must answer a TCP connect. An unreachable host
 // is a config problem (exit 2) named by its JSON path, found before anything is written anywhere.

@@ -1,0 +1,35 @@
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { EngifyError } from '../core/errors.js';
+import { messages } from '../core/messages.js';
+import type { PlanDocument } from './planner.js';
+
+/** Writes atomically (temp file + rename) so a crash never leaves half a plan behind. */
+export function writePlanFile(path: string, plan: PlanDocument): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(plan, null, 2)}\n`);
+  renameSync(tmp, path);
+}
+
+export function readPlanFile(path: string): PlanDocument {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new EngifyError({
+      code: 'PLAN_UNREADABLE',
+      kind: 'config',
+      message: messages.plan.unreadable(path, error instanceof Error ? error.message : String(error)),
+      hint: messages.plan.unreadableHint,
+    });
+  }
+  const doc = parsed as Partial<PlanDocument>;
+  if (doc.format !== 'engify-migrate/plan@1' || !Array.isArray(doc.steps) || !Array.isArray(doc.phases)) {
+    throw new EngifyError({
+      code: 'PLAN_UNREADABLE',
+      kind: 'config',
+      message: messages.plan.unreadable(path, 'not an engify-migrate plan (format engify-migrate/plan@1)'),
+      hint: messages.plan.unreadableHint,
+    });
+  }
+  return doc as PlanDocument;
+}
