@@ -17,6 +17,7 @@ export function configuredEndpoints(config: Config): Endpoint[] {
     if (url) out.push({ path, url });
   };
   add('source.supabase.dbUrl', config.source.supabase?.dbUrl);
+  add('source.postgres.url', config.source.postgres?.url);
   add('source.supabase.apiUrl', config.source.supabase?.apiUrl);
   add('source.supabase.storage.s3Endpoint', config.source.supabase?.storage?.s3Endpoint);
   add('source.qdrant.url', config.source.qdrant?.url);

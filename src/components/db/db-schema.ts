@@ -8,6 +8,7 @@ import { introspectSchema } from '../../providers/postgres/introspect.js';
 import { createPgExecutor } from '../../providers/postgres/pg-executor.js';
 import type { SchemaModel } from '../../providers/postgres/schema-model.js';
 import { createSqlExecutor, targetDatabaseName } from './create-executor.js';
+import { dbSourceOf } from './db-source.js';
 import {
   applyPreLoad,
   type PostLoadOptions,
@@ -39,7 +40,7 @@ const rdsOf = (config: Config): RdsConfig => {
   return rds;
 };
 
-const schemasOf = (config: Config) => config.source.supabase?.schemas ?? ['public'];
+const schemasOf = (config: Config) => dbSourceOf(config)?.schemas ?? ['public'];
 
 const hostOf = (url: string) => {
   try {
@@ -54,8 +55,9 @@ const reason = (error: unknown) => (error instanceof Error ? error.message : Str
 
 /** Introspects the source and translates it. db.copy calls this too (for copyTables and postLoad). */
 export async function translateSource(ctx: StepContext): Promise<TranslatedSchema & { source: SchemaModel }> {
-  const url = ctx.config.source.supabase?.dbUrl;
-  if (!url)
+  const db = dbSourceOf(ctx.config);
+  const url = db?.url;
+  if (!db || !url)
     throw new EngifyError({
       code: 'DB_SOURCE_URL_MISSING',
       kind: 'config',
@@ -76,7 +78,11 @@ export async function translateSource(ctx: StepContext): Promise<TranslatedSchem
   }
   try {
     const model = await introspectSchema(source, schemasOf(ctx.config));
-    const translated = translateSchema(model, { schemas: schemasOf(ctx.config) });
+    const translated = translateSchema(model, {
+      schemas: db.schemas,
+      supabase: db.supabase,
+      schemasField: db.schemasField,
+    });
     const errors = translated.report.filter((n) => n.level === 'error');
     if (errors.length > 0) {
       throw new EngifyError({
