@@ -1,9 +1,9 @@
-import { type LoadedConfig, loadConfig } from '../config/load.js';
-import { EngifyError, ExitCode as Exit, type ExitCode, exitCodeFor } from '../engine/errors.js';
+import { EngifyError, ExitCode as Exit, type ExitCode, exitCodeFor } from '../core/errors.js';
+import { type LoadedConfig, loadConfig } from '../core/load-config.js';
+import { messages } from '../core/messages.js';
+import type { Phase } from '../core/step.js';
 import { preflight } from '../engine/preflight.js';
 import { EngineSession, type SessionOptions } from '../engine/session.js';
-import type { Phase } from '../plans/types.js';
-import { messages } from '../ui/messages.js';
 import { createRenderer, pickMode, type Renderer } from '../ui/renderer.js';
 
 export interface GlobalOptions {

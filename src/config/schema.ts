@@ -51,6 +51,16 @@ const supabaseSource = z.strictObject({
     .optional(),
 });
 
+/**
+ * Any PostgreSQL 13+ as the database source (Neon, a self-hosted server, another RDS): the same copy,
+ * verify and sync as a Supabase database, without Supabase's own parts (auth and storage schemas, its
+ * roles, auth.uid()).
+ */
+const postgresSource = z.strictObject({
+  url: postgresUrl,
+  schemas: nameList.default(['public']),
+});
+
 const qdrantSource = z.strictObject({
   url: httpUrl,
   apiKey: nonEmpty.optional(),
@@ -450,12 +460,23 @@ export const configSchema = z.strictObject({
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, { message: 'expected 1-40 lower-case letters, digits or hyphens' }),
   stateDir: nonEmpty.default('.engify'),
-  source: z.strictObject({
-    supabase: supabaseSource.optional(),
-    qdrant: qdrantSource.optional(),
-    vercel: vercelSource.optional(),
-    render: renderSource.optional(),
-  }),
+  source: z
+    .strictObject({
+      supabase: supabaseSource.optional(),
+      postgres: postgresSource.optional(),
+      qdrant: qdrantSource.optional(),
+      vercel: vercelSource.optional(),
+      render: renderSource.optional(),
+    })
+    .superRefine((source, ctx) => {
+      if (source.postgres && source.supabase?.dbUrl)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['postgres'],
+          message:
+            'expected one database source: source.supabase.dbUrl and source.postgres are both set (keep the one the app uses)',
+        });
+    }),
   target,
   flags: flags.default({ store: 'file', path: '.engify/flags.json' }),
   sync: sync.default({

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Change, Phase, Step } from '../plans/types.js';
-import { EngifyError, toEngifyError } from './errors.js';
+import { EngifyError, toEngifyError } from '../core/errors.js';
+import type { Change, Phase, Step } from '../core/step.js';
 import type { EngineSession, StepHooks } from './session.js';
 
 // Refresh -> plan: asks every selected step what it would change against live state. Read-only: a
@@ -34,11 +34,25 @@ export async function planSteps(
   steps: Step[],
   hooks: (step: Step) => StepHooks = () => ({}),
 ): Promise<StepPlan[]> {
+  return (await planActions(session, steps, hooks)).plans;
+}
+
+/**
+ * The plan as shown (redacted: it may be printed and saved) and, per step, the actions exactly as
+ * planned, which apply consumes without asking the step to plan again.
+ */
+export async function planActions(
+  session: EngineSession,
+  steps: Step[],
+  hooks: (step: Step) => StepHooks = () => ({}),
+): Promise<{ plans: StepPlan[]; actions: Map<string, Change[]> }> {
   const out: StepPlan[] = [];
+  const actions = new Map<string, Change[]>();
   for (const step of steps) {
     const ctx = session.context(step, hooks(step));
     try {
       const changes = await step.plan(ctx);
+      actions.set(step.id, changes);
       out.push({
         id: step.id,
         phase: step.phase,
@@ -60,7 +74,7 @@ export async function planSteps(
       });
     }
   }
-  return out;
+  return { plans: out, actions };
 }
 
 export function planDocument(

@@ -3,16 +3,12 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect, isIP, type Socket } from 'node:net';
-import {
-  olderThan,
-  QDRANT_MIN_VERSION,
-  qdrantServerVersion,
-} from '../adapters/sources/qdrant/qdrant-client.js';
-import { isSupabaseDirectHost, supabasePooler } from '../adapters/sources/supabase/db/pooler.js';
 import { knownRegion } from '../config/aws-regions.js';
 import type { Config } from '../config/schema.js';
-import { messages } from '../ui/messages.js';
-import { EngifyError } from './errors.js';
+import { EngifyError } from '../core/errors.js';
+import { messages } from '../core/messages.js';
+import { olderThan, QDRANT_MIN_VERSION, qdrantServerVersion } from '../providers/qdrant/qdrant-client.js';
+import { isSupabaseDirectHost, supabasePooler } from '../providers/supabase/pooler.js';
 
 // Before planning, every endpoint named in the config must answer in its own protocol. A service that
 // does not is a config or environment problem (exit 2) named by its JSON path, found before anything is
@@ -30,6 +26,7 @@ export function configuredEndpoints(config: Config): Endpoint[] {
     if (url) out.push({ path, url });
   };
   add('source.supabase.dbUrl', config.source.supabase?.dbUrl);
+  add('source.postgres.url', config.source.postgres?.url);
   add('source.supabase.apiUrl', config.source.supabase?.apiUrl);
   add('source.supabase.storage.s3Endpoint', config.source.supabase?.storage?.s3Endpoint);
   add('source.qdrant.url', config.source.qdrant?.url);

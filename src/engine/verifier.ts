@@ -1,5 +1,5 @@
-import type { Check, Step } from '../plans/types.js';
-import type { TaskReport, UiTask } from '../ui/task.js';
+import type { Check, Step } from '../core/step.js';
+import type { TaskReport, UiTask } from '../core/task.js';
 import type { EngineSession } from './session.js';
 
 // Runs every selected step's verify(). verify() must not throw; if one does anyway, that is turned

@@ -1,8 +1,8 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { LockHeldError } from '../engine/errors.js';
-import { messages } from '../ui/messages.js';
+import { LockHeldError } from '../core/errors.js';
+import { messages } from '../core/messages.js';
 
 // One lock per state directory, like Terraform's state lock: it names its holder, and a lock left by a
 // dead process can be taken over explicitly with --force-unlock (never silently).

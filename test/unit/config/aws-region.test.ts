@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../src/config/load.js';
-import { EngifyError } from '../../../src/engine/errors.js';
+import { EngifyError } from '../../../src/core/errors.js';
+import { parseConfig } from '../../../src/core/load-config.js';
 import { preflight } from '../../../src/engine/preflight.js';
 
 // target.aws.region against the AWS SDK's partitions: a region of no partition's shape is a config error

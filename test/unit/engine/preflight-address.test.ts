@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../src/config/load.js';
-import { EngifyError } from '../../../src/engine/errors.js';
+import { EngifyError } from '../../../src/core/errors.js';
+import { parseConfig } from '../../../src/core/load-config.js';
 import { type AddressLookup, addressProblem, checkReachable } from '../../../src/engine/preflight.js';
 
 // The address check with an injected resolver and route check: what DNS says and whether this machine

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LockHeldError } from '../../../src/engine/errors.js';
+import { LockHeldError } from '../../../src/core/errors.js';
 import { StateLock } from '../../../src/state/lock.js';
 
 describe('state lock', () => {
