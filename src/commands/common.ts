@@ -1,3 +1,4 @@
+import { components } from '../components/registry.js';
 import { EngifyError, ExitCode as Exit, type ExitCode, exitCodeFor } from '../core/errors.js';
 import { type LoadedConfig, loadConfig } from '../core/load-config.js';
 import { messages } from '../core/messages.js';
@@ -98,7 +99,7 @@ export async function withSession(
       options.before?.(loaded);
       const session = new EngineSession(loaded, options);
       try {
-        const checked = await preflight(loaded.config);
+        const checked = await preflight(loaded.config, components);
         for (const warning of checked.warnings) io.renderer.warn(warning);
         return await body(session);
       } finally {

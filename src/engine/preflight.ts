@@ -5,36 +5,27 @@ import { request as httpsRequest } from 'node:https';
 import { connect, isIP, type Socket } from 'node:net';
 import { knownRegion } from '../config/aws-regions.js';
 import type { Config } from '../config/schema.js';
+import type { ComponentModule, Endpoint } from '../core/component.js';
 import { EngifyError } from '../core/errors.js';
 import { messages } from '../core/messages.js';
-import { olderThan, QDRANT_MIN_VERSION, qdrantServerVersion } from '../providers/qdrant/qdrant-client.js';
-import { isSupabaseDirectHost, supabasePooler } from '../providers/supabase/pooler.js';
 
-// Before planning, every endpoint named in the config must answer in its own protocol. A service that
-// does not is a config or environment problem (exit 2) named by its JSON path, found before anything is
+// Before planning, every service the config names must answer in its own protocol. A service that does
+// not is a config or environment problem (exit 2) named by its JSON path, found before anything is
 // written anywhere. A TCP connect alone is not an answer: a tunnel, port-forward or load balancer with
 // nothing behind it accepts the connection and drops it, and the first step would then fail with exit 1.
+// Which services, and what else to check, each component says (ComponentModule.endpoints/preflight);
+// the AWS endpoints are everyone's.
 
-interface Endpoint {
-  path: string;
-  url: string;
-}
-
-export function configuredEndpoints(config: Config): Endpoint[] {
-  const out: Endpoint[] = [];
-  const add = (path: string, url: string | undefined) => {
-    if (url) out.push({ path, url });
-  };
-  add('source.supabase.dbUrl', config.source.supabase?.dbUrl);
-  add('source.postgres.url', config.source.postgres?.url);
-  add('source.supabase.apiUrl', config.source.supabase?.apiUrl);
-  add('source.supabase.storage.s3Endpoint', config.source.supabase?.storage?.s3Endpoint);
-  add('source.qdrant.url', config.source.qdrant?.url);
+/** Every endpoint the config names: the AWS overrides and each component's, once per config path. */
+export function configuredEndpoints(config: Config, components: readonly ComponentModule[]): Endpoint[] {
+  const out = new Map<string, Endpoint>();
   for (const [name, url] of Object.entries(config.target.aws.endpoints)) {
-    add(`target.aws.endpoints.${name}`, typeof url === 'string' ? url : undefined);
+    if (typeof url === 'string')
+      out.set(`target.aws.endpoints.${name}`, { path: `target.aws.endpoints.${name}`, url });
   }
-  if (config.target.rds?.mode === 'pg') add('target.rds.url', config.target.rds.url);
-  return out;
+  for (const c of components)
+    for (const e of c.endpoints?.(config) ?? []) if (!out.has(e.path)) out.set(e.path, e);
+  return [...out.values()];
 }
 
 /** What DNS gives for a host name (every address, in the resolver's order). */
@@ -54,64 +45,30 @@ export interface PreflightResult {
 }
 
 /** Everything checked before a command touches a live system; throws a config error (exit 2) on the first kind of problem. */
-export async function preflight(config: Config, options: PreflightOptions = {}): Promise<PreflightResult> {
+export async function preflight(
+  config: Config,
+  components: readonly ComponentModule[],
+  options: PreflightOptions = {},
+): Promise<PreflightResult> {
   const warnings: string[] = [];
   const region = config.target.aws.region;
   if (!(await knownRegion(region))) warnings.push(messages.config.unknownRegion('target.aws.region', region));
-  const pooled = poolerProblem(config);
-  if (pooled) {
-    if (config.target.rds) throw pooled;
-    warnings.push(pooled.message);
-  }
-  await checkReachable(config, options);
-  const qdrant = await qdrantVersionProblem(config);
-  if (qdrant instanceof EngifyError) throw qdrant;
-  if (qdrant) warnings.push(qdrant);
+  const take = (found: { errors: EngifyError[]; warnings: string[] }) => {
+    warnings.push(...found.warnings);
+    if (found.errors[0]) throw found.errors[0];
+  };
+  for (const c of components) if (c.preflight?.before) take(c.preflight.before(config));
+  await checkReachable(configuredEndpoints(config, components), options);
+  for (const c of components) if (c.preflight?.after) take(await c.preflight.after(config));
   return { warnings };
 }
 
-/** A Qdrant source too old for what verify asks of it: an error; a version that cannot be read: a warning. */
-async function qdrantVersionProblem(config: Config): Promise<EngifyError | string | undefined> {
-  const qdrant = config.source.qdrant;
-  if (!qdrant) return undefined;
-  const host = hostOf(qdrant.url);
-  let version: string | undefined;
-  try {
-    version = await qdrantServerVersion(qdrant);
-  } catch {
-    version = undefined;
-  }
-  if (version === undefined)
-    return messages.config.qdrantVersionUnknown('source.qdrant.url', host, QDRANT_MIN_VERSION);
-  if (!olderThan(version, QDRANT_MIN_VERSION)) return undefined;
-  return new EngifyError({
-    code: 'QDRANT_TOO_OLD',
-    kind: 'config',
-    message: messages.config.qdrantTooOld('source.qdrant.url', host, version, QDRANT_MIN_VERSION),
-    hint: messages.config.qdrantTooOldHint(QDRANT_MIN_VERSION),
-  });
-}
-
-/**
- * A pooler URL in source.supabase.dbUrl, from its shape alone. db.copy takes its snapshot from a
- * replication slot that sync then reads, and no Supabase pooler carries a replication connection.
- */
-export function poolerProblem(config: Config): EngifyError | undefined {
-  const url = config.source.supabase?.dbUrl;
-  const pooler = url ? supabasePooler(url) : undefined;
-  if (!pooler) return undefined;
-  return new EngifyError({
-    code: 'SOURCE_DB_POOLER',
-    kind: 'config',
-    message: messages.config.poolerUrl('source.supabase.dbUrl', pooler.host, pooler.mode),
-    hint: messages.config.poolerUrlHint('source.supabase.dbUrl', pooler.projectRef),
-  });
-}
-
-export async function checkReachable(config: Config, options: PreflightOptions = {}): Promise<void> {
+export async function checkReachable(
+  endpoints: readonly Endpoint[],
+  options: PreflightOptions = {},
+): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 3000;
   const resolve = { lookup: options.lookup ?? systemLookup, routable: options.routable ?? hasRoute };
-  const endpoints = configuredEndpoints(config);
   const failures = (
     await Promise.all(
       endpoints.map(async (e) => {
@@ -125,12 +82,12 @@ export async function checkReachable(config: Config, options: PreflightOptions =
   ).filter((x): x is Endpoint & { reason: string; ipv6Only: boolean } => x !== undefined);
   if (failures.length === 0) return;
   const lines = failures.map((f) => messages.config.unreachable(f.path, hostOf(f.url), f.reason));
-  const supabaseIpv6 = failures.some((f) => f.ipv6Only && isSupabaseDirectHost(hostnameOf(f.url) ?? ''));
+  const ipv6Hint = failures.find((f) => f.ipv6Only && f.ipv6OnlyHint)?.ipv6OnlyHint;
   throw new EngifyError({
     code: 'ENDPOINT_UNREACHABLE',
     kind: 'config',
     message: lines.join('\n'),
-    hint: supabaseIpv6 ? messages.config.supabaseIpv6OnlyHint : messages.config.unreachableHint,
+    hint: ipv6Hint ?? messages.config.unreachableHint,
   });
 }
 
@@ -181,7 +138,7 @@ function hostnameOf(raw: string): string | undefined {
   }
 }
 
-function hostOf(raw: string): string {
+export function hostOf(raw: string): string {
   try {
     return new URL(raw).host;
   } catch {

@@ -4,7 +4,6 @@ import { EngifyError, isTransient } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
 import type { SqlExecutor } from '../../core/sql-executor.js';
 import type { Change, Check, Step, StepContext } from '../../core/step.js';
-import { poolerProblem } from '../../engine/preflight.js';
 import { readTables, type TableInfo, tableKey, tableSql } from '../../providers/postgres/catalog.js';
 import { copyFormat } from '../../providers/postgres/copy-out.js';
 import {
@@ -27,6 +26,7 @@ import {
   tableStream,
 } from './db-copy-run.js';
 import { verifyDatabase } from './db-copy-verify.js';
+import { poolerProblem } from './db-preflight.js';
 import { applyPostLoad, translateSource } from './db-schema.js';
 import { DB_SOURCE_FIELDS, dbSourceOf } from './db-source.js';
 import { attachableBeforeLoad, attachForeignKeyToEmpty } from './schema/apply.js';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { components } from '../../../src/components/registry.js';
 import { EngifyError } from '../../../src/core/errors.js';
 import { parseConfig } from '../../../src/core/load-config.js';
 import { preflight } from '../../../src/engine/preflight.js';
@@ -41,13 +42,13 @@ describe('target.aws.region', () => {
   });
 
   it('warns about a region of a partition pattern that the SDK does not know', async () => {
-    const { warnings } = await preflight(load('eu-west-99').config);
+    const { warnings } = await preflight(load('eu-west-99').config, components);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('target.aws.region "eu-west-99"');
     expect(warnings[0]).toContain('not a region this AWS SDK knows');
   });
 
   it('says nothing about a known region', async () => {
-    expect((await preflight(load('eu-west-1').config)).warnings).toEqual([]);
+    expect((await preflight(load('eu-west-1').config, components)).warnings).toEqual([]);
   });
 });

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { components } from '../../../src/components/registry.js';
 import { EngifyError } from '../../../src/core/errors.js';
 import { parseConfig } from '../../../src/core/load-config.js';
-import { type AddressLookup, addressProblem, checkReachable } from '../../../src/engine/preflight.js';
+import {
+  type AddressLookup,
+  addressProblem,
+  checkReachable,
+  configuredEndpoints,
+} from '../../../src/engine/preflight.js';
 
 // The address check with an injected resolver and route check: what DNS says and whether this machine
 // can route to it are the two facts the check turns into a message, so both are given here.
@@ -17,6 +23,8 @@ const config = (dbUrl: string) =>
     '/tmp/preflight-test/migrations.config.json',
     {},
   ).config;
+/** The endpoints the registry's components name for that config (the db component's, here). */
+const endpoints = (dbUrl: string) => configuredEndpoints(config(dbUrl), components);
 
 const aaaaOnly: AddressLookup = async () => [{ address: '2600:1f18:2e13:9d00::1', family: 6 }];
 const notFound: AddressLookup = async (host) => {
@@ -71,7 +79,7 @@ describe('addressProblem', () => {
 describe('checkReachable on a Supabase direct host', () => {
   it('refuses an IPv6-only direct host on an IPv4-only machine, naming the field and the IPv4 add-on', async () => {
     const e = await refusal(
-      checkReachable(config(`postgres://postgres:pw@${SUPABASE_DIRECT}:5432/postgres`), {
+      checkReachable(endpoints(`postgres://postgres:pw@${SUPABASE_DIRECT}:5432/postgres`), {
         lookup: aaaaOnly,
         routable: noRoute,
       }),
@@ -85,7 +93,7 @@ describe('checkReachable on a Supabase direct host', () => {
 
   it('refuses a host with no address before any connection is tried', async () => {
     const e = await refusal(
-      checkReachable(config(`postgres://postgres@${SUPABASE_DIRECT}:5432/postgres`), {
+      checkReachable(endpoints(`postgres://postgres@${SUPABASE_DIRECT}:5432/postgres`), {
         lookup: notFound,
         routable: routed,
       }),

@@ -3,7 +3,7 @@ import type { Config } from '../../../config/schema.js';
 import { EngifyError } from '../../../core/errors.js';
 import { messages } from '../../../core/messages.js';
 import type { CaptureMode } from '../../../core/sync-contracts.js';
-import { poolerProblem } from '../../../engine/preflight.js';
+import { poolerProblem } from '../db-preflight.js';
 import { DB_SOURCE_FIELDS, dbSourceOf } from '../db-source.js';
 import { detectLogical } from './preflight.js';
 import type { ForwardSyncOptions } from './sync-runner.js';
