@@ -7,8 +7,8 @@ import {
   CognitoIdentityProviderClient,
   CreateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { forEachConcurrent, RateLimiter } from '../../src/adapters/targets/cognito/rate-limiter.js';
-import { CognitoUserWriter } from '../../src/adapters/targets/cognito/user-writer.js';
+import { forEachConcurrent, RateLimiter } from '../../src/providers/cognito/rate-limiter.js';
+import { CognitoUserWriter } from '../../src/providers/cognito/user-writer.js';
 import { startLocalStack } from '../../src/sandbox/stack.js';
 
 const N = Number(process.env.AUTH_BENCH_N ?? 500);

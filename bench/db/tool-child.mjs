@@ -6,10 +6,10 @@ import { pathToFileURL } from 'node:url';
 
 const dist = resolve(process.env.ENGIFY_DIST ?? join(import.meta.dirname, '..', '..', 'dist'));
 const load = (p) => import(pathToFileURL(join(dist, p)).href);
-const { parseConfig } = await load('config/load.js');
+const { parseConfig } = await load('core/load-config.js');
 const { EngineSession } = await load('engine/session.js');
-const { dbCopyStep } = await load('plans/steps/db-copy.js');
-const { dbSchemaStep } = await load('plans/steps/db-schema.js');
+const { dbCopyStep } = await load('components/db/db-copy.js');
+const { dbSchemaStep } = await load('components/db/db-schema.js');
 
 const path = process.argv[2];
 if (!path) throw new Error('usage: tool-child.mjs <config path>');

@@ -7,9 +7,9 @@ import { pathToFileURL } from 'node:url';
 
 const dist = resolve(process.env.ENGIFY_DIST ?? join(import.meta.dirname, '..', '..', 'dist'));
 const load = (p) => import(pathToFileURL(join(dist, p)).href);
-const { parseConfig } = await load('config/load.js');
+const { parseConfig } = await load('core/load-config.js');
 const { EngineSession } = await load('engine/session.js');
-const { filesCopy } = await load('plans/steps/files-copy.js');
+const { filesCopy } = await load('components/files/files-copy.js');
 
 const path = process.argv[2];
 if (!path) throw new Error('usage: tool-child.mjs <config path>');

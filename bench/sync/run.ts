@@ -12,8 +12,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication';
+import { startForwardSync } from '../../src/components/db/sync/sync-runner.js';
 import { startPostgresCluster } from '../../src/sandbox/postgres-cluster.js';
-import { startForwardSync } from '../../src/sync/sync-runner.js';
 
 const SECONDS = Number(process.env.BENCH_SYNC_SECONDS ?? 20);
 const RATE = Number(process.env.BENCH_SYNC_RATE ?? 1000);

@@ -4,10 +4,10 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { type AttributeValue, BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { encodePoint } from '../../src/adapters/targets/dynamodb/vector-item-codec.js';
+import { vectorsCopyStep } from '../../src/components/vectors/vectors-copy.js';
+import { vectorsTableStep } from '../../src/components/vectors/vectors-table.js';
 import { EngineSession } from '../../src/engine/session.js';
-import { vectorsCopyStep } from '../../src/plans/steps/vectors-copy.js';
-import { vectorsTableStep } from '../../src/plans/steps/vectors-table.js';
+import { encodePoint } from '../../src/providers/dynamodb/vector-item-codec.js';
 import { loadTestConfig } from '../../test/helpers/session.js';
 
 // vectors.copy throughput against a raw BatchWriteItem loop (same endpoint, same concurrency, same item

@@ -1,20 +1,20 @@
-import { EngifyError, ExitCode, StalePlanError } from '../engine/errors.js';
+import { checklist } from '../components/registry.js';
+import { EngifyError, ExitCode, StalePlanError } from '../core/errors.js';
+import { messages } from '../core/messages.js';
+import type { Change, Phase } from '../core/step.js';
 import { applyTasks } from '../engine/executor.js';
+import { readPlanFile } from '../engine/plan-file.js';
 import {
   changeCounts,
   configHash,
   type PlanDocument,
+  planActions,
   planDocument,
   planError,
-  planSteps,
   stateHash,
 } from '../engine/planner.js';
 import { ALL_PHASES, selectSteps } from '../engine/select-steps.js';
 import { blockingSteps, foldSteps } from '../engine/step-state.js';
-import { checklist } from '../plans/checklist.js';
-import { readPlanFile } from '../plans/plan-file.js';
-import type { Change, Phase } from '../plans/types.js';
-import { messages } from '../ui/messages.js';
 import { type CommandIo, confirmOrRefuse, parsePhase, withSession } from './common.js';
 
 export interface ApplyOptions {
@@ -70,7 +70,7 @@ export async function applyCommand(
       // The first phase asked for must be allowed before anything is planned or shown.
       if (!force && phases[0] !== undefined) gate(phases[0]);
       const all = selectSteps(checklist, config, phases);
-      const planned = await planSteps(session, all);
+      const { plans: planned, actions } = await planActions(session, all);
       const reviewed = saved;
       if (reviewed) {
         if (stateHash(planned) !== reviewed.stateHash) {
@@ -106,15 +106,26 @@ export async function applyCommand(
       let ok = 0;
       let failed = 0;
       let skipped = 0;
+      // What was planned above is applied as planned. Only a phase that runs after an earlier phase of
+      // this same run changed something is planned again, right before it runs: its plan above was
+      // made before what it builds on existed. A saved plan is always applied as reviewed.
+      let earlierChanged = false;
       for (const phase of phases) {
         if (!force) gate(phase);
         const steps = all.filter((s) => s.phase === phase);
         if (steps.length === 0) continue;
-        // A saved plan is applied as reviewed; otherwise each phase is re-planned right before it runs,
-        // since it depends on what the previous phase created.
-        const changes = new Map<string, Change[]>();
-        if (saved) for (const s of saved.steps) changes.set(s.id, s.changes);
-        const results = await io.renderer.runTasks(applyTasks(session, steps, saved ? changes : undefined));
+        let phaseActions: ReadonlyMap<string, Change[]> = actions;
+        if (saved) {
+          phaseActions = new Map(saved.steps.map((s) => [s.id, s.changes]));
+        } else if (earlierChanged) {
+          const again = await planActions(session, steps);
+          const replanError = planError(again.plans);
+          if (replanError) throw replanError;
+          io.renderer.info(messages.apply.replanned(phase, changeCounts(again.plans)));
+          phaseActions = again.actions;
+        }
+        const results = await io.renderer.runTasks(applyTasks(session, steps, phaseActions));
+        if (results.some((r) => r.outcome === 'succeeded')) earlierChanged = true;
         ok += results.filter((r) => r.outcome === 'succeeded' || r.outcome === 'noop').length;
         failed += results.filter((r) => r.outcome === 'failed').length;
         skipped += results.filter((r) => r.outcome === 'skipped').length;

@@ -1,9 +1,10 @@
-import { type LoadedConfig, loadConfig } from '../config/load.js';
-import { EngifyError, ExitCode as Exit, type ExitCode, exitCodeFor } from '../engine/errors.js';
-import { checkReachable } from '../engine/preflight.js';
+import { components } from '../components/registry.js';
+import { EngifyError, ExitCode as Exit, type ExitCode, exitCodeFor } from '../core/errors.js';
+import { type LoadedConfig, loadConfig } from '../core/load-config.js';
+import { messages } from '../core/messages.js';
+import type { Phase } from '../core/step.js';
+import { preflight } from '../engine/preflight.js';
 import { EngineSession, type SessionOptions } from '../engine/session.js';
-import type { Phase } from '../plans/types.js';
-import { messages } from '../ui/messages.js';
 import { createRenderer, pickMode, type Renderer } from '../ui/renderer.js';
 
 export interface GlobalOptions {
@@ -101,7 +102,8 @@ export async function withSession(
         const takeover = session.lockTakeover;
         if (takeover)
           io.renderer.warn(messages.lock.tookOver(takeover.holder, takeover.path, takeover.reason));
-        await checkReachable(loaded.config);
+        const checked = await preflight(loaded.config, components);
+        for (const warning of checked.warnings) io.renderer.warn(warning);
         return await body(session);
       } finally {
         await session.close();

@@ -1,7 +1,8 @@
+import { components } from '../components/registry.js';
+import { EngifyError, ExitCode } from '../core/errors.js';
+import { messages } from '../core/messages.js';
 import { type CutoverTo, cutover, notCarriedBack } from '../engine/cutover.js';
-import { EngifyError, ExitCode } from '../engine/errors.js';
 import { FLAG_COMPONENTS, type FlagComponent } from '../flags/modes.js';
-import { messages } from '../ui/messages.js';
 import { type CommandIo, confirmOrRefuse, withSession } from './common.js';
 
 export interface CutoverOptions {
@@ -40,7 +41,7 @@ export async function cutoverCommand(io: CommandIo, options: CutoverOptions): Pr
     },
     async (session) => {
       io.renderer.info(messages.cutover.notCarriedHeader);
-      for (const line of notCarriedBack(component)) io.renderer.info(`  - ${line}`);
+      for (const line of notCarriedBack(components, component)) io.renderer.info(`  - ${line}`);
       if (!(await confirmOrRefuse(io, messages.cutover.confirm(component, to), options.yes))) {
         io.renderer.info(messages.apply.declined);
         return ExitCode.ok;
@@ -52,7 +53,7 @@ export async function cutoverCommand(io: CommandIo, options: CutoverOptions): Pr
           // Reported, not thrown: renderers show a failed task; the command turns it into the exit code.
           run: async (taskIo) => {
             try {
-              const outcome = await cutover(session, component, to, { log: taskIo.log });
+              const outcome = await cutover(session, components, component, to, { log: taskIo.log });
               return {
                 outcome: 'succeeded' as const,
                 summary: outcome.steps.join('; '),

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../config/load.js';
-import { EngifyError, ExitCode } from '../engine/errors.js';
-import { checklist } from '../plans/checklist.js';
+import { checklist } from '../components/registry.js';
+import { EngifyError, ExitCode } from '../core/errors.js';
+import { loadConfig } from '../core/load-config.js';
+import { messages } from '../core/messages.js';
 import { readJournal } from '../state/journal.js';
-import { messages } from '../ui/messages.js';
 import { applyCommand } from './apply.js';
 import { type CommandIo, guarded } from './common.js';
 import { cutoverCommand } from './cutover.js';

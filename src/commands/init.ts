@@ -1,9 +1,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseConfig } from '../config/load.js';
 import { awsRegion } from '../config/schema.js';
-import { EngifyError, ExitCode } from '../engine/errors.js';
-import { messages } from '../ui/messages.js';
+import { EngifyError, ExitCode } from '../core/errors.js';
+import { parseConfig } from '../core/load-config.js';
+import { messages } from '../core/messages.js';
 import { type CommandIo, guarded } from './common.js';
 
 // `engify-migrate init`: writes migrations.config.json. On a terminal it asks a few questions; off a

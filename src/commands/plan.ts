@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
-import { ExitCode } from '../engine/errors.js';
+import { checklist } from '../components/registry.js';
+import { ExitCode } from '../core/errors.js';
+import { messages } from '../core/messages.js';
+import { writePlanFile } from '../engine/plan-file.js';
 import { changeCounts, planDocument, planError, planSteps } from '../engine/planner.js';
 import { ALL_PHASES, selectSteps } from '../engine/select-steps.js';
-import { checklist } from '../plans/checklist.js';
-import { writePlanFile } from '../plans/plan-file.js';
-import { messages } from '../ui/messages.js';
 import { type CommandIo, parsePhase, withSession } from './common.js';
 
 export interface PlanOptions {

@@ -1,10 +1,10 @@
+import { checklist, components } from '../components/registry.js';
+import { EngifyError, ExitCode } from '../core/errors.js';
+import { messages } from '../core/messages.js';
 import { componentsAwayFromSource, cutover, releaseReverseCapture } from '../engine/cutover.js';
-import { EngifyError, ExitCode } from '../engine/errors.js';
 import { rollbackOrder, rollbackTasks } from '../engine/rollback.js';
 import { ALL_PHASES } from '../engine/select-steps.js';
 import { foldSteps, isApplied } from '../engine/step-state.js';
-import { checklist } from '../plans/checklist.js';
-import { messages } from '../ui/messages.js';
 import { type CommandIo, confirmOrRefuse, parsePhase, withSession } from './common.js';
 
 export interface RollbackOptions {
@@ -48,7 +48,7 @@ export async function rollbackCommand(io: CommandIo, options: RollbackOptions): 
             title: `switch ${component} back to the old side`,
             run: async (taskIo) => {
               try {
-                const outcome = await cutover(session, component, 'source', { log: taskIo.log });
+                const outcome = await cutover(session, components, component, 'source', { log: taskIo.log });
                 return { outcome: 'succeeded' as const, summary: outcome.steps.join('; ') };
               } catch (error) {
                 return {
@@ -93,7 +93,7 @@ export async function rollbackCommand(io: CommandIo, options: RollbackOptions): 
         io.renderer.info(messages.apply.declined);
         return ExitCode.ok;
       }
-      await releaseReverseCapture(session);
+      await releaseReverseCapture(session, components);
       const results = await io.renderer.runTasks(rollbackTasks(session, ordered));
       const failed = results.filter((r) => r.outcome === 'failed');
       for (const r of failed) if (r.error?.hint) io.renderer.info(`  ${r.id}: ${r.error.hint}`);

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { EngifyError, ExitCode } from '../engine/errors.js';
-import { messages } from '../ui/messages.js';
+import { EngifyError, ExitCode } from '../core/errors.js';
+import { messages } from '../core/messages.js';
 import { type CommandIo, guarded } from './common.js';
 import { missingVectorSteps } from './demo.js';
 

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { configJsonSchema } from '../config/json-schema.js';
-import { ExitCode } from '../engine/errors.js';
+import { ExitCode } from '../core/errors.js';
 import type { CommandIo } from './common.js';
 
 /** Prints (or writes) the JSON Schema of the config. */

@@ -1,13 +1,13 @@
 import { join } from 'node:path';
-import { ExitCode } from '../engine/errors.js';
-import { createServices } from '../engine/services.js';
+import { checklist } from '../components/registry.js';
+import { ExitCode } from '../core/errors.js';
+import { messages } from '../core/messages.js';
+import { createServices } from '../core/services.js';
 import { foldSteps } from '../engine/step-state.js';
 import { openFlagStore } from '../flags/open-store.js';
-import { checklist } from '../plans/checklist.js';
 import { readJournal } from '../state/journal.js';
 import { StateLock } from '../state/lock.js';
 import { readSyncReport } from '../state/sync-status.js';
-import { messages } from '../ui/messages.js';
 import { type CommandIo, guarded, load } from './common.js';
 
 /** Where every phase and step stands, folded from the journal; read-only, takes no lock. */

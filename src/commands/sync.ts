@@ -1,4 +1,5 @@
-import { ExitCode } from '../engine/errors.js';
+import { components } from '../components/registry.js';
+import { ExitCode } from '../core/errors.js';
 import { runSyncLoop } from '../engine/sync-loop.js';
 import { type CommandIo, withSession } from './common.js';
 
@@ -18,7 +19,7 @@ export async function syncCommand(io: CommandIo, options: SyncOptions): Promise<
       io,
       { lock: 'sync', forceUnlock: options.forceUnlock, signal: stop.signal },
       async (session) => {
-        await runSyncLoop(session, {
+        await runSyncLoop(session, components, {
           log: (m) => io.renderer.info(m),
           signal: stop.signal,
           once: options.once === true,

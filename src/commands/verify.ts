@@ -1,9 +1,9 @@
-import { ExitCode } from '../engine/errors.js';
+import { checklist } from '../components/registry.js';
+import { ExitCode } from '../core/errors.js';
+import { messages } from '../core/messages.js';
 import { ALL_PHASES, selectSteps } from '../engine/select-steps.js';
 import { foldSteps } from '../engine/step-state.js';
 import { verifySelection, verifyTasks } from '../engine/verifier.js';
-import { checklist } from '../plans/checklist.js';
-import { messages } from '../ui/messages.js';
 import { type CommandIo, parsePhase, withSession } from './common.js';
 
 export interface VerifyOptions {

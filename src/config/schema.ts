@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ANY_PARTITION_REGION } from './aws-regions.js';
 
 // The shape of migrations.config.json. Strict objects everywhere: an unknown key is almost always a
 // typo, and silently ignoring it would migrate with a setting the user thinks is on.
@@ -22,8 +23,8 @@ const nonEmpty = z.string().min(1, { message: 'expected a non-empty string' });
 /** Globs like "docs_*" are allowed in collection and bucket lists. */
 const nameList = z.array(nonEmpty).min(1, { message: 'expected at least one name' });
 
-export const awsRegion = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/, {
-  message: 'expected an AWS region such as "eu-west-1"',
+export const awsRegion = z.string().regex(ANY_PARTITION_REGION, {
+  message: 'expected an AWS region such as "eu-west-1" (the name matches no AWS partition)',
 });
 
 const supabaseSource = z.strictObject({
@@ -48,6 +49,16 @@ const supabaseSource = z.strictObject({
       s3Region: nonEmpty.optional(),
     })
     .optional(),
+});
+
+/**
+ * Any PostgreSQL 13+ as the database source (Neon, a self-hosted server, another RDS): the same copy,
+ * verify and sync as a Supabase database, without Supabase's own parts (auth and storage schemas, its
+ * roles, auth.uid()).
+ */
+const postgresSource = z.strictObject({
+  url: postgresUrl,
+  schemas: nameList.default(['public']),
 });
 
 const qdrantSource = z.strictObject({
@@ -449,12 +460,23 @@ export const configSchema = z.strictObject({
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, { message: 'expected 1-40 lower-case letters, digits or hyphens' }),
   stateDir: nonEmpty.default('.engify'),
-  source: z.strictObject({
-    supabase: supabaseSource.optional(),
-    qdrant: qdrantSource.optional(),
-    vercel: vercelSource.optional(),
-    render: renderSource.optional(),
-  }),
+  source: z
+    .strictObject({
+      supabase: supabaseSource.optional(),
+      postgres: postgresSource.optional(),
+      qdrant: qdrantSource.optional(),
+      vercel: vercelSource.optional(),
+      render: renderSource.optional(),
+    })
+    .superRefine((source, ctx) => {
+      if (source.postgres && source.supabase?.dbUrl)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['postgres'],
+          message:
+            'expected one database source: source.supabase.dbUrl and source.postgres are both set (keep the one the app uses)',
+        });
+    }),
   target,
   flags: flags.default({ store: 'file', path: '.engify/flags.json' }),
   sync: sync.default({

@@ -1,20 +1,15 @@
 import { hostname, userInfo } from 'node:os';
+import type { ComponentModule } from '../core/component.js';
+import { EngifyError } from '../core/errors.js';
+import { messages } from '../core/messages.js';
+import type { Check, Step } from '../core/step.js';
+import type { SyncHandle } from '../core/sync-contracts.js';
 import type { FlagComponent, Mode } from '../flags/modes.js';
 import { openFlagStore } from '../flags/open-store.js';
 import type { FlagStore } from '../flags/store.js';
-import { checklist } from '../plans/checklist.js';
-import type { Check, Step } from '../plans/types.js';
-import { publicationTables } from '../sync/catalog.js';
-import { dropReverseCapture, prepareReverseCapture } from '../sync/reverse-setup.js';
-import { carrySequencePositions } from '../sync/sequence-positions.js';
-import type { SyncHandle } from '../sync/types.js';
-import { messages } from '../ui/messages.js';
-import { COMPONENT_PASSES } from './component-passes.js';
-import { dbCopyOutputs, openDbSync } from './db-sync.js';
-import { EngifyError } from './errors.js';
 import type { EngineSession } from './session.js';
 import { stepJournal } from './step-journal.js';
-import { foldSteps, isApplied } from './step-state.js';
+import { foldSteps } from './step-state.js';
 import { verifyTasks } from './verifier.js';
 
 // Moves one component's traffic between the old system and AWS through its flag, in the order the
@@ -49,30 +44,29 @@ function operator(): string {
   }
 }
 
+function moduleOf(components: readonly ComponentModule[], component: FlagComponent): ComponentModule {
+  const found = components.find((c) => c.name === component);
+  if (!found) throw new Error(`no component ${component} in the registry`);
+  return found;
+}
+
 /** Steps whose data belongs to a component (the phase 2 and 3 ones: what cutover depends on). */
-function componentSteps(component: FlagComponent): Step[] {
-  return checklist.filter((s) => s.component === component && s.phase >= 2);
+function componentSteps(module: ComponentModule): Step[] {
+  return module.steps.filter((s) => s.phase >= 2);
 }
 
 /** What reverse sync does not carry back, per component (stated before a flip, and in status). */
-export function notCarriedBack(component: FlagComponent): readonly string[] {
-  switch (component) {
-    case 'db':
-      return messages.cutover.dbNotCarried;
-    case 'auth':
-      return messages.cutover.authNotCarried;
-    case 'vectors':
-      return messages.cutover.vectorsNotCarried;
-    case 'files':
-      return messages.cutover.filesNotCarried;
-    case 'hosting':
-      return messages.cutover.hostingNotCarried;
-  }
+export function notCarriedBack(
+  components: readonly ComponentModule[],
+  component: FlagComponent,
+): readonly string[] {
+  return moduleOf(components, component).notCarriedBack ?? [];
 }
 
-async function verifyComponent(session: EngineSession, component: FlagComponent, hooks: CutoverHooks) {
+async function verifyComponent(session: EngineSession, module: ComponentModule, hooks: CutoverHooks) {
+  const component = module.name;
   const states = foldSteps(session.journal.all());
-  const steps = componentSteps(component).filter((s) => s.enabled(session.loaded.config));
+  const steps = componentSteps(module).filter((s) => s.enabled(session.loaded.config));
   const notApplied = steps.filter((s) => states.get(s.id)?.state !== 'succeeded').map((s) => s.id);
   if (steps.length === 0 || notApplied.length > 0) {
     throw new EngifyError({
@@ -107,11 +101,12 @@ async function verifyComponent(session: EngineSession, component: FlagComponent,
  */
 async function finalPass(
   session: EngineSession,
-  component: FlagComponent,
+  module: ComponentModule,
   direction: 'forward' | 'reverse',
   say: (m: string) => void,
 ): Promise<void> {
-  const pair = COMPONENT_PASSES[component];
+  const component = module.name;
+  const pair = module.passes;
   if (!pair) return;
   const ctx = session.context({ id: `sync.${component}` }, { log: say });
   const r = await (direction === 'forward' ? pair.forward : pair.reverse)(ctx);
@@ -137,48 +132,6 @@ async function drainAndStop(handle: SyncHandle, hooks: CutoverHooks, what: strin
   if (failure) throw failure;
 }
 
-/** Moves sequences on the side about to take writes up to the other side's positions. */
-async function carrySequences(
-  session: EngineSession,
-  direction: 'forward' | 'reverse',
-  say: (m: string) => void,
-) {
-  const config = session.loaded.config;
-  const rds = config.target.rds;
-  const sourceUrl = config.source.supabase?.dbUrl;
-  if (rds?.mode !== 'pg' || !sourceUrl) return;
-  const source = await session.services.pg(sourceUrl);
-  const target = await session.services.pg(rds.url);
-  try {
-    const schemas = config.source.supabase?.schemas ?? ['public'];
-    const moved =
-      direction === 'forward'
-        ? await carrySequencePositions(source, target, schemas)
-        : await carrySequencePositions(target, source, schemas);
-    say(
-      messages.cutover.sequencesCarried(moved, direction === 'forward' ? 'the target' : 'the old database'),
-    );
-  } finally {
-    await source.end();
-    await target.end();
-  }
-}
-
-/** False when a cutover stopped before reverse capture was set up (the target took no traffic yet). */
-async function reverseSlotExists(session: EngineSession): Promise<boolean> {
-  const rds = session.loaded.config.target.rds;
-  if (rds?.mode !== 'pg') return false;
-  const target = await session.services.pg(rds.url);
-  try {
-    const r = await target.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [
-      session.loaded.config.sync.reverseSlot,
-    ]);
-    return (r.rowCount ?? 0) > 0;
-  } finally {
-    await target.end();
-  }
-}
-
 async function setMode(store: FlagStore, component: FlagComponent, mode: Mode): Promise<void> {
   const current = (await store.read())[component];
   if (current.mode === mode) return;
@@ -187,10 +140,12 @@ async function setMode(store: FlagStore, component: FlagComponent, mode: Mode): 
 
 export async function cutover(
   session: EngineSession,
+  components: readonly ComponentModule[],
   component: FlagComponent,
   to: CutoverTo,
   hooks: CutoverHooks,
 ): Promise<CutoverOutcome> {
+  const module = moduleOf(components, component);
   const store = await openFlagStore(session.loaded.config.flags, session.services);
   if (!(await store.exists())) {
     throw new EngifyError({
@@ -203,12 +158,13 @@ export async function cutover(
   const from = (await store.read())[component].mode;
   const stepId = `cutover.${component}`;
   const journal = stepJournal(session.journal, stepId);
+  const ctx = session.context({ id: stepId }, { log: hooks.log });
   const outcome: CutoverOutcome = {
     component,
     from,
     to,
     steps: [],
-    notCarriedBack: notCarriedBack(component),
+    notCarriedBack: module.notCarriedBack ?? [],
     checks: [],
   };
   const say = (m: string) => {
@@ -232,16 +188,28 @@ export async function cutover(
       hint: messages.cutover.badTransitionHint(component, from),
     });
   }
-  const config = session.loaded.config;
-  const maxLag = config.sync.maxLagSeconds;
+  const maxLag = session.loaded.config.sync.maxLagSeconds;
+  const stream = module.stream;
+  const flip = async (mode: Mode) => {
+    await setMode(store, component, mode);
+    journal.output('mode', mode);
+    say(messages.cutover.flagged(component, mode));
+  };
+  const followUp = async (direction: 'forward' | 'reverse') => {
+    if (!stream?.followUp) return;
+    const moved = await stream.followUp(ctx, direction);
+    say(
+      messages.cutover.sequencesCarried(moved, direction === 'forward' ? 'the target' : 'the old database'),
+    );
+  };
   session.journal.append({ type: 'start', stepId, operation: 'sync' });
 
   if (to === 'target') {
     let forward: SyncHandle | undefined;
     try {
-      if (component === 'db') {
+      if (stream) {
         // Catch up first, so verify compares a target that is current, and the lag bound is measured.
-        forward = await openDbSync(session, 'forward', hooks.log);
+        forward = await stream.open(ctx, 'forward');
         await forward.drain({ timeoutMs: DRAIN_TIMEOUT_MS });
         const lag = await forward.lag();
         say(messages.cutover.lagNow(lag.seconds, lag.changes, lag.unit));
@@ -253,82 +221,45 @@ export async function cutover(
             hint: messages.cutover.lagTooHighHint,
           });
         }
-        // Safe while the app still writes the old side: the target's sequences only move up.
-        await carrySequences(session, 'forward', say);
+        // Safe while the app still writes the old side: what follows the stream only moves up.
+        await followUp('forward');
       }
-      outcome.checks = await verifyComponent(session, component, hooks);
+      outcome.checks = await verifyComponent(session, module, hooks);
       say(messages.cutover.verified(component));
-      await setMode(store, component, 'draining');
-      journal.output('mode', 'draining');
-      say(messages.cutover.flagged(component, 'draining'));
-      if (component === 'db' && forward) {
+      await flip('draining');
+      if (stream && forward) {
         await drainAndStop(forward, hooks, 'forward');
         forward = undefined;
-        await carrySequences(session, 'forward', say);
-        const source = await session.services.pg(config.source.supabase?.dbUrl ?? '');
-        const target = await session.services.pg(
-          config.target.rds?.mode === 'pg' ? config.target.rds.url : '',
-        );
-        try {
-          const publication = dbCopyOutputs(session).publication;
-          const tables = publication ? await publicationTables(source, publication) : [];
-          const reverse = await prepareReverseCapture(target, tables, {
-            slot: config.sync.reverseSlot,
-            publication: config.sync.reversePublication,
-          });
-          if (reverse.createdSlot) journal.created({ kind: 'pg-replication-slot', name: reverse.slot });
-          if (reverse.createdPublication)
-            journal.created({ kind: 'pg-publication', name: reverse.publication });
-          say(messages.cutover.reverseReady(reverse.slot, tables.length));
-        } finally {
-          await source.end();
-          await target.end();
-        }
+        await followUp('forward');
+        await stream.cutover.prepareReverse(ctx, say);
       } else {
-        await finalPass(session, component, 'forward', say);
+        await finalPass(session, module, 'forward', say);
       }
-      await setMode(store, component, 'target');
-      journal.output('mode', 'target');
-      say(messages.cutover.flagged(component, 'target'));
+      await flip('target');
     } finally {
       await forward?.stop();
     }
   } else if (to === 'source') {
-    await setMode(store, component, 'draining');
-    journal.output('mode', 'draining');
-    say(messages.cutover.flagged(component, 'draining'));
-    if (component === 'db' && (await reverseSlotExists(session))) {
-      // Everything written on AWS since cutover goes back to the old database before traffic does.
-      const reverse = await openDbSync(session, 'reverse', hooks.log);
+    await flip('draining');
+    if (stream && (await stream.cutover.reverseReady(ctx))) {
+      // Everything written on AWS since cutover goes back to the old side before traffic does.
+      const reverse = await stream.open(ctx, 'reverse');
       await drainAndStop(reverse, hooks, 'reverse');
       say(messages.cutover.reverseDrained);
-      await carrySequences(session, 'reverse', say);
-    } else {
-      await finalPass(session, component, 'reverse', say);
+      await followUp('reverse');
+    } else if (!stream) {
+      await finalPass(session, module, 'reverse', say);
     }
-    await setMode(store, component, 'source');
-    journal.output('mode', 'source');
-    say(messages.cutover.flagged(component, 'source'));
+    await flip('source');
     say(messages.cutover.resumeForward);
   } else {
-    if (component === 'db') {
-      const reverse = await openDbSync(session, 'reverse', hooks.log);
+    if (stream) {
+      const reverse = await stream.open(ctx, 'reverse');
       await drainAndStop(reverse, hooks, 'reverse');
-      const target = await session.services.pg(config.target.rds?.mode === 'pg' ? config.target.rds.url : '');
-      try {
-        await dropReverseCapture(target, {
-          slot: config.sync.reverseSlot,
-          publication: config.sync.reversePublication,
-        });
-      } finally {
-        await target.end();
-      }
-      for (const r of journal.createdResources()) journal.undone({ resource: r });
+      await stream.cutover.retire(ctx);
       say(messages.cutover.reverseStopped);
     }
-    await setMode(store, component, 'done');
-    journal.output('mode', 'done');
-    say(messages.cutover.flagged(component, 'done'));
+    await flip('done');
   }
   session.journal.append({ type: 'success', stepId, summary: `${component}: ${from} -> ${to}` });
   return outcome;
@@ -342,32 +273,18 @@ export async function componentsAwayFromSource(session: EngineSession): Promise<
   return (Object.keys(state) as FlagComponent[]).filter((c) => state[c].mode !== 'source');
 }
 
-export function hasAppliedData(session: EngineSession, component: FlagComponent): boolean {
-  const states = foldSteps(session.journal.all());
-  return componentSteps(component).some((s) => isApplied(states.get(s.id)?.state));
-}
-
 /**
- * Before the migration itself is undone: drop the reverse capture a db cutover set up on the target
- * (its slot would keep the target database from being dropped, and retains WAL). Only what the journal
- * says cutover created, and only while the db flag is back at `source`.
+ * Before the migration itself is undone: drop what each stream component's cutover made ready for the
+ * way back (only what the journal says cutover created, and only while the flag is back at `source`).
  */
-export async function releaseReverseCapture(session: EngineSession): Promise<number> {
-  const journal = stepJournal(session.journal, 'cutover.db');
-  const created = journal.createdResources();
-  const rds = session.loaded.config.target.rds;
-  if (created.length === 0 || rds?.mode !== 'pg') return 0;
-  const target = await session.services.pg(rds.url);
-  try {
-    const slot = created.find((r) => r.kind === 'pg-replication-slot')?.name;
-    const publication = created.find((r) => r.kind === 'pg-publication')?.name;
-    await dropReverseCapture(target, {
-      slot: slot ?? session.loaded.config.sync.reverseSlot,
-      publication: publication ?? session.loaded.config.sync.reversePublication,
-    });
-  } finally {
-    await target.end();
+export async function releaseReverseCapture(
+  session: EngineSession,
+  components: readonly ComponentModule[],
+): Promise<number> {
+  let released = 0;
+  for (const module of components) {
+    if (!module.stream) continue;
+    released += await module.stream.cutover.release(session.context({ id: `cutover.${module.name}` }));
   }
-  for (const r of created) journal.undone({ resource: r });
-  return created.length;
+  return released;
 }

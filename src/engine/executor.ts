@@ -1,7 +1,7 @@
-import type { Change, Step } from '../plans/types.js';
-import { messages } from '../ui/messages.js';
-import type { TaskReport, UiTask } from '../ui/task.js';
-import { toEngifyError } from './errors.js';
+import { toEngifyError } from '../core/errors.js';
+import { messages } from '../core/messages.js';
+import type { Change, Step } from '../core/step.js';
+import type { TaskReport, UiTask } from '../core/task.js';
 import type { EngineSession } from './session.js';
 import { foldSteps } from './step-state.js';
 
@@ -18,10 +18,11 @@ export interface StepResult extends TaskReport {
   detail?: string;
 }
 
+/** `planned` holds each step's actions as planned; a step is never asked to plan again here. */
 export function applyTasks(
   session: EngineSession,
   steps: Step[],
-  planned?: Map<string, Change[]>,
+  planned: ReadonlyMap<string, Change[]>,
 ): UiTask<StepResult>[] {
   const results = new Map<string, StepResult>();
   const selected = new Set(steps.map((s) => s.id));
@@ -43,7 +44,11 @@ export function applyTasks(
         results.set(step.id, r);
         return r;
       }
-      const result = await runStep(session, step, planned?.get(step.id), io);
+      // A step planned before a step it depends on changed something (in this same run) was planned
+      // on what no longer is: only then is it planned again, right before it runs.
+      const stale = step.dependsOn.some((d) => selected.has(d) && results.get(d)?.outcome === 'succeeded');
+      const actions = stale ? await step.plan(session.context(step, io)) : (planned.get(step.id) ?? []);
+      const result = await runStep(session, step, actions, io);
       results.set(step.id, result);
       return result;
     },
@@ -53,16 +58,14 @@ export function applyTasks(
 async function runStep(
   session: EngineSession,
   step: Step,
-  planned: Change[] | undefined,
+  planned: Change[],
   io: { log(m: string): void; progress(u: { done: number; total?: number; unit?: string }): void },
 ): Promise<StepResult> {
   const ctx = session.context(step, io);
   const already = foldSteps(session.journal.all()).get(step.id)?.state === 'succeeded';
   let started = false;
   try {
-    // A saved plan's changes are applied as reviewed; otherwise plan now against live state.
-    const changes = planned ?? (await step.plan(ctx));
-    const work = changes.filter((c) => c.action !== 'noop');
+    const work = planned.filter((c) => c.action !== 'noop');
     if (work.length === 0 && already) {
       return { id: step.id, outcome: 'noop', changes: 0, summary: 'in step, nothing to do' };
     }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Change, Phase, Step } from '../plans/types.js';
-import { EngifyError, toEngifyError } from './errors.js';
+import { EngifyError, toEngifyError } from '../core/errors.js';
+import type { Change, Phase, Step } from '../core/step.js';
 import type { EngineSession, StepHooks } from './session.js';
 
 // Refresh -> plan: asks every selected step what it would change against live state. Read-only: a
@@ -25,6 +25,8 @@ export interface PlanDocument {
   /** sha256 of every step's changes: what was observed. */
   stateHash: string;
   steps: StepPlan[];
+  /** sha256 of this document's own content (everything above): a hand-edited plan no longer matches it. */
+  digest: string;
 }
 
 export async function planSteps(
@@ -32,11 +34,25 @@ export async function planSteps(
   steps: Step[],
   hooks: (step: Step) => StepHooks = () => ({}),
 ): Promise<StepPlan[]> {
+  return (await planActions(session, steps, hooks)).plans;
+}
+
+/**
+ * The plan as shown (redacted: it may be printed and saved) and, per step, the actions exactly as
+ * planned, which apply consumes without asking the step to plan again.
+ */
+export async function planActions(
+  session: EngineSession,
+  steps: Step[],
+  hooks: (step: Step) => StepHooks = () => ({}),
+): Promise<{ plans: StepPlan[]; actions: Map<string, Change[]> }> {
   const out: StepPlan[] = [];
+  const actions = new Map<string, Change[]>();
   for (const step of steps) {
     const ctx = session.context(step, hooks(step));
     try {
       const changes = await step.plan(ctx);
+      actions.set(step.id, changes);
       out.push({
         id: step.id,
         phase: step.phase,
@@ -58,7 +74,7 @@ export async function planSteps(
       });
     }
   }
-  return out;
+  return { plans: out, actions };
 }
 
 export function planDocument(
@@ -67,7 +83,7 @@ export function planDocument(
   steps: StepPlan[],
   forced: boolean,
 ): PlanDocument {
-  return {
+  const doc: Omit<PlanDocument, 'digest'> = {
     format: 'engify-migrate/plan@1',
     createdAt: new Date().toISOString(),
     phases,
@@ -76,6 +92,28 @@ export function planDocument(
     stateHash: stateHash(steps),
     steps,
   };
+  return { ...doc, digest: planDigest(doc) };
+}
+
+/**
+ * The digest a saved plan carries of itself. `apply <file>` applies the file's own actions (and its
+ * phases and forced flag), which the state and config hashes do not cover: without it an edited action
+ * would be applied as if it had been planned. Keys are sorted, so re-indenting the file changes nothing.
+ */
+export function planDigest(doc: Omit<PlanDocument, 'digest'> & { digest?: unknown }): string {
+  const { digest: _ignored, ...content } = doc;
+  return createHash('sha256').update(canonicalJson(content)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 export function configHash(raw: string): string {

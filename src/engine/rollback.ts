@@ -1,6 +1,6 @@
-import type { Step } from '../plans/types.js';
-import type { TaskReport, UiTask } from '../ui/task.js';
-import { toEngifyError } from './errors.js';
+import { toEngifyError } from '../core/errors.js';
+import type { Step } from '../core/step.js';
+import type { TaskReport, UiTask } from '../core/task.js';
 import type { EngineSession } from './session.js';
 import { foldSteps, isApplied } from './step-state.js';
 

@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import type { Phase, Step } from '../plans/types.js';
+import type { Phase, Step } from '../core/step.js';
 
 /** Enabled steps of the given phases, in dependency order (stable with respect to the checklist order). */
 export function selectSteps(all: Step[], config: Config, phases: Phase[]): Step[] {

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import type { LoadedConfig } from '../config/load.js';
-import type { Step, StepContext } from '../plans/types.js';
+import type { LoadedConfig } from '../core/load-config.js';
+import type { LockHolder, TakeoverReason } from '../core/lock-holder.js';
+import { createServices, type Services } from '../core/services.js';
+import type { Step, StepContext } from '../core/step.js';
 import { Journal } from '../state/journal.js';
 import { StateLock } from '../state/lock.js';
-import type { LockHolder, TakeoverReason } from '../state/lock-holder.js';
-import { createServices, type Services } from './services.js';
 import { stepJournal } from './step-journal.js';
 
 // One engine session per CLI invocation: the loaded config, the journal, lazily created clients and,

@@ -1,5 +1,5 @@
-import type { CreatedResource, Cursor, Json } from '../adapters/types.js';
-import type { StepJournal } from '../plans/types.js';
+import type { CreatedResource, Cursor, Json } from '../core/contracts.js';
+import type { StepJournal } from '../core/step.js';
 import type { Journal, JournalRecord } from '../state/journal.js';
 
 const sameResource = (a: CreatedResource, b: CreatedResource) => a.kind === b.kind && a.name === b.name;

@@ -1,4 +1,4 @@
-import type { Phase, Step } from '../plans/types.js';
+import type { Phase, Step } from '../core/step.js';
 import type { JournalRecord } from '../state/journal.js';
 
 // Folds the journal into where each step stands. The journal is the only source of truth; nothing

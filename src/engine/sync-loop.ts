@@ -1,11 +1,9 @@
+import type { ComponentModule } from '../core/component.js';
+import { messages } from '../core/messages.js';
+import type { SyncHandle } from '../core/sync-contracts.js';
 import type { FlagComponent } from '../flags/modes.js';
 import { openFlagStore } from '../flags/open-store.js';
 import { writeSyncReport } from '../state/sync-status.js';
-import { carrySequencePositions } from '../sync/sequence-positions.js';
-import type { SyncHandle } from '../sync/types.js';
-import { messages } from '../ui/messages.js';
-import { COMPONENT_PASSES, type PassPair } from './component-passes.js';
-import { openDbSync } from './db-sync.js';
 import type { EngineSession } from './session.js';
 import { foldSteps } from './step-state.js';
 
@@ -29,43 +27,38 @@ export interface SyncLoopResult {
 const succeeded = (session: EngineSession, stepId: string) =>
   foldSteps(session.journal.all()).get(stepId)?.state === 'succeeded';
 
-export async function runSyncLoop(session: EngineSession, hooks: SyncLoopHooks): Promise<SyncLoopResult> {
+export async function runSyncLoop(
+  session: EngineSession,
+  components: readonly ComponentModule[],
+  hooks: SyncLoopHooks,
+): Promise<SyncLoopResult> {
   const config = session.loaded.config;
   const store = await openFlagStore(config.flags, session.services);
   const modes = (await store.exists()) ? await store.read() : undefined;
-  const modeOf = (c: FlagComponent) => modes?.[c].mode ?? 'source';
+  const modeOf = (c: FlagComponent) => modes?.[c]?.mode ?? 'source';
   const streams: { component: string; handle: SyncHandle }[] = [];
   const passes: { component: string; run: () => Promise<string> }[] = [];
+  const followUps: (() => Promise<unknown>)[] = [];
 
-  let carrySequences: (() => Promise<void>) | undefined;
-  if (succeeded(session, 'db.copy') && modeOf('db') !== 'done') {
-    const direction = modeOf('db') === 'target' ? 'reverse' : 'forward';
-    streams.push({ component: `db (${direction})`, handle: await openDbSync(session, direction, hooks.log) });
-    // Rows come over by the stream, sequence positions do not: the side the app does not write follows
-    // the other's positions, so verify holds and a cutover starts from equal sequences.
-    const sourceUrl = config.source.supabase?.dbUrl;
-    const rds = config.target.rds;
-    if (sourceUrl && rds?.mode === 'pg') {
-      carrySequences = async () => {
-        const source = await session.services.pg(sourceUrl);
-        const target = await session.services.pg(rds.url);
-        try {
-          const schemas = config.source.supabase?.schemas ?? ['public'];
-          if (direction === 'forward') await carrySequencePositions(source, target, schemas);
-          else await carrySequencePositions(target, source, schemas);
-        } finally {
-          await source.end();
-          await target.end();
-        }
-      };
-    }
-  }
-  for (const [component, pair] of Object.entries(COMPONENT_PASSES) as [FlagComponent, PassPair][]) {
+  for (const module of components) {
+    // Only a component with a flag has a direction to keep in step.
+    if (!module.notCarriedBack || (!module.stream && !module.passes)) continue;
+    const component = module.name as FlagComponent;
     const mode = modeOf(component);
-    if (!succeeded(session, pair.after) || (mode !== 'source' && mode !== 'target')) continue;
+    const ctx = session.context({ id: `sync.${component}` }, { log: hooks.log });
+    const stream = module.stream;
+    if (stream && succeeded(session, stream.after) && mode !== 'done') {
+      const direction = mode === 'target' ? 'reverse' : 'forward';
+      streams.push({ component: `${component} (${direction})`, handle: await stream.open(ctx, direction) });
+      // What the stream does not carry follows it (sequence positions), so verify holds and a cutover
+      // starts from equal positions.
+      const followUp = stream.followUp;
+      if (followUp) followUps.push(() => followUp(ctx, direction));
+    }
+    const pair = module.passes;
+    if (!pair || !succeeded(session, pair.after) || (mode !== 'source' && mode !== 'target')) continue;
     const direction = mode === 'source' ? 'forward' : 'reverse';
     const pass = direction === 'forward' ? pair.forward : pair.reverse;
-    const ctx = session.context({ id: `sync.${component}` }, { log: hooks.log });
     passes.push({
       component: `${component} (${direction})`,
       run: async () => {
@@ -75,6 +68,7 @@ export async function runSyncLoop(session: EngineSession, hooks: SyncLoopHooks):
       },
     });
   }
+  const carrySequences = followUps.length > 0 ? () => Promise.all(followUps.map((f) => f())) : undefined;
   if (streams.length === 0 && passes.length === 0) {
     hooks.log(messages.cutover.syncNothing);
     return { streams: [], changesApplied: 0 };

@@ -1,6 +1,6 @@
-import type { Check, Phase, Step } from '../plans/types.js';
-import { messages } from '../ui/messages.js';
-import type { TaskReport, UiTask } from '../ui/task.js';
+import { messages } from '../core/messages.js';
+import type { Check, Phase, Step } from '../core/step.js';
+import type { TaskReport, UiTask } from '../core/task.js';
 import type { EngineSession } from './session.js';
 import { isApplied, type StepStatus } from './step-state.js';
 

@@ -1,12 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  FLAG_COMPONENTS,
-  type FlagComponent,
-  type FlagRecord,
-  type FlagState,
-  isMode,
-  type Mode,
-} from './modes.js';
+import { encodeFlagItem, scanFlags } from './dynamodb-codec.js';
+import { FLAG_COMPONENTS, type FlagComponent, type FlagState, type Mode } from './modes.js';
 import { FlagConflictError, type FlagStore } from './store.js';
 
 // One item per component in an on-demand table keyed by `component`; writes are conditional on the
@@ -58,13 +52,7 @@ export function dynamoFlagStore(client: DynamoDBClient, table: string): FlagStor
           await client.send(
             new PutItemCommand({
               TableName: table,
-              Item: {
-                component: { S: component },
-                mode: { S: 'source' },
-                version: { N: '1' },
-                updatedAt: { S: at },
-                updatedBy: { S: by },
-              },
+              Item: encodeFlagItem(component, { mode: 'source', version: 1, updatedAt: at, updatedBy: by }),
               ConditionExpression: 'attribute_not_exists(component)',
             }),
           );
@@ -74,27 +62,7 @@ export function dynamoFlagStore(client: DynamoDBClient, table: string): FlagStor
       }
     },
     read: async () => {
-      const { ScanCommand } = await sdk();
-      const out = {} as Partial<FlagState>;
-      let start: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
-      do {
-        const page = await client.send(
-          new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }),
-        );
-        for (const item of page.Items ?? []) {
-          const component = item.component?.S as FlagComponent | undefined;
-          const mode = item.mode?.S;
-          if (!component || !isMode(mode)) continue;
-          const record: FlagRecord = {
-            mode,
-            version: Number(item.version?.N ?? '0'),
-            updatedAt: item.updatedAt?.S ?? '',
-            updatedBy: item.updatedBy?.S ?? '',
-          };
-          out[component] = record;
-        }
-        start = page.LastEvaluatedKey;
-      } while (start);
+      const out = await scanFlags(client, table);
       for (const c of FLAG_COMPONENTS)
         if (!out[c]) throw new Error(`flag table ${table} has no item for ${c}`);
       return out as FlagState;

@@ -1,5 +1,5 @@
 import type { FlagsConfig } from '../config/schema.js';
-import type { Services } from '../engine/services.js';
+import type { Services } from '../core/services.js';
 import { dynamoFlagStore } from './dynamodb-store.js';
 import { fileFlagStore } from './file-store.js';
 import type { FlagStore } from './store.js';

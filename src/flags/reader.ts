@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { scanFlags } from './dynamodb-codec.js';
 import { type FlagComponent, isMode, type Mode } from './modes.js';
 
 // What the application imports (`import { createFlagReader } from 'engify-migrate/flags'`) to know,
@@ -20,6 +21,8 @@ export interface FlagReaderOptions {
   fallback?: Mode;
   /** Called when a read fails (the reader itself never throws); for the app's logs. */
   onError?: (error: unknown) => void;
+  /** The clock the TTL is measured on (tests inject one); default Date.now. */
+  now?: () => number;
 }
 
 export interface FlagReader {
@@ -34,6 +37,7 @@ export interface FlagReader {
 export function createFlagReader(options: FlagReaderOptions): FlagReader {
   const ttl = options.ttlMs ?? 5000;
   const fallback = options.fallback ?? 'source';
+  const now = options.now ?? Date.now;
   let cache: { at: number; modes: Partial<Record<FlagComponent, Mode>> } | undefined;
   let lastGood: Partial<Record<FlagComponent, Mode>> = {};
   let inflight: Promise<void> | undefined;
@@ -50,7 +54,7 @@ export function createFlagReader(options: FlagReaderOptions): FlagReader {
       return out;
     }
     const d = options.source.dynamodb;
-    const { DynamoDBClient, ScanCommand } = await import('@aws-sdk/client-dynamodb');
+    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
     if (!d.client && !ownClient) {
       ownClient = new DynamoDBClient({
         ...(d.region ? { region: d.region } : {}),
@@ -61,12 +65,8 @@ export function createFlagReader(options: FlagReaderOptions): FlagReader {
     }
     const client = d.client ?? (ownClient as DynamoDBClient);
     const out: Partial<Record<FlagComponent, Mode>> = {};
-    const page = await client.send(new ScanCommand({ TableName: d.table, ConsistentRead: true }));
-    for (const item of page.Items ?? []) {
-      const c = item.component?.S;
-      const m = item.mode?.S;
-      if (c && isMode(m)) out[c as FlagComponent] = m;
-    }
+    for (const [c, record] of Object.entries(await scanFlags(client, d.table)))
+      out[c as FlagComponent] = record.mode;
     return out;
   };
 
@@ -74,16 +74,16 @@ export function createFlagReader(options: FlagReaderOptions): FlagReader {
     try {
       const modes = await load();
       lastGood = modes;
-      cache = { at: Date.now(), modes };
+      cache = { at: now(), modes };
     } catch (error) {
       options.onError?.(error);
       // Back off for one TTL so an unreachable store is not hammered on every request.
-      cache = { at: Date.now(), modes: lastGood };
+      cache = { at: now(), modes: lastGood };
     }
   };
 
   const mode = async (component: FlagComponent): Promise<Mode> => {
-    if (!cache || Date.now() - cache.at >= ttl) {
+    if (!cache || now() - cache.at >= ttl) {
       inflight ??= refresh().finally(() => {
         inflight = undefined;
       });

@@ -18,13 +18,48 @@ export interface S3rverProcess {
   stop(): Promise<void>;
 }
 
-export async function startS3rverProcess(options: { directory?: string } = {}): Promise<S3rverProcess> {
+const requireHere = createRequire(import.meta.url);
+const bucketControllerUrl = () => pathToFileURL(requireHere.resolve('s3rver/lib/controllers/bucket.js')).href;
+
+/**
+ * s3rver 3.7 routes `?versioning` as no sub-resource at all (it is missing from its controller's list
+ * of bucket sub-resources), so PutBucketVersioning runs CreateBucket and answers 409
+ * BucketAlreadyExists, and GetBucketVersioning answers a ListObjects document. Adding it to that list
+ * makes both reach the NotImplemented (501) branch s3rver's routes already have for versioning: the
+ * stand-in then says what it is (no versioning) rather than give an answer real S3 never gives.
+ * Call it in s3rver's process (the list is shared through the module cache), before it serves.
+ */
+export async function makeS3rverVersioningNotImplemented(): Promise<void> {
+  const controller = (await import(bucketControllerUrl())) as { default: { METHODS: string[] } };
+  const subresources = controller.default.METHODS;
+  if (!subresources.includes('versioning')) subresources.push('versioning');
+}
+
+export interface S3rverProcessOptions {
+  directory?: string;
+  /**
+   * s3rver's root for virtual-hosted addressing: with 'localhost', `<bucket>.s3.localhost:<port>` names
+   * bucket <bucket>, as `<bucket>.s3.<region>.amazonaws.com` does on AWS (default: amazonaws.com).
+   */
+  serviceEndpoint?: string;
+}
+
+export async function startS3rverProcess(options: S3rverProcessOptions = {}): Promise<S3rverProcess> {
   const ownDir = options.directory === undefined;
   const directory = options.directory ?? mkdtempSync(join(tmpdir(), 'engify-s3rver-'));
-  const s3rverUrl = pathToFileURL(createRequire(import.meta.url).resolve('s3rver')).href;
+  const s3rverUrl = pathToFileURL(requireHere.resolve('s3rver')).href;
   const script = `
     const { default: S3rver } = await import(${JSON.stringify(s3rverUrl)});
-    const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: ${JSON.stringify(directory)} });
+    // As makeS3rverVersioningNotImplemented() does in-process.
+    const { default: { METHODS: subresources } } = await import(${JSON.stringify(bucketControllerUrl())});
+    if (!subresources.includes('versioning')) subresources.push('versioning');
+    const server = new S3rver({
+      address: '127.0.0.1',
+      port: 0,
+      silent: true,
+      directory: ${JSON.stringify(directory)},
+      ${options.serviceEndpoint ? `serviceEndpoint: ${JSON.stringify(options.serviceEndpoint)},` : ''}
+    });
     const address = await server.run();
     process.stdout.write(JSON.stringify({ port: address.port }) + '\\n');
     const stop = () => server.close().finally(() => process.exit(0));

@@ -9,8 +9,18 @@ import {
 
 // Stand-in for the parts of the Vercel REST API the hosting source reads, written from
 // https://vercel.com/docs/rest-api: GET /v9/projects/{idOrName}, GET /v10/projects/{idOrName}/env
-// (decrypt=true), GET /v9/projects/{idOrName}/domains; `teamId` query; Bearer token; errors as
-// { error: { code, message } } with 403 for a bad token and 404 for an unknown project.
+// (decrypt=true), GET /v1/projects/{idOrName}/env/{id}, GET /v9/projects/{idOrName}/domains; `teamId`
+// query; Bearer token; errors as { error: { code, message } } with 403 for a bad token and 404 for an
+// unknown project or variable.
+//
+// The env list answers { envs, pagination: { count, next, prev } } (one of the documented response
+// shapes), newest first, `envPageSize` at a time. `next` is the createdAt timestamp to request the
+// next page with, as the Pagination object documents ("Timestamp that must be used to request the
+// next page"); the stand-in takes it as `until` (items created before it), the parameter Vercel's
+// list endpoints document for that timestamp. The env route itself documents no paging parameter,
+// so `envIgnoresUntil` plays a server that does not honour it: every answer is the first page with the
+// same `next`. `decrypt` is deprecated on that route; `decryptIgnored` plays its removal (ciphertext,
+// decrypted: false), leaving the per-variable read as the documented way to the value.
 
 export type VercelEnvType = 'plain' | 'encrypted' | 'sensitive' | 'secret' | 'system';
 export type VercelTarget = 'production' | 'preview' | 'development';
@@ -40,6 +50,12 @@ export interface VercelProjectSeed {
 export interface VercelStandInOptions {
   tokens: string[];
   projects: VercelProjectSeed[];
+  /** Variables per page of GET /v10/projects/{id}/env (default 20, the documented example count). */
+  envPageSize?: number;
+  /** Ignore `until` on the env list: the same first page and the same `next`, every time. */
+  envIgnoresUntil?: boolean;
+  /** Ignore the deprecated `decrypt=true`: encrypted values come back as ciphertext. */
+  decryptIgnored?: boolean;
 }
 
 export interface VercelStandIn extends RunningStandIn {
@@ -59,8 +75,23 @@ const error = (
 // What the real API returns for an encrypted value when decrypt is off: an opaque ciphertext.
 const cipher = (value: string) => Buffer.from(`enc:${value}`).toString('base64');
 
+const envId = (i: number) => `env_${i}`;
+
+// Distinct creation times, one second apart in seed order: pages cut by `until` never split a tie.
+const envBase = (e: VercelEnvSeed, i: number) => ({
+  id: envId(i),
+  key: e.key,
+  type: e.type,
+  target: e.target,
+  gitBranch: e.gitBranch,
+  configurationId: null,
+  createdAt: 1_700_000_000_000 + i * 1000,
+  updatedAt: 1_700_000_000_000 + i * 1000,
+});
+
 export async function startVercelApi(options: VercelStandInOptions): Promise<VercelStandIn> {
   const projects = options.projects;
+  const pageSize = Math.max(1, options.envPageSize ?? 20);
 
   const find = (req: RecordedRequest, idOrName: string) =>
     projects.find(
@@ -100,32 +131,54 @@ export async function startVercelApi(options: VercelStandInOptions): Promise<Ver
       };
     }
 
+    params = matchRoute('/v1/projects/{idOrName}/env/{id}', req.path);
+    if (params) {
+      const p = find(req, params.idOrName as string);
+      if (!p) return error(404, 'not_found', 'Project not found');
+      const i = p.env.findIndex((_, n) => envId(n) === params?.id);
+      const e = p.env[i];
+      if (!e) return error(404, 'not_found', 'Environment Variable not found');
+      // The documented read of one decrypted value; sensitive values stay write-only even here.
+      const base = envBase(e, i);
+      if (e.type === 'sensitive') return { status: 200, body: { ...base, decrypted: false } };
+      if (e.type === 'secret') return { status: 200, body: { ...base, value: `sec_${i}`, decrypted: false } };
+      return { status: 200, body: { ...base, value: e.value, decrypted: true } };
+    }
+
     params = matchRoute('/v10/projects/{idOrName}/env', req.path);
     if (params) {
       const p = find(req, params.idOrName as string);
       if (!p) return error(404, 'not_found', 'Project not found');
-      const decrypt = req.query.decrypt === 'true';
-      const envs = p.env.map((e, i) => {
-        const base = {
-          id: `env_${i}`,
-          key: e.key,
-          type: e.type,
-          target: e.target,
-          gitBranch: e.gitBranch,
-          configurationId: null,
-          createdAt: 1_700_000_000_000,
-          updatedAt: 1_700_000_000_000,
-        };
-        // Sensitive values are write-only: the API never returns them, decrypt or not.
-        if (e.type === 'sensitive') return { ...base, value: '', decrypted: false };
-        // Legacy secrets return the secret's id, not its value.
-        if (e.type === 'secret') return { ...base, value: `sec_${i}`, decrypted: false };
-        if (e.type === 'plain' || e.type === 'system') return { ...base, value: e.value };
-        return decrypt
-          ? { ...base, value: e.value, decrypted: true }
-          : { ...base, value: cipher(e.value), decrypted: false };
-      });
-      return { status: 200, body: { envs, pagination: { count: envs.length, next: null, prev: null } } };
+      const decrypt = req.query.decrypt === 'true' && !options.decryptIgnored;
+      const all = p.env
+        .map((e, i) => {
+          const base = envBase(e, i);
+          // Sensitive values are write-only: the API never returns them, decrypt or not.
+          if (e.type === 'sensitive') return { ...base, value: '', decrypted: false };
+          // Legacy secrets return the secret's id, not its value.
+          if (e.type === 'secret') return { ...base, value: `sec_${i}`, decrypted: false };
+          if (e.type === 'plain' || e.type === 'system') return { ...base, value: e.value };
+          return decrypt
+            ? { ...base, value: e.value, decrypted: true }
+            : { ...base, value: cipher(e.value), decrypted: false };
+        })
+        .sort((a, b) => b.createdAt - a.createdAt);
+      const until =
+        options.envIgnoresUntil || req.query.until === undefined ? Infinity : Number(req.query.until);
+      const rest = all.filter((e) => e.createdAt < until);
+      const envs = rest.slice(0, pageSize);
+      const more = rest.length > envs.length;
+      return {
+        status: 200,
+        body: {
+          envs,
+          pagination: {
+            count: envs.length,
+            next: more ? (envs.at(-1)?.createdAt ?? null) : null,
+            prev: envs[0]?.createdAt ?? null,
+          },
+        },
+      };
     }
 
     params = matchRoute('/v9/projects/{idOrName}/domains', req.path);

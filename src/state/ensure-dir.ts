@@ -1,7 +1,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { EngifyError } from '../engine/errors.js';
-import { messages } from '../ui/messages.js';
+import { EngifyError } from '../core/errors.js';
+import { messages } from '../core/messages.js';
 
 // Node's mkdirSync({ recursive: true }) never returns on a path it cannot create under /proc: mkdir
 // answers ENOENT, the parent answers EEXIST, and Node starts over, forever at 100% CPU. So the state

@@ -1,33 +1,14 @@
 import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import type { CreatedResource, Cursor, Json } from '../adapters/types.js';
 import type { Redactor } from '../config/redact.js';
-import { EngifyError } from '../engine/errors.js';
-import { messages } from '../ui/messages.js';
+import { EngifyError } from '../core/errors.js';
+import type { JournalEntry, JournalRecord } from '../core/journal-record.js';
+import { messages } from '../core/messages.js';
 import { ensureStateDir } from './ensure-dir.js';
 
 // Append-only JSON lines, fsync'd after every record. A `kill -9` can leave at most one torn (partial)
 // last line; reading ignores it and the next append first cuts it off, so the file stays well formed.
-
-interface RecordBase {
-  seq: number;
-  at: string;
-  run: string;
-  stepId: string;
-}
-
-export type JournalRecord =
-  | (RecordBase & { type: 'start'; operation: 'apply' | 'rollback' | 'sync' })
-  /** Written before a create call, so a crash between create and `created` can be recognised on rerun. */
-  | (RecordBase & { type: 'intent'; resource: CreatedResource })
-  | (RecordBase & { type: 'created'; resource: CreatedResource })
-  | (RecordBase & { type: 'checkpoint'; stream: string; cursor: Cursor; count: number; done?: boolean })
-  | (RecordBase & { type: 'output'; key: string; value: Json })
-  | (RecordBase & { type: 'success'; summary: string })
-  | (RecordBase & { type: 'failure'; error: { code: string; kind: string; message: string } })
-  | (RecordBase & { type: 'undone'; resource?: CreatedResource; stream?: string })
-  | (RecordBase & { type: 'rolledback' });
 
 // What a record must look like when read back. Steps decide resume, rollback and verify from these
 // fields, so a record of the wrong shape is refused rather than half-understood. Objects are loose: a
@@ -63,11 +44,7 @@ const recordSchema = z.discriminatedUnion('type', [
   z.looseObject({ ...base, type: z.literal('rolledback') }),
 ]);
 
-export type JournalEntry = JournalRecord extends infer R
-  ? R extends JournalRecord
-    ? Omit<R, 'seq' | 'at' | 'run'>
-    : never
-  : never;
+export type { JournalEntry, JournalRecord };
 
 export class Journal {
   private fd: number | undefined;

@@ -10,10 +10,10 @@ import {
 } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { LockHeldError } from '../engine/errors.js';
-import { messages } from '../ui/messages.js';
+import { LockHeldError } from '../core/errors.js';
+import type { LockHolder, TakeoverReason } from '../core/lock-holder.js';
+import { messages } from '../core/messages.js';
 import { ensureStateDir } from './ensure-dir.js';
-import type { LockHolder, TakeoverReason } from './lock-holder.js';
 
 // One lock per state directory, like Terraform's state lock: it names its holder. A holder on this host
 // whose process is gone (a kill -9, a crash) is taken over, and the caller says so: "after a crash, rerun

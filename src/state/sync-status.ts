@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Lag, SyncStats } from '../sync/types.js';
+import type { Lag, SyncStats } from '../core/sync-contracts.js';
 
 // What a running `sync` last reported, for `status` in another process: rewritten atomically every
 // second or so. A report whose writer is gone is shown as stopped, with its last figures.

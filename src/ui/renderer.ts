@@ -1,8 +1,8 @@
 import chalk, { Chalk, type ChalkInstance } from 'chalk';
-import type { EngifyError } from '../engine/errors.js';
+import type { EngifyError } from '../core/errors.js';
+import type { Check } from '../core/step.js';
+import type { TaskIo, TaskReport, UiTask } from '../core/task.js';
 import type { PlanDocument } from '../engine/planner.js';
-import type { Check } from '../plans/types.js';
-import type { TaskIo, TaskReport, UiTask } from './task.js';
 
 // Three ways to show the same run: a listr2 task tree on a terminal, plain lines when piped, and one
 // JSON object per line with --json (for CI). Commands call the renderer; they never print directly.

@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
+import { dbCopyStep } from '../../src/components/db/db-copy.js';
+import { parseConfig } from '../../src/core/load-config.js';
+import type { Check } from '../../src/core/step.js';
 import { EngineSession } from '../../src/engine/session.js';
-import { dbCopyStep } from '../../src/plans/steps/db-copy.js';
-import type { Check } from '../../src/plans/types.js';
 import { type PostgresCluster, startPostgresCluster } from '../../src/sandbox/postgres-cluster.js';
 import {
   copyConfig,

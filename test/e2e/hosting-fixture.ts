@@ -28,6 +28,8 @@ export interface Stack {
 export async function startHostingStack(amplifyOptions: AmplifyStandInOptions = {}): Promise<Stack> {
   const vercel = await startVercelApi({
     tokens: [VERCEL_TOKEN],
+    // Three pages of variables: the env list is read through pagination.next, as on a large project.
+    envPageSize: 3,
     projects: [
       {
         id: 'prj_chatbot',

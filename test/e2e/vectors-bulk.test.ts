@@ -7,10 +7,10 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { vectorsCopyStep } from '../../src/components/vectors/vectors-copy.js';
+import { vectorsTableStep } from '../../src/components/vectors/vectors-table.js';
+import type { Check } from '../../src/core/step.js';
 import { EngineSession } from '../../src/engine/session.js';
-import { vectorsCopyStep } from '../../src/plans/steps/vectors-copy.js';
-import { vectorsTableStep } from '../../src/plans/steps/vectors-table.js';
-import type { Check } from '../../src/plans/types.js';
 import {
   type DynamoDbVectorFront,
   startDynamoDbVectorFront,

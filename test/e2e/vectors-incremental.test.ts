@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { vectorsCopyStep } from '../../src/components/vectors/vectors-copy.js';
+import { vectorsIncrementalPass } from '../../src/components/vectors/vectors-incremental.js';
+import { vectorsTableStep } from '../../src/components/vectors/vectors-table.js';
 import { EngineSession } from '../../src/engine/session.js';
-import { vectorsCopyStep } from '../../src/plans/steps/vectors-copy.js';
-import { vectorsTableStep } from '../../src/plans/steps/vectors-table.js';
 import {
   type DynamoDbVectorFront,
   startDynamoDbVectorFront,
 } from '../../src/sandbox/dynamodb-vector-front.js';
 import { type QdrantStandIn, startQdrantStandIn } from '../../src/sandbox/qdrant-server.js';
-import { vectorsIncrementalPass } from '../../src/sync/vectors-incremental.js';
 import { qdrantRequester } from '../helpers/qdrant-seed.js';
 import { loadTestConfig } from '../helpers/session.js';
 

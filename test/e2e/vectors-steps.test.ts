@@ -1,10 +1,10 @@
 import { DescribeTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngifyError } from '../../src/engine/errors.js';
+import { vectorsCopyStep } from '../../src/components/vectors/vectors-copy.js';
+import { vectorsTableStep } from '../../src/components/vectors/vectors-table.js';
+import { EngifyError } from '../../src/core/errors.js';
+import type { Check } from '../../src/core/step.js';
 import { EngineSession } from '../../src/engine/session.js';
-import { vectorsCopyStep } from '../../src/plans/steps/vectors-copy.js';
-import { vectorsTableStep } from '../../src/plans/steps/vectors-table.js';
-import type { Check } from '../../src/plans/types.js';
 import {
   type DynamoDbVectorFront,
   startDynamoDbVectorFront,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { parseConfig } from '../../src/config/load.js';
+import { dbCopyStep } from '../../src/components/db/db-copy.js';
+import { parseConfig } from '../../src/core/load-config.js';
 import { EngineSession } from '../../src/engine/session.js';
-import { dbCopyStep } from '../../src/plans/steps/db-copy.js';
 
 // Runs db.copy's plan + apply in its own process, so a test can kill -9 it mid-copy.
 const path = process.argv[2];

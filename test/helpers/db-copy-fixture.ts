@@ -43,7 +43,7 @@ SELECT timestamptz '2024-06-01 00:00:00+00' + g * interval '1 second', 'bulk', j
 ANALYZE;
 `;
 
-const psql = (url: string, args: string[], input?: string) =>
+export const psql = (url: string, args: string[], input?: string) =>
   execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, ...args], {
     input,
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type LoadedConfig, parseConfig } from '../../src/config/load.js';
+import { type LoadedConfig, parseConfig } from '../../src/core/load-config.js';
 import { EngineSession, type SessionOptions } from '../../src/engine/session.js';
 
 /** A real config (through the real loader) in a fresh temp folder, for tests that drive steps directly. */

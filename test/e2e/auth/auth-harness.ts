@@ -11,9 +11,9 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import pg from 'pg';
 import { expect } from 'vitest';
+import { authUsersStep } from '../../../src/components/auth/auth-users.js';
+import type { Change } from '../../../src/core/step.js';
 import type { EngineSession } from '../../../src/engine/session.js';
-import { authUsersStep } from '../../../src/plans/steps/auth-users.js';
-import type { Change } from '../../../src/plans/types.js';
 import { type CognitoFront, startCognitoFront } from '../../../src/sandbox/cognito-import-jobs.js';
 import { type LambdaInvokeServer, startLambdaInvoke } from '../../../src/sandbox/lambda-invoke.js';
 import { type LocalStack, startLocalStack } from '../../../src/sandbox/stack.js';

@@ -1,10 +1,10 @@
 import { AdminGetUserCommand } from '@aws-sdk/client-cognito-identity-provider';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { supabaseAuthApiSource } from '../../../src/adapters/sources/supabase/auth/api-users.js';
-import { EngifyError } from '../../../src/engine/errors.js';
-import { authUsersStep } from '../../../src/plans/steps/auth-users.js';
-import type { Check } from '../../../src/plans/types.js';
+import { authUsersStep } from '../../../src/components/auth/auth-users.js';
+import { EngifyError } from '../../../src/core/errors.js';
+import type { Check } from '../../../src/core/step.js';
+import { supabaseAuthApiSource } from '../../../src/providers/supabase/auth/api-users.js';
 import {
   type SupabaseAuthApi,
   startSupabaseAuthApi,

@@ -3,11 +3,16 @@ import { join } from 'node:path';
 import {
   AdminGetUserCommand,
   CreateIdentityProviderCommand,
+  DescribeUserPoolCommand,
+  GetCSVHeaderCommand,
   InitiateAuthCommand,
+  UpdateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authUsersStep } from '../../../src/plans/steps/auth-users.js';
-import type { Check } from '../../../src/plans/types.js';
+import { authPool } from '../../../src/components/auth/auth-pool.js';
+import { authUsersStep } from '../../../src/components/auth/auth-users.js';
+import type { Check } from '../../../src/core/step.js';
+import { HASH_COLUMN } from '../../../src/sandbox/cognito-import-jobs.js';
 import {
   ALICE,
   ALICE_ATTRIBUTES,
@@ -129,6 +134,14 @@ describe('auth.users, import-hashes strategy', () => {
       ).toEqual({
         Google: 1,
       });
+      // The hash column's name is not confirmed by AWS documentation: plan shows the header it will use.
+      const header = (await world.cognito.send(new GetCSVHeaderCommand({ UserPoolId: sc.poolId }))).CSVHeader;
+      expect((change?.details as { csvHeader?: string[] } | undefined)?.csvHeader).toEqual(header);
+      expect(
+        change?.warnings?.some(
+          (w) => w.includes(header?.join(', ') ?? '?') && w.includes(`"${HASH_COLUMN}"`),
+        ),
+      ).toBe(true);
       await authUsersStep.apply(ctx, change!);
 
       expect(world.front.uploads.at(-1)?.headers['x-amz-server-side-encryption']).toBe('aws:kms');
@@ -200,6 +213,90 @@ describe('auth.users, lazy strategy', () => {
 
       await authUsersStep.rollback!(ctx);
       expect(await poolUsers(sc.poolId)).toHaveLength(0);
+    } finally {
+      await sc.close();
+    }
+  }, 60_000);
+});
+
+describe('auth.pool after auth.users attached the migration trigger', () => {
+  it('a password-policy update keeps the UserMigration trigger and every other pool setting', async () => {
+    const arn = 'arn:aws:lambda:us-east-1:000000000000:function:engify-test-user-migration';
+    const sc = await scenario(world, { passwords: 'lazy', lambda: { functionArn: arn } });
+    try {
+      // Settings a team has on its pool that the tool does not manage: none may be lost.
+      const kept = {
+        AutoVerifiedAttributes: ['email' as const],
+        MfaConfiguration: 'OPTIONAL' as const,
+        EmailConfiguration: {
+          EmailSendingAccount: 'DEVELOPER' as const,
+          SourceArn: 'arn:aws:ses:us-east-1:000000000000:identity/no-reply@example.com',
+          ReplyToEmailAddress: 'help@example.com',
+        },
+        AccountRecoverySetting: { RecoveryMechanisms: [{ Name: 'verified_email' as const, Priority: 1 }] },
+        AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+        DeviceConfiguration: { ChallengeRequiredOnNewDevice: true, DeviceOnlyRememberedOnUserPrompt: true },
+        VerificationMessageTemplate: {
+          DefaultEmailOption: 'CONFIRM_WITH_CODE' as const,
+          EmailSubject: 'Your code',
+          EmailMessage: 'Your code is {####}',
+        },
+        SmsAuthenticationMessage: 'Your sign-in code is {####}',
+        UserPoolTags: { team: 'identity' },
+      };
+      await world.cognito.send(
+        new UpdateUserPoolCommand({
+          UserPoolId: sc.poolId,
+          Policies: {
+            PasswordPolicy: {
+              MinimumLength: 8,
+              RequireUppercase: false,
+              RequireLowercase: false,
+              RequireNumbers: false,
+              RequireSymbols: false,
+              TemporaryPasswordValidityDays: 3,
+            },
+          },
+          ...kept,
+        }),
+      );
+      const describe = async () =>
+        (await world.cognito.send(new DescribeUserPoolCommand({ UserPoolId: sc.poolId }))).UserPool;
+
+      const usersCtx = sc.session.context(authUsersStep);
+      const [users] = await authUsersStep.plan(usersCtx);
+      await authUsersStep.apply(usersCtx, users!);
+      expect((await describe())?.LambdaConfig?.UserMigration).toBe(arn);
+
+      // The team tightens the password policy in the config, then applies phase 1 again.
+      const target = sc.config.target as { cognito: Record<string, unknown> };
+      target.cognito.passwordPolicy = {
+        minimumLength: 12,
+        requireUppercase: true,
+        requireLowercase: true,
+        requireNumbers: true,
+        requireSymbols: false,
+      };
+      const poolCtx = sc.reopen().context(authPool);
+      const changes = await authPool.plan(poolCtx);
+      const update = changes.find((c) => c.action === 'update' && c.summary.includes('minimumLength'));
+      expect(update).toBeDefined();
+      await authPool.apply(poolCtx, update!);
+
+      const after = await describe();
+      expect(after?.LambdaConfig?.UserMigration).toBe(arn);
+      expect(after).toMatchObject(kept);
+      expect(after?.Policies?.PasswordPolicy).toMatchObject({
+        MinimumLength: 12,
+        RequireUppercase: true,
+        RequireLowercase: true,
+        RequireNumbers: true,
+        RequireSymbols: false,
+        TemporaryPasswordValidityDays: 3,
+      });
+      // Nothing left to change: the plan is a noop for the pool.
+      const again = await authPool.plan(sc.reopen().context(authPool));
+      expect(again.find((c) => c.resource.startsWith('user pool'))?.action).toBe('noop');
     } finally {
       await sc.close();
     }

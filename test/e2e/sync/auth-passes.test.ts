@@ -5,8 +5,8 @@ import {
   CreateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authUsersStep } from '../../../src/plans/steps/auth-users.js';
-import { authForwardPass, authReversePass } from '../../../src/sync/auth-passes.js';
+import { authForwardPass, authReversePass } from '../../../src/components/auth/auth-passes.js';
+import { authUsersStep } from '../../../src/components/auth/auth-users.js';
 import { type AuthWorld, scenario, startAuthWorld } from '../auth/auth-harness.js';
 
 // The auth sync passes against cognito-local and a real PostgreSQL 15 source (test/fixtures/auth-fixture.sql),

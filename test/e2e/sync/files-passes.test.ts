@@ -10,13 +10,13 @@ import {
 } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { filesCopy } from '../../../src/components/files/files-copy.js';
+import { filesForwardPass, filesReversePass } from '../../../src/components/files/files-passes.js';
+import type { PassSummary } from '../../../src/core/sync-contracts.js';
 import type { EngineSession } from '../../../src/engine/session.js';
-import { filesCopy } from '../../../src/plans/steps/files-copy.js';
 import { type PostgresCluster, startPostgresCluster } from '../../../src/sandbox/postgres-cluster.js';
 import { type S3rverProcess, startS3rverProcess } from '../../../src/sandbox/s3rver-process.js';
 import { type StorageStandIn, startSupabaseStorageApi } from '../../../src/sandbox/supabase-storage-api.js';
-import { filesForwardPass, filesReversePass } from '../../../src/sync/files-passes.js';
-import type { PassSummary } from '../../../src/sync/types.js';
 import {
   createBucket,
   filesConfig,

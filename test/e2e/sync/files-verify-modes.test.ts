@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { filesCopy } from '../../../src/components/files/files-copy.js';
+import { filesReversePass } from '../../../src/components/files/files-passes.js';
+import type { Check } from '../../../src/core/step.js';
 import type { EngineSession } from '../../../src/engine/session.js';
 import { fileFlagStore } from '../../../src/flags/file-store.js';
 import type { Mode } from '../../../src/flags/modes.js';
-import { filesCopy } from '../../../src/plans/steps/files-copy.js';
-import type { Check } from '../../../src/plans/types.js';
 import { type S3rverProcess, startS3rverProcess } from '../../../src/sandbox/s3rver-process.js';
 import { type StorageStandIn, startSupabaseStorageApi } from '../../../src/sandbox/supabase-storage-api.js';
-import { filesReversePass } from '../../../src/sync/files-passes.js';
 import {
   createBucket,
   filesConfig,

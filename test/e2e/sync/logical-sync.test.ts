@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chooseCaptureMode } from '../../../src/components/db/sync/from-config.js';
+import { startForwardSync } from '../../../src/components/db/sync/sync-runner.js';
+import type { SyncHandle } from '../../../src/core/sync-contracts.js';
 import { type PostgresCluster, startPostgresCluster } from '../../../src/sandbox/postgres-cluster.js';
-import { chooseCaptureMode } from '../../../src/sync/from-config.js';
-import { startForwardSync } from '../../../src/sync/sync-runner.js';
-import type { SyncHandle } from '../../../src/sync/types.js';
 import { copyWithSlot, sql, tableDigest } from '../../helpers/sync-fixture.js';
 
 // Forward sync by logical decoding between two real PostgreSQL 15 clusters.

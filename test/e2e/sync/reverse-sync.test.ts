@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prepareReverseCapture } from '../../../src/components/db/sync/reverse-setup.js';
+import { startForwardSync, startReverseSync } from '../../../src/components/db/sync/sync-runner.js';
 import { type PostgresCluster, startPostgresCluster } from '../../../src/sandbox/postgres-cluster.js';
-import { prepareReverseCapture } from '../../../src/sync/reverse-setup.js';
-import { startForwardSync, startReverseSync } from '../../../src/sync/sync-runner.js';
 import { copyWithSlot, sql, tableDigest } from '../../helpers/sync-fixture.js';
 
 // Reverse sync (target -> source) running at the same time as forward sync: replication origins keep

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { startForwardSync } from '../../../src/components/db/sync/sync-runner.js';
 import { startTcpProxy, type TcpProxy } from '../../../src/sandbox/tcp-proxy.js';
-import { startForwardSync } from '../../../src/sync/sync-runner.js';
 import { mulberry32 } from '../../helpers/seeded-random.js';
 import {
   base,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startForwardSync } from '../../../src/sync/sync-runner.js';
+import { startForwardSync } from '../../../src/components/db/sync/sync-runner.js';
 import { mulberry32 } from '../../helpers/seeded-random.js';
 import {
   base,

@@ -4,10 +4,10 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startForwardSync } from '../../../src/components/db/sync/sync-runner.js';
+import { installTriggerCapture } from '../../../src/components/db/sync/trigger-capture.js';
 import { freePort } from '../../../src/sandbox/free-port.js';
 import { type PostgresCluster, startPostgresCluster } from '../../../src/sandbox/postgres-cluster.js';
-import { startForwardSync } from '../../../src/sync/sync-runner.js';
-import { installTriggerCapture } from '../../../src/sync/trigger-capture.js';
 import { sql, tableDigest, waitFor } from '../../helpers/sync-fixture.js';
 
 // Trigger capture, the fallback where logical decoding is unavailable: against a real PostgreSQL 15

@@ -8,15 +8,15 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { vectorsCopyStep } from '../../../src/components/vectors/vectors-copy.js';
+import { vectorsForwardPass, vectorsReversePass } from '../../../src/components/vectors/vectors-passes.js';
+import { vectorsTableStep } from '../../../src/components/vectors/vectors-table.js';
 import type { EngineSession } from '../../../src/engine/session.js';
-import { vectorsCopyStep } from '../../../src/plans/steps/vectors-copy.js';
-import { vectorsTableStep } from '../../../src/plans/steps/vectors-table.js';
 import {
   type DynamoDbVectorFront,
   startDynamoDbVectorFront,
 } from '../../../src/sandbox/dynamodb-vector-front.js';
 import { type QdrantStandIn, startQdrantStandIn } from '../../../src/sandbox/qdrant-server.js';
-import { vectorsForwardPass, vectorsReversePass } from '../../../src/sync/vectors-passes.js';
 import { qdrantRequester } from '../../helpers/qdrant-seed.js';
 import { openTestSession } from '../../helpers/session.js';
 

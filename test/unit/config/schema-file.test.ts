@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configJsonSchema } from '../../../src/config/json-schema.js';
-import { parseConfig } from '../../../src/config/load.js';
+import { parseConfig } from '../../../src/core/load-config.js';
 import { ROOT } from '../../helpers/cli.js';
 
 describe('shipped config files', () => {

@@ -2,10 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Step } from '../../../src/core/step.js';
 import { topoSort } from '../../../src/engine/select-steps.js';
 import { stepJournal } from '../../../src/engine/step-journal.js';
 import { foldSteps } from '../../../src/engine/step-state.js';
-import type { Step } from '../../../src/plans/types.js';
 import { Journal } from '../../../src/state/journal.js';
 
 describe('step journal view', () => {

@@ -2,10 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { checklist } from '../../../src/components/registry.js';
+import type { Phase } from '../../../src/core/step.js';
 import { foldSteps } from '../../../src/engine/step-state.js';
 import { unfinishedCheck, verifySelection } from '../../../src/engine/verifier.js';
-import { checklist } from '../../../src/plans/checklist.js';
-import type { Phase } from '../../../src/plans/types.js';
 import { Journal, type JournalEntry } from '../../../src/state/journal.js';
 
 // Which steps `verify` covers and how, from a journal: the real checklist's phases 1 and 2.

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EngifyError, exitCodeFor } from '../../../src/engine/errors.js';
+import { EngifyError, exitCodeFor } from '../../../src/core/errors.js';
 import { ensureStateDir } from '../../../src/state/ensure-dir.js';
 
 const caught = (f: () => void): EngifyError => {

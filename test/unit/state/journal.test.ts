@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Redactor } from '../../../src/config/redact.js';
-import { EngifyError, exitCodeFor } from '../../../src/engine/errors.js';
+import { EngifyError, exitCodeFor } from '../../../src/core/errors.js';
 import { Journal, readJournal } from '../../../src/state/journal.js';
 
 const fresh = () => join(mkdtempSync(join(tmpdir(), 'engify-journal-')), 'journal.jsonl');

@@ -2,9 +2,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exitCodeFor, LockHeldError } from '../../../src/engine/errors.js';
+import { exitCodeFor, LockHeldError } from '../../../src/core/errors.js';
+import type { LockHolder } from '../../../src/core/lock-holder.js';
 import { processStartTime, StateLock } from '../../../src/state/lock.js';
-import type { LockHolder } from '../../../src/state/lock-holder.js';
 
 // pid 2^22+1 is above Linux's pid_max range, so no live process has it.
 const DEAD_PID = 4194305;

@@ -1,0 +1,422 @@
+import type { Client } from 'pg';
+import type { Config, RdsConfig } from '../../config/schema.js';
+import { EngifyError, isTransient } from '../../core/errors.js';
+import { messages } from '../../core/messages.js';
+import type { SqlExecutor } from '../../core/sql-executor.js';
+import type { Change, Check, Step, StepContext } from '../../core/step.js';
+import { readTables, type TableInfo, tableKey, tableSql } from '../../providers/postgres/catalog.js';
+import { copyFormat } from '../../providers/postgres/copy-out.js';
+import {
+  applyPostLoadDdl,
+  type PostLoadStatement,
+  readPostLoadDdl,
+} from '../../providers/postgres/load/post-load.js';
+import { rangeCount } from '../../providers/postgres/ranges.js';
+import { dropPublication, dropSlot } from '../../providers/postgres/snapshot.js';
+import { createSqlExecutor } from './create-executor.js';
+import { authUsersTables } from './db-copy-auth-users.js';
+import {
+  ATTACHED_BEFORE_LOAD,
+  type BuildControl,
+  type EarlyForeignKey,
+  rangeStream,
+  runCopy,
+  storedRanges,
+  type TargetLink,
+  tableStream,
+} from './db-copy-run.js';
+import { verifyDatabase } from './db-copy-verify.js';
+import { poolerProblem } from './db-preflight.js';
+import { applyPostLoad, translateSource } from './db-schema.js';
+import { DB_SOURCE_FIELDS, dbSourceOf } from './db-source.js';
+import { attachableBeforeLoad, attachForeignKeyToEmpty } from './schema/apply.js';
+
+// db.copy: the full load of the configured schemas from one consistent snapshot (see db-copy-run.ts for
+// the snapshot, slot and resume rules), then indexes/constraints and sequences, then parity by key range.
+
+const STEP_ID = 'db.copy';
+
+const copySettings = (rds: RdsConfig) => rds.copy;
+const defaultName = (config: Config) => `engify_${config.project.replaceAll('-', '_')}`;
+
+function sourceUrl(ctx: StepContext): string {
+  const source = dbSourceOf(ctx.config);
+  if (!source)
+    throw new EngifyError({
+      code: 'CONFIG_MISSING',
+      kind: 'config',
+      message: messages.config.needsSection(DB_SOURCE_FIELDS, STEP_ID),
+    });
+  return source.url;
+}
+
+function rdsConfig(ctx: StepContext): RdsConfig {
+  const rds = ctx.config.target.rds;
+  if (!rds)
+    throw new EngifyError({
+      code: 'CONFIG_MISSING',
+      kind: 'config',
+      message: messages.config.needsSection('target.rds', STEP_ID),
+    });
+  return rds;
+}
+
+const hostOf = (url: string) => {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '5432'}`;
+  } catch {
+    return 'the configured host';
+  }
+};
+const reason = (e: unknown) => {
+  const err = e as { code?: string; message?: string };
+  return [err.code, err.message].filter(Boolean).join(' ') || String(e);
+};
+
+async function connectSource(ctx: StepContext, options: { replication?: boolean } = {}): Promise<Client> {
+  const url = sourceUrl(ctx);
+  // The command preflight refuses this already; a session opened without it must not snapshot either.
+  const pooled = poolerProblem(ctx.config);
+  if (pooled) throw pooled;
+  try {
+    return await ctx.services.pg(url, options);
+  } catch (error) {
+    throw new EngifyError({
+      code: 'DB_SOURCE_UNREACHABLE',
+      kind: isTransient(error) ? 'transient' : 'config',
+      message: messages.dbCopy.sourceUnreachable(hostOf(url), ctx.redactor.redact(reason(error))),
+      hint: messages.dbCopy.sourceUnreachableHint,
+      cause: error,
+    });
+  }
+}
+
+async function connectTargetPg(ctx: StepContext, rds: Extract<RdsConfig, { mode: 'pg' }>): Promise<Client> {
+  try {
+    return await ctx.services.pg(rds.url);
+  } catch (error) {
+    throw new EngifyError({
+      code: 'DB_TARGET_UNREACHABLE',
+      kind: isTransient(error) ? 'transient' : 'config',
+      message: messages.dbCopy.targetUnreachable(hostOf(rds.url), ctx.redactor.redact(reason(error))),
+      hint: messages.dbCopy.targetUnreachableHint,
+      cause: error,
+    });
+  }
+}
+
+async function openTargetExecutor(ctx: StepContext): Promise<SqlExecutor> {
+  const rds = rdsConfig(ctx);
+  try {
+    return await createSqlExecutor(rds, ctx.services, { signal: ctx.signal });
+  } catch (error) {
+    if (error instanceof EngifyError) throw error;
+    const host = rds.mode === 'pg' ? hostOf(rds.url) : rds.resourceArn;
+    throw new EngifyError({
+      code: 'DB_TARGET_UNREACHABLE',
+      kind: isTransient(error) ? 'transient' : 'config',
+      message: messages.dbCopy.targetUnreachable(host, ctx.redactor.redact(reason(error))),
+      hint: messages.dbCopy.targetUnreachableHint,
+      cause: error,
+    });
+  }
+}
+
+function targetLink(ctx: StepContext): TargetLink {
+  const rds = rdsConfig(ctx);
+  if (rds.mode === 'pg') return { kind: 'copy', connect: () => connectTargetPg(ctx, rds) };
+  return { kind: 'insert', open: () => openTargetExecutor(ctx) };
+}
+
+/**
+ * Indexes, constraints, triggers and policies after the load: db.schema's translated post-load DDL when
+ * db.schema ran (it owns the Supabase translation), else the plain catalog-based set (tables created
+ * some other way, e.g. from a pg_dump pre-data section). Read once per apply: the per-table builds
+ * during the load and the final pass share it.
+ */
+function postLoadWork(ctx: StepContext, schemas: string[], settings: RdsConfig['copy']) {
+  const translated = ctx.journal.outputOf('db.schema', 'preLoadDone') === true;
+  let schema: ReturnType<typeof translateSource> | undefined;
+  let catalog: Promise<PostLoadStatement[]> | undefined;
+  const translation = () => {
+    schema ??= translateSource(ctx);
+    return schema;
+  };
+  const statements = (source: Client) => {
+    catalog ??= readPostLoadDdl(source, schemas);
+    return catalog;
+  };
+  const own = new Set(['index', 'constraint']);
+  return {
+    async tableLoaded(
+      source: Client,
+      table: TableInfo,
+      target: SqlExecutor,
+      control: BuildControl,
+    ): Promise<number> {
+      const key = tableKey(table);
+      if (translated) {
+        const postLoad = (await translation()).postLoad.filter((s) => s.table === key && own.has(s.kind));
+        // Keys first (what a foreign key into this table needs: the unique indexes, then the constraints),
+        // so tables waiting for it can start; then its other indexes, beside their load.
+        const keys = postLoad.filter(
+          (s) => s.kind === 'constraint' || s.backsKey === true || /^CREATE UNIQUE INDEX /i.test(s.sql),
+        );
+        const rest = postLoad.filter((s) => !keys.includes(s));
+        let built = 0;
+        if (keys.length > 0) built += (await applyPostLoad(target, { postLoad: keys }, control)).ran.length;
+        await control.keyed();
+        if (rest.length > 0) built += (await applyPostLoad(target, { postLoad: rest }, control)).ran.length;
+        return built;
+      }
+      // The catalog-based set has no statement keys: the table's build is one unit the final pass awaits.
+      const mine = (await statements(source)).filter((s) => s.table === key && s.kind !== 'foreign-key');
+      const build = applyPostLoadDdl([target], mine);
+      control.running.set(`table ${key}`, build);
+      return (await build).length;
+    },
+    /** db.schema's foreign keys between copied tables, when settings ask for them before the load. */
+    async earlyForeignKeys(): Promise<EarlyForeignKey[]> {
+      if (!translated || settings.foreignKeys !== 'before-load') return [];
+      return (await translation()).postLoad.filter(attachableBeforeLoad).map((s) => ({
+        table: s.table as string,
+        name: s.key.slice(`foreign key ${s.table}.`.length),
+        references: s.references as string,
+        attach: (target) => attachForeignKeyToEmpty(target, s),
+      }));
+    },
+    async all(source: Client, targets: SqlExecutor[], running: BuildControl['running']): Promise<number> {
+      let built: number;
+      if (translated) built = (await applyPostLoad(targets, await translation(), { running })).ran.length;
+      else {
+        await Promise.all([...running.values()].map((p) => p.catch(() => undefined)));
+        built = (await applyPostLoadDdl(targets, await statements(source))).length;
+      }
+      ctx.journal.output('postLoadDone', true);
+      return built;
+    },
+  };
+}
+
+const attachedBeforeLoad = (value: unknown): { table: string; name: string }[] =>
+  Array.isArray(value)
+    ? value.filter(
+        (v): v is { table: string; name: string } =>
+          typeof v?.table === 'string' && typeof v?.name === 'string',
+      )
+    : [];
+
+/** The auth.users shim in the plan when the target has it already (plan must not fail before phase 1 ran). */
+async function planExtras(ctx: StepContext, source: Client, schemas: string[]) {
+  let executor: SqlExecutor | undefined;
+  try {
+    executor = await openTargetExecutor(ctx);
+    return await authUsersTables(source, executor, schemas);
+  } catch {
+    return [];
+  } finally {
+    await executor?.close().catch(() => undefined);
+  }
+}
+
+export const dbCopyStep: Step = {
+  id: STEP_ID,
+  phase: 2,
+  component: 'db',
+  title: messages.dbCopy.title,
+  dependsOn: ['db.schema'],
+  enabled: (config) => Boolean(dbSourceOf(config) && config.target.rds),
+
+  async plan(ctx) {
+    const rds = rdsConfig(ctx);
+    const schemas = dbSourceOf(ctx.config)?.schemas ?? ['public'];
+    const source = await connectSource(ctx);
+    try {
+      const tables = [...(await readTables(source, schemas)), ...(await planExtras(ctx, source, schemas))];
+      const database =
+        rds.mode === 'pg'
+          ? decodeURIComponent(new URL(rds.url).pathname.slice(1) || 'postgres')
+          : rds.database;
+      const done =
+        tables.every((t) => ctx.journal.lastCheckpoint(tableStream(t))?.done) &&
+        ctx.journal.lastCheckpoint('postload')?.done;
+      if (tables.length > 0 && done) {
+        return [
+          {
+            action: 'noop',
+            resource: messages.dbCopy.resourceName(database),
+            summary: messages.dbCopy.planDone,
+          },
+        ];
+      }
+      const split = {
+        splitBytes: copySettings(rds).splitBytes,
+        maxRanges: copySettings(rds).maxRangesPerTable,
+        jobs: ctx.config.jobs,
+      };
+      const rows = tables.map((t) => {
+        const stored = storedRanges(ctx.journal, STEP_ID, t);
+        return {
+          table: tableKey(t),
+          estimatedRows: t.estimatedRows,
+          estimatedBytes: t.estimatedBytes,
+          ranges: stored?.length ?? rangeCount(t, split),
+          rangesDone: stored
+            ? stored.filter((r) => ctx.journal.lastCheckpoint(rangeStream(t, r.index))?.done).length
+            : 0,
+          primaryKey: t.primaryKey,
+          format: rds.mode === 'pg' ? copyFormat(t) : 'insert',
+        };
+      });
+      const warnings = [
+        ...tables
+          .filter((t) => t.primaryKey.length === 0)
+          .map((t) => messages.dbCopy.noPrimaryKey(tableKey(t))),
+        ...(rds.mode === 'pg'
+          ? tables.filter((t) => !t.binarySafe).map((t) => messages.dbCopy.textFormat(tableKey(t)))
+          : []),
+      ];
+      const change: Change = {
+        action: 'copy',
+        resource: messages.dbCopy.resourceName(database),
+        summary:
+          tables.length === 0
+            ? messages.dbCopy.noTables(schemas)
+            : messages.dbCopy.planSummary(
+                tables.length,
+                rows.reduce((n, r) => n + r.estimatedRows, 0),
+                rows.reduce((n, r) => n + r.estimatedBytes, 0),
+                rows.reduce((n, r) => n + r.ranges, 0),
+                ctx.config.jobs,
+              ),
+        details: {
+          jobs: ctx.config.jobs,
+          foreignKeys: copySettings(rds).foreignKeys,
+          slot: copySettings(rds).slotName ?? defaultName(ctx.config),
+          publication: copySettings(rds).publication ?? defaultName(ctx.config),
+          tables: rows,
+        },
+        ...(warnings.length > 0 ? { warnings } : {}),
+      };
+      return [change];
+    } finally {
+      await source.end().catch(() => undefined);
+    }
+  },
+
+  async apply(ctx, change) {
+    if (change.action === 'noop') return;
+    const rds = rdsConfig(ctx);
+    const schemas = dbSourceOf(ctx.config)?.schemas ?? ['public'];
+    const settings = copySettings(rds);
+    const executor = await openTargetExecutor(ctx);
+    const work = postLoadWork(ctx, schemas, settings);
+    try {
+      await runCopy({
+        stepId: STEP_ID,
+        connectSource: (options) => connectSource(ctx, options),
+        target: targetLink(ctx),
+        targetExecutor: executor,
+        openExecutor: () => openTargetExecutor(ctx),
+        schemas,
+        jobs: ctx.config.jobs,
+        split: {
+          splitBytes: settings.splitBytes,
+          maxRanges: settings.maxRangesPerTable,
+          jobs: ctx.config.jobs,
+        },
+        insertBatchRows: settings.insertBatchRows,
+        slotName: settings.slotName ?? defaultName(ctx.config),
+        publication: settings.publication ?? defaultName(ctx.config),
+        journal: ctx.journal,
+        force: ctx.force,
+        signal: ctx.signal,
+        log: ctx.log,
+        progress: ctx.progress,
+        postLoad: (source, targets, running) => work.all(source, targets, running),
+        tableLoaded: (source, table, target, control) => work.tableLoaded(source, table, target, control),
+        earlyForeignKeys: () => work.earlyForeignKeys(),
+        extraTables: (source) => authUsersTables(source, executor, schemas),
+      });
+    } finally {
+      await executor.close().catch(() => undefined);
+    }
+  },
+
+  async verify(ctx): Promise<Check[]> {
+    const schemas = dbSourceOf(ctx.config)?.schemas ?? ['public'];
+    let executor: SqlExecutor;
+    try {
+      executor = await openTargetExecutor(ctx);
+    } catch (error) {
+      const e = error instanceof EngifyError ? error : undefined;
+      return [
+        {
+          name: 'db.copy target reachable',
+          expected: true,
+          actual: e?.message ?? reason(error),
+          ok: false,
+          hint: e?.hint ?? messages.dbCopy.verifyFailedHint,
+        },
+      ];
+    }
+    try {
+      return await verifyDatabase({
+        connectSource: () => connectSource(ctx),
+        target: executor,
+        schemas,
+        rangesFor: (t) => storedRanges(ctx.journal, STEP_ID, t),
+        attachedBeforeLoad: attachedBeforeLoad(ctx.journal.outputOf(STEP_ID, ATTACHED_BEFORE_LOAD)),
+        extraTables: (source) => authUsersTables(source, executor, schemas),
+      });
+    } finally {
+      await executor.close().catch(() => undefined);
+    }
+  },
+
+  async rollback(ctx) {
+    const loaded = [...ctx.journal.createdResources(), ...ctx.journal.pendingIntents()].filter(
+      (r) => r.kind === 'table-data',
+    );
+    if (loaded.length > 0) {
+      const executor = await openTargetExecutor(ctx);
+      try {
+        // One statement for all of them: FKs among the loaded tables do not block it, and CASCADE is never
+        // used, so a table this step did not load is never emptied.
+        const names = [...new Set(loaded.map((r) => r.name))];
+        const present: string[] = [];
+        for (const name of names) {
+          const [schema = '', ...rest] = name.split('.');
+          const sql = tableSql({ schema, name: rest.join('.') });
+          const r = await executor.query('SELECT to_regclass($1) IS NOT NULL AS present', [sql]);
+          if (r.rows[0]?.present === true) present.push(sql);
+        }
+        if (present.length > 0) await executor.query(`TRUNCATE ${present.join(', ')}`);
+      } finally {
+        await executor.close().catch(() => undefined);
+      }
+      for (const r of loaded) ctx.journal.undone({ resource: r });
+      for (const record of ctx.journal.records()) {
+        if (record.type === 'checkpoint' && ctx.journal.lastCheckpoint(record.stream))
+          ctx.journal.undone({ stream: record.stream });
+      }
+    }
+    const sourceSide = [...ctx.journal.createdResources(), ...ctx.journal.pendingIntents()].filter(
+      (r) => r.kind === 'replication-slot' || r.kind === 'publication',
+    );
+    if (sourceSide.length > 0) {
+      const source = await connectSource(ctx);
+      try {
+        for (const r of sourceSide) {
+          // Dropping our own slot and publication removes no row of the source.
+          if (r.kind === 'replication-slot') await dropSlot(source, r.name);
+          else await dropPublication(source, r.name);
+          ctx.journal.undone({ resource: r });
+        }
+      } finally {
+        await source.end().catch(() => undefined);
+      }
+    }
+  },
+};

@@ -1,0 +1,108 @@
+import type { StreamCutover } from '../../../core/component.js';
+import { messages } from '../../../core/messages.js';
+import type { StepContext } from '../../../core/step.js';
+import type { SyncDirection } from '../../../core/sync-contracts.js';
+import { dbSourceOf } from '../db-source.js';
+import { publicationTables } from './catalog.js';
+import { dbCopyOutputs } from './db-sync.js';
+import { dropReverseCapture, prepareReverseCapture } from './reverse-setup.js';
+import { carrySequencePositions } from './sequence-positions.js';
+
+// The database's part of a cutover: sequence positions follow the side the app writes, and reverse
+// capture (a publication and a slot on the target) is made ready before the target takes writes.
+
+/** Moves sequences on the side about to take writes up to the other side's positions. */
+export async function carrySequences(ctx: StepContext, direction: SyncDirection): Promise<number> {
+  const config = ctx.config;
+  const rds = config.target.rds;
+  const db = dbSourceOf(config);
+  const sourceUrl = db?.url;
+  if (rds?.mode !== 'pg' || !sourceUrl) return 0;
+  const source = await ctx.services.pg(sourceUrl);
+  const target = await ctx.services.pg(rds.url);
+  try {
+    const schemas = db?.schemas ?? ['public'];
+    return direction === 'forward'
+      ? await carrySequencePositions(source, target, schemas)
+      : await carrySequencePositions(target, source, schemas);
+  } finally {
+    await source.end();
+    await target.end();
+  }
+}
+
+function targetUrl(ctx: StepContext): string | undefined {
+  const rds = ctx.config.target.rds;
+  return rds?.mode === 'pg' ? rds.url : undefined;
+}
+
+export const dbCutover: StreamCutover = {
+  async prepareReverse(ctx, say) {
+    const config = ctx.config;
+    const source = await ctx.services.pg(dbSourceOf(config)?.url ?? '');
+    const target = await ctx.services.pg(targetUrl(ctx) ?? '');
+    try {
+      const publication = dbCopyOutputs(ctx).publication;
+      const tables = publication ? await publicationTables(source, publication) : [];
+      const reverse = await prepareReverseCapture(target, tables, {
+        slot: config.sync.reverseSlot,
+        publication: config.sync.reversePublication,
+      });
+      if (reverse.createdSlot) ctx.journal.created({ kind: 'pg-replication-slot', name: reverse.slot });
+      if (reverse.createdPublication)
+        ctx.journal.created({ kind: 'pg-publication', name: reverse.publication });
+      say(messages.cutover.reverseReady(reverse.slot, tables.length));
+    } finally {
+      await source.end();
+      await target.end();
+    }
+  },
+
+  async reverseReady(ctx) {
+    const url = targetUrl(ctx);
+    if (!url) return false;
+    const target = await ctx.services.pg(url);
+    try {
+      const r = await target.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [
+        ctx.config.sync.reverseSlot,
+      ]);
+      return (r.rowCount ?? 0) > 0;
+    } finally {
+      await target.end();
+    }
+  },
+
+  async retire(ctx) {
+    const target = await ctx.services.pg(targetUrl(ctx) ?? '');
+    try {
+      await dropReverseCapture(target, {
+        slot: ctx.config.sync.reverseSlot,
+        publication: ctx.config.sync.reversePublication,
+      });
+    } finally {
+      await target.end();
+    }
+    for (const r of ctx.journal.createdResources()) ctx.journal.undone({ resource: r });
+  },
+
+  // Only what the journal says cutover created: the reverse slot would keep the target database from
+  // being dropped, and retains WAL.
+  async release(ctx) {
+    const created = ctx.journal.createdResources();
+    const url = targetUrl(ctx);
+    if (created.length === 0 || !url) return 0;
+    const target = await ctx.services.pg(url);
+    try {
+      const slot = created.find((r) => r.kind === 'pg-replication-slot')?.name;
+      const publication = created.find((r) => r.kind === 'pg-publication')?.name;
+      await dropReverseCapture(target, {
+        slot: slot ?? ctx.config.sync.reverseSlot,
+        publication: publication ?? ctx.config.sync.reversePublication,
+      });
+    } finally {
+      await target.end();
+    }
+    for (const r of created) ctx.journal.undone({ resource: r });
+    return created.length;
+  },
+};

@@ -1,0 +1,11 @@
+import type { ComponentModule } from '../../core/component.js';
+import { messages } from '../../core/messages.js';
+import { hostingAppStep } from './hosting-app.js';
+import { hostingDomainStep } from './hosting-domain.js';
+import { hostingEnvStep } from './hosting-env.js';
+
+export const hostingComponent: ComponentModule = {
+  name: 'hosting',
+  steps: [hostingAppStep, hostingEnvStep, hostingDomainStep],
+  notCarriedBack: messages.cutover.hostingNotCarried,
+};

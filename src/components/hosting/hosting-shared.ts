@@ -1,0 +1,207 @@
+import type { Config } from '../../config/schema.js';
+import type { Json } from '../../core/contracts.js';
+import { EngifyError } from '../../core/errors.js';
+import type { HostingSource, SourceEnvVar } from '../../core/hosting-source.js';
+import { messages } from '../../core/messages.js';
+import type { Check, StepContext } from '../../core/step.js';
+import { type AmplifyOps, amplifyOps } from '../../providers/amplify/app.js';
+import { createRenderSource } from '../../providers/render/render-source.js';
+import { type SecretStore, secretsManagerStore, ssmStore } from '../../providers/secrets/secret-store.js';
+import { createVercelSource } from '../../providers/vercel/vercel-source.js';
+import {
+  AMPLIFY_ENV_VALUE_MAX,
+  type AmplifyConfig,
+  type AwsValues,
+  type RewriteProblem,
+  type RewriteResult,
+  rewriteEnv,
+} from './env-rewrite.js';
+
+// What the three hosting steps share: which source is the frontend (Amplify) and which the backend
+// (Render service whose variables go to Secrets Manager), the AWS values phase 1 produced, naming of
+// secrets, and turning rewrite problems into errors that say what to do.
+
+export const APP_STEP = 'hosting.app';
+const m = messages.hosting;
+
+export function hostingEnabled(config: Config): boolean {
+  return (
+    (config.source.vercel !== undefined || config.source.render !== undefined) &&
+    config.target.amplify !== undefined
+  );
+}
+
+export function amplifyConfig(ctx: StepContext): AmplifyConfig {
+  const a = ctx.config.target.amplify;
+  if (!a)
+    throw new EngifyError({
+      code: 'CONFIG_SECTION_MISSING',
+      kind: 'config',
+      message: messages.config.needsSection('target.amplify', APP_STEP),
+    });
+  return a;
+}
+
+/** The project Amplify hosts: the Vercel project when there is one, else the Render service. */
+export function frontendSource(ctx: StepContext): HostingSource {
+  const { vercel, render } = ctx.config.source;
+  const options = { signal: ctx.signal };
+  if (vercel) return createVercelSource(vercel, options);
+  if (render) return createRenderSource(render, options);
+  throw new EngifyError({ code: 'HOSTING_NO_SOURCE', kind: 'config', message: m.noSource, hint: m.noSource });
+}
+
+/** A Render service next to a Vercel frontend (or a non-static Render service) is a backend. */
+export async function backendSource(
+  ctx: StepContext,
+): Promise<{ source: HostingSource; name: string } | undefined> {
+  const { vercel, render } = ctx.config.source;
+  if (!render) return undefined;
+  const source = createRenderSource(render, { signal: ctx.signal });
+  if (!vercel) {
+    const settings = await source.settings();
+    if (settings.serviceType === 'static_site') return undefined;
+    return { source, name: settings.name };
+  }
+  return { source, name: (await source.settings()).name };
+}
+
+export function awsValues(ctx: StepContext): AwsValues {
+  const { target } = ctx.config;
+  const out = (step: string, key: string, configured: unknown, field: string) => {
+    if (configured === undefined) return { missing: 'config' as const, field };
+    const v = ctx.journal.outputOf(step, key);
+    return typeof v === 'string' ? { value: v } : { missing: 'output' as const, step, key };
+  };
+  const rds = target.rds;
+  return {
+    region: { value: target.aws.region },
+    userPoolId: out('auth.pool', 'userPoolId', target.cognito, 'target.cognito'),
+    appClientId: out('auth.pool', 'appClientId', target.cognito, 'target.cognito'),
+    vectorTable: out('vectors.table', 'table', target.dynamodb, 'target.dynamodb'),
+    bucket: out('files.bucket', 'bucket', target.s3, 'target.s3'),
+    // The URL carries the password: it is a secret wherever it goes.
+    databaseUrl:
+      rds?.mode === 'pg'
+        ? { value: rds.url, secret: true }
+        : { missing: 'config', field: 'target.rds (mode "pg")' },
+    databaseResourceArn:
+      rds?.mode === 'data-api'
+        ? { value: rds.resourceArn }
+        : { missing: 'config', field: 'target.rds (mode "data-api")' },
+    databaseSecretArn:
+      rds?.mode === 'data-api'
+        ? { value: rds.secretArn }
+        : { missing: 'config', field: 'target.rds (mode "data-api")' },
+    databaseName:
+      rds?.mode === 'data-api'
+        ? { value: rds.database }
+        : { missing: 'config', field: 'target.rds (mode "data-api")' },
+  };
+}
+
+export function rewrite(ctx: StepContext, vars: SourceEnvVar[]): RewriteResult {
+  const result = rewriteEnv(vars, amplifyConfig(ctx), awsValues(ctx), ctx.config.target.rds?.mode);
+  // Every value headed for a secret store is redacted from here on, wherever it might surface.
+  for (const v of result.vars) if (v.secret && v.value) ctx.redactor.add(v.value);
+  return result;
+}
+
+export function problemLines(problems: RewriteProblem[]): string[] {
+  return problems.map((p) => {
+    switch (p.kind) {
+      case 'unreadable':
+        return m.sensitiveMissing([{ key: p.key, local: p.localSource }]);
+      case 'missing-output':
+        return m.outputMissing(p.from, p.step, p.key);
+      case 'missing-config':
+        return m.configMissing(p.from, p.field, p.key);
+      case 'reserved-name':
+        return m.envNameReserved(p.key);
+      default:
+        return m.envTooLong(p.key, p.length, AMPLIFY_ENV_VALUE_MAX);
+    }
+  });
+}
+
+/** The first problem as an error naming the variable and what to do (all of them are in the plan). */
+export function problemError(problems: RewriteProblem[]): EngifyError | undefined {
+  const unreadable = problems.filter((p) => p.kind === 'unreadable');
+  if (unreadable.length > 0)
+    return new EngifyError({
+      code: 'HOSTING_SENSITIVE_UNREADABLE',
+      kind: 'config',
+      message: m.sensitiveMissing(unreadable.map((p) => ({ key: p.key, local: p.localSource }))),
+      hint: m.sensitiveMissingHint(unreadable.map((p) => p.key)),
+    });
+  const p = problems[0];
+  if (!p) return undefined;
+  const [code, hint] =
+    p.kind === 'missing-output'
+      ? ['HOSTING_OUTPUT_MISSING', m.outputMissingHint]
+      : p.kind === 'missing-config'
+        ? ['HOSTING_CONFIG_MISSING', m.configMissingHint(p.field)]
+        : p.kind === 'reserved-name'
+          ? ['HOSTING_ENV_NAME', m.envNameReservedHint(p.key)]
+          : ['HOSTING_ENV_TOO_LONG', m.envTooLongHint(p.key)];
+  return new EngifyError({ code, kind: 'config', message: problemLines([p])[0] as string, hint });
+}
+
+export async function ops(ctx: StepContext): Promise<AmplifyOps> {
+  return amplifyOps(await ctx.services.amplify());
+}
+
+export async function secretStore(ctx: StepContext, kind: 'secrets-manager' | 'ssm'): Promise<SecretStore> {
+  return kind === 'ssm'
+    ? ssmStore(await ctx.services.ssm())
+    : secretsManagerStore(await ctx.services.secretsManager(), ctx.config.project);
+}
+
+export function appId(ctx: StepContext): string | undefined {
+  const v = ctx.journal.outputOf(APP_STEP, 'appId');
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function requireAppId(ctx: StepContext): string {
+  const id = appId(ctx);
+  if (!id)
+    throw new EngifyError({
+      code: 'HOSTING_APP_MISSING',
+      kind: 'config',
+      message: m.appMissing(amplifyConfig(ctx).appName),
+      hint: m.appMissingHint,
+    });
+  return id;
+}
+
+/** Where a secret variable lives: a Secrets Manager name, or Amplify's environment-secret SSM path. */
+export function secretName(ctx: StepContext, key: string, app: string | undefined): string {
+  const a = amplifyConfig(ctx);
+  return a.secretStore === 'ssm'
+    ? `/amplify/${app ?? '<appId>'}/${a.branch}/${key}`
+    : `engify/${ctx.config.project}/${a.appName}/${key}`;
+}
+
+export function secretsPrefix(ctx: StepContext): string {
+  const a = amplifyConfig(ctx);
+  return `engify/${ctx.config.project}/${a.appName}/`;
+}
+
+export function backendSecretName(ctx: StepContext, service: string): string {
+  return `engify/${ctx.config.project}/backend/${service.replace(/[^A-Za-z0-9/_+=.@-]/g, '-')}`;
+}
+
+export function details(value: Record<string, Json>): Json {
+  return value;
+}
+
+/** verify's failed Check when the target could not be read at all (verify never throws). */
+export function unreadableCheck(name: string, error: unknown): Check {
+  return {
+    name,
+    expected: 'readable',
+    actual: error instanceof Error ? error.message : String(error),
+    ok: false,
+    hint: error instanceof EngifyError ? error.hint : undefined,
+  };
+}

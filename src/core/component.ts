@@ -1,0 +1,77 @@
+import type { Config } from '../config/schema.js';
+import type { EngifyError } from './errors.js';
+import type { Component, Step, StepContext } from './step.js';
+import type { ComponentPass, SyncDirection, SyncHandle } from './sync-contracts.js';
+
+// What a component (db, auth, vectors, files, hosting, flags) hands the engine through the registry.
+// The engine runs plans, sync and cutover from these tables and never names a component: a new
+// component is a folder of its own plus one line in src/components/registry.ts.
+
+/** A component kept in step by a change stream (the database). */
+export interface StreamSync {
+  /** The copy step whose success the stream builds on. */
+  after: string;
+  open(ctx: StepContext, direction: SyncDirection): Promise<SyncHandle>;
+  /**
+   * What the stream does not carry and must follow it, run every few seconds while it runs and once
+   * after a drain (sequence positions: the side the app does not write follows the other's).
+   */
+  followUp?(ctx: StepContext, direction: SyncDirection): Promise<number>;
+}
+
+/** A component kept in step by periodic idempotent passes (auth, files, vectors). */
+export interface PassSync {
+  after: string;
+  forward: ComponentPass;
+  reverse: ComponentPass;
+}
+
+/**
+ * The parts of a cutover only a stream component knows; the engine supplies the order (verify,
+ * `draining`, drain, flip) and calls these at their points. Every context given is the
+ * `cutover.<component>` step's, so what they create is journaled there and undone from there.
+ */
+export interface StreamCutover {
+  /** After the forward stream is drained and stopped, before `target`: make the way back ready. */
+  prepareReverse(ctx: StepContext, say: (m: string) => void): Promise<void>;
+  /** Whether the way back was made ready (a cutover can stop before it was). */
+  reverseReady(ctx: StepContext): Promise<boolean>;
+  /** `done`: stop the way back and drop what prepareReverse made. */
+  retire(ctx: StepContext): Promise<void>;
+  /** Before the migration itself is undone: drop what prepareReverse made. Returns how many. */
+  release(ctx: StepContext): Promise<number>;
+}
+
+export interface ComponentModule {
+  name: Component;
+  /** Its checklist lines, in the order a person reads them. */
+  steps: Step[];
+  /** What reverse sync does not carry back (shown before a flip, and in status); absent: no flag. */
+  notCarriedBack?: readonly string[];
+  stream?: StreamSync & { cutover: StreamCutover };
+  passes?: PassSync;
+  /** Services this component's config names: each must answer in its own protocol before anything runs. */
+  endpoints?(config: Config): Endpoint[];
+  /**
+   * Checks before anything runs, beyond an answer from each endpoint: `before` from the config alone
+   * (no connection is made yet), `after` once every endpoint answered. Errors stop the command (exit 2);
+   * warnings are shown and the command goes on.
+   */
+  preflight?: {
+    before?(config: Config): PreflightFindings;
+    after?(config: Config): Promise<PreflightFindings>;
+  };
+}
+
+export interface Endpoint {
+  /** The config path that names it, e.g. source.qdrant.url. */
+  path: string;
+  url: string;
+  /** What to do when the host resolves only to IPv6 addresses this machine cannot reach. */
+  ipv6OnlyHint?: string;
+}
+
+export interface PreflightFindings {
+  errors: EngifyError[];
+  warnings: string[];
+}

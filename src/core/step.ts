@@ -1,0 +1,91 @@
+import type { Redactor } from '../config/redact.js';
+import type { Config } from '../config/schema.js';
+import type { CreatedResource, Cursor, Json } from './contracts.js';
+import type { JournalRecord } from './journal-record.js';
+import type { Services } from './services.js';
+
+// A Step is one line of the checklist. The engine knows steps only through this contract.
+
+export type Phase = 1 | 2 | 3 | 4;
+export type Component = 'auth' | 'db' | 'vectors' | 'files' | 'hosting' | 'flags' | 'cutover';
+
+export type ChangeAction = 'create' | 'update' | 'copy' | 'sync' | 'flip' | 'delete' | 'noop';
+
+export interface Change {
+  action: ChangeAction;
+  /** What it acts on, e.g. "cognito user pool chatbot-users". */
+  resource: string;
+  summary: string;
+  details?: Json;
+  /** Shown in the plan as a warning the user should read before applying. */
+  warnings?: string[];
+}
+
+export interface Check {
+  name: string;
+  expected: Json;
+  actual: Json;
+  ok: boolean;
+  hint?: string;
+  /** A check that cannot be run here (unsupported by the service): reported, never counted as a pass. */
+  skipped?: boolean;
+}
+
+export interface StepJournal {
+  /** Record that `count` more items of `stream` are durably written, up to `cursor`. */
+  checkpoint(stream: string, cursor: Cursor, count: number, done?: boolean): void;
+  /** The last checkpoint of `stream` in this step, if any (across runs). */
+  lastCheckpoint(stream: string): { cursor: Cursor; count: number; done: boolean } | undefined;
+  /** Record the intent to create a resource, before the create call. */
+  intent(resource: CreatedResource): void;
+  /** Record that this tool created a resource (rollback deletes only these). */
+  created(resource: CreatedResource): void;
+  /** Resources this step created and has not undone yet. */
+  createdResources(): CreatedResource[];
+  /** Resources whose creation was intended but never confirmed (a crash in between). */
+  pendingIntents(): CreatedResource[];
+  /** Record that a created resource (or a stream's data) was undone. */
+  undone(entry: { resource?: CreatedResource; stream?: string }): void;
+  /** Non-secret outputs other steps read (pool id, client id, table name, ...). */
+  output(key: string, value: Json): void;
+  outputOf(stepId: string, key: string): Json | undefined;
+  records(): readonly JournalRecord[];
+}
+
+export interface StepContext {
+  config: Config;
+  stateDir: string;
+  configDir: string;
+  services: Services;
+  journal: StepJournal;
+  redactor: Redactor;
+  signal: AbortSignal;
+  log(message: string): void;
+  progress(update: { done: number; total?: number; unit?: string }): void;
+  /** Set by `apply --force`: steps may overwrite what they would otherwise refuse to touch. */
+  force: boolean;
+}
+
+export interface Step {
+  id: string;
+  phase: Phase;
+  component: Component;
+  title: string;
+  dependsOn: string[];
+  /** False when the config has nothing for this step (e.g. no qdrant source): it is left out of plans. */
+  enabled(config: Config): boolean;
+  /** Read-only against live systems. */
+  plan(ctx: StepContext): Promise<Change[]>;
+  /** Idempotent; checkpoints through ctx.journal. */
+  apply(ctx: StepContext, change: Change): Promise<void>;
+  /** Never throws: failures are Checks. */
+  verify(ctx: StepContext): Promise<Check[]>;
+  /** Undo only what the journal says this step did; never touches source data. */
+  rollback?(ctx: StepContext): Promise<void>;
+  /** After a rollback: checks that what this step had created is gone. Never throws. */
+  verifyRollback?(ctx: StepContext): Promise<Check[]>;
+}
+
+export function noop(resource: string, summary: string): Change {
+  return { action: 'noop', resource, summary };
+}
