@@ -1,9 +1,9 @@
-import { resolve } from 'node:path';
-import { checklist } from '../components/registry.js';
+import { dirname, resolve } from 'node:path';
+import { checklist, components } from '../components/registry.js';
 import { ExitCode } from '../core/errors.js';
 import { messages } from '../core/messages.js';
 import { writePlanFile } from '../engine/plan-file.js';
-import { changeCounts, planDocument, planError, planSteps } from '../engine/planner.js';
+import { changeCounts, planDocument, planError, planReports, planSteps } from '../engine/planner.js';
 import { ALL_PHASES, selectSteps } from '../engine/select-steps.js';
 import { type CommandIo, parsePhase, withSession } from './common.js';
 
@@ -27,8 +27,17 @@ export async function planCommand(io: CommandIo, options: PlanOptions): Promise<
       const phases = phase ? [phase] : ALL_PHASES;
       const steps = selectSteps(checklist, session.loaded.config, phases);
       const planned = await planSteps(session, steps);
-      const doc = planDocument(session, phases, planned, options.force === true);
+      const now = new Date();
+      const reports = planReports(
+        components,
+        session.loaded.config,
+        dirname(session.loaded.path),
+        planned,
+        now,
+      );
+      const doc = planDocument(session, phases, planned, options.force === true, reports, now);
       io.renderer.plan(doc);
+      for (const r of reports) for (const w of r.warnings) io.renderer.warn(w);
       io.renderer.info(messages.plan.summary(changeCounts(planned)));
       if (options.out) {
         const out = resolve(options.out);

@@ -453,6 +453,23 @@ export const authConfigSchema = z.strictObject({
     .default({}),
 });
 
+/** Inputs of the cost estimate in `plan` that no source can tell (see components/cost). */
+const cost = z.strictObject({
+  /** The RDS instance class to price (the target database's own, when provisioned elsewhere). */
+  rdsInstanceClass: z
+    .string()
+    .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { message: 'expected an RDS instance class such as "db.t4g.micro"' })
+    .default('db.t4g.micro'),
+  /** Allocated RDS storage in GB; default: the measured database size (with indexes), at least 20. */
+  rdsStorageGb: z.number().int().min(20).max(65_536).optional(),
+  /** Requests a month the backend serves (Render's dashboard tells it): prices Lambda + API Gateway. */
+  backendRequestsPerMonth: z.number().int().min(0).optional(),
+  /** Amplify build minutes a month (builds a month x minutes a build). */
+  buildMinutesPerMonth: z.number().min(0).optional(),
+  /** A price file of your own (same shape as prices/<region>.json), relative to the config. */
+  pricesFile: nonEmpty.optional(),
+});
+
 export const configSchema = z.strictObject({
   $schema: z.string().optional(),
   /** Names resources and tags; lower-case so it fits every provider's naming rules. */
@@ -489,6 +506,7 @@ export const configSchema = z.strictObject({
     reversePublication: 'engify_reverse',
   }),
   auth: authConfigSchema.optional(),
+  cost: cost.default({ rdsInstanceClass: 'db.t4g.micro' }),
   /** Parallel jobs for data copies. */
   jobs: z.number().int().min(1).max(64).default(4),
 });
@@ -502,6 +520,7 @@ export type QdrantConfig = NonNullable<Config['source']['qdrant']>;
 export type DynamoDbConfig = NonNullable<Config['target']['dynamodb']>;
 export type FlagsConfig = Config['flags'];
 export type AuthConfig = z.infer<typeof authConfigSchema>;
+export type CostConfig = Config['cost'];
 
 /** Paths (dotted) whose values are secrets even when given literally rather than through ${VAR}. */
 export const SECRET_FIELDS = [

@@ -1,5 +1,7 @@
 import type { Config } from '../config/schema.js';
+import type { Json } from './contracts.js';
 import type { EngifyError } from './errors.js';
+import type { PlannedStepView } from './measure.js';
 import type { Component, Step, StepContext } from './step.js';
 import type { ComponentPass, SyncDirection, SyncHandle } from './sync-contracts.js';
 
@@ -61,6 +63,31 @@ export interface ComponentModule {
     before?(config: Config): PreflightFindings;
     after?(config: Config): Promise<PreflightFindings>;
   };
+  /**
+   * A section of the plan drawn from every step's plan (e.g. the cost estimate): read-only, from the
+   * measures the steps attached to their changes; absent or undefined: no section.
+   */
+  planReport?(input: PlanReportInput): PlanReport | undefined;
+}
+
+export interface PlanReportInput {
+  config: Config;
+  /** The config file's folder (paths in the config are relative to it). */
+  configDir: string;
+  steps: readonly PlannedStepView[];
+  /** The plan's own time (reports that age, such as a price file, age against it). */
+  now: Date;
+}
+
+/** A plan-wide section: shown after the steps in text, carried whole in --json and plan files. */
+export interface PlanReport {
+  id: string;
+  title: string;
+  /** The section as text shows it, one line each. */
+  lines: string[];
+  /** Shown as warnings (e.g. a free-tier limit passed, a stale price file). */
+  warnings: string[];
+  data: Json;
 }
 
 export interface Endpoint {

@@ -1,5 +1,6 @@
 import type { LockHolder, TakeoverReason } from './lock-holder.js';
 import { authMessages } from './messages/auth.js';
+import { costMessages } from './messages/cost.js';
 import { cutoverMessages } from './messages/cutover.js';
 import { dbMessages } from './messages/db.js';
 import { dbCopyMessages } from './messages/db-copy.js';
@@ -24,6 +25,7 @@ export const messages = {
   sync: syncMessages,
   cutover: cutoverMessages,
   state: stateMessages,
+  cost: costMessages,
   config: {
     notFound: (path: string) => `No config file at ${path}.`,
     notFoundHint: 'Run `engify-migrate init` to write one, or pass --config <file>.',

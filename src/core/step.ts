@@ -2,12 +2,13 @@ import type { Redactor } from '../config/redact.js';
 import type { Config } from '../config/schema.js';
 import type { CreatedResource, Cursor, Json } from './contracts.js';
 import type { JournalRecord } from './journal-record.js';
+import type { Measure } from './measure.js';
 import type { Services } from './services.js';
 
 // A Step is one line of the checklist. The engine knows steps only through this contract.
 
 export type Phase = 1 | 2 | 3 | 4;
-export type Component = 'auth' | 'db' | 'vectors' | 'files' | 'hosting' | 'flags' | 'cutover';
+export type Component = 'auth' | 'db' | 'vectors' | 'files' | 'hosting' | 'flags' | 'cutover' | 'cost';
 
 export type ChangeAction = 'create' | 'update' | 'copy' | 'sync' | 'flip' | 'delete' | 'noop';
 
@@ -19,6 +20,8 @@ export interface Change {
   details?: Json;
   /** Shown in the plan as a warning the user should read before applying. */
   warnings?: string[];
+  /** What planning measured about the data this change moves (read by plan-wide reports, e.g. cost). */
+  measures?: Measure[];
 }
 
 export interface Check {

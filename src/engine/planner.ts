@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { Config } from '../config/schema.js';
+import type { ComponentModule, PlanReport } from '../core/component.js';
 import { EngifyError, toEngifyError } from '../core/errors.js';
 import type { Change, Phase, Step } from '../core/step.js';
 import type { EngineSession, StepHooks } from './session.js';
@@ -25,6 +27,8 @@ export interface PlanDocument {
   /** sha256 of every step's changes: what was observed. */
   stateHash: string;
   steps: StepPlan[];
+  /** Plan-wide sections drawn from the steps' plans (the cost estimate): informative, never applied. */
+  reports?: PlanReport[];
   /** sha256 of this document's own content (everything above): a hand-edited plan no longer matches it. */
   digest: string;
 }
@@ -82,15 +86,18 @@ export function planDocument(
   phases: Phase[],
   steps: StepPlan[],
   forced: boolean,
+  reports: PlanReport[] = [],
+  now: Date = new Date(),
 ): PlanDocument {
   const doc: Omit<PlanDocument, 'digest'> = {
     format: 'engify-migrate/plan@1',
-    createdAt: new Date().toISOString(),
+    createdAt: now.toISOString(),
     phases,
     forced,
     configHash: configHash(session.loaded.raw),
     stateHash: stateHash(steps),
     steps,
+    ...(reports.length > 0 ? { reports } : {}),
   };
   return { ...doc, digest: planDigest(doc) };
 }
@@ -123,6 +130,35 @@ export function configHash(raw: string): string {
 export function stateHash(steps: StepPlan[]): string {
   const observed = steps.map((s) => ({ id: s.id, changes: s.changes, error: s.error?.code ?? null }));
   return createHash('sha256').update(JSON.stringify(observed)).digest('hex');
+}
+
+/**
+ * Every plan-wide section the components offer, from the steps as planned. A report that throws is
+ * left out with a warning in its place (a section that informs must not stop a plan), except for a
+ * config error, which stops it like any other.
+ */
+export function planReports(
+  modules: readonly ComponentModule[],
+  config: Config,
+  configDir: string,
+  steps: StepPlan[],
+  now: Date,
+): PlanReport[] {
+  const out: PlanReport[] = [];
+  for (const m of modules) {
+    if (!m.planReport) continue;
+    try {
+      const r = m.planReport({ config, configDir, steps, now });
+      if (r) out.push(r);
+    } catch (error) {
+      // A config error (a price file named in the config that is not one) is the user's to fix: it
+      // stops the plan as any config error does. Anything else only loses its section.
+      if (error instanceof EngifyError && error.kind === 'config') throw error;
+      const e = toEngifyError(error, { code: 'REPORT_FAILED', kind: 'system', message: String(error) });
+      out.push({ id: m.name, title: m.name, lines: [], warnings: [e.message], data: null });
+    }
+  }
+  return out;
 }
 
 export function changeCounts(steps: StepPlan[]): Record<string, number> {

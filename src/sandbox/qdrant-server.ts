@@ -34,6 +34,15 @@ interface Collection {
   spec: CollectionSpec;
   points: Map<string, StoredPoint>;
   sorted?: StoredPoint[];
+  /** A generated collection: `count` points with ids firstId.., made when read, never all held. */
+  generated?: GeneratedPoints;
+}
+
+export interface GeneratedPoints {
+  count: number;
+  /** The first (integer) id; the others follow it. Default 0. */
+  firstId?: number;
+  point(id: number): { vector: number[]; payload?: Payload };
 }
 
 export interface RecordedRequest {
@@ -51,6 +60,11 @@ export interface QdrantStandIn {
     points: { id: PointId; vector: number[] | Record<string, number[]>; payload?: Payload }[],
   ): void;
   createCollection(name: string, spec: CollectionSpec): void;
+  /**
+   * A collection far larger than memory, for tests of what a plan measures (as a test hand-sets
+   * pg_class statistics): it answers collection info, count and scroll, making each point on read.
+   */
+  generate(name: string, spec: CollectionSpec, points: GeneratedPoints): void;
   dropCollection(name: string): void;
   /** Run `hook` before answering each request: lets a test delete a collection mid-copy. */
   onRequest(hook: ((req: RecordedRequest) => void) | undefined): void;
@@ -335,6 +349,45 @@ export async function startQdrantStandIn(
     }));
   };
 
+  /** The routes a generated collection answers: count, scroll and random samples (no filters); read-only. */
+  const generatedRoute = (
+    gen: GeneratedPoints,
+    method: string,
+    action: string,
+    body: Record<string, unknown>,
+  ) => {
+    if (body.filter !== undefined && body.filter !== null)
+      throw new HttpError(400, 'Wrong input: the stand-in cannot filter a generated collection');
+    const first = gen.firstId ?? 0;
+    const make = (id: number): StoredPoint => {
+      const made = gen.point(id);
+      return { id, vectors: new Map([['', Float32Array.from(made.vector)]]), payload: made.payload ?? {} };
+    };
+    const shown = (p: StoredPoint, vectorsByDefault: boolean) =>
+      render(p, body.with_vector ?? body.with_vectors ?? vectorsByDefault, body.with_payload ?? true);
+    if (method === 'POST' && action === '/count') return { count: gen.count };
+    if (method === 'POST' && action === '/scroll') {
+      const limit = Number(body.limit ?? 10);
+      const start =
+        body.offset === undefined || body.offset === null ? 0 : Number(parseId(body.offset)) - first;
+      const end = Math.min(gen.count, Math.max(0, start) + limit);
+      const page: StoredPoint[] = [];
+      for (let i = Math.max(0, start); i < end; i++) page.push(make(first + i));
+      return {
+        points: page.map((p) => shown(p, false)),
+        next_page_offset: end < gen.count ? first + end : null,
+      };
+    }
+    const q = body.query as { sample?: string } | undefined;
+    if (method === 'POST' && action === '/query' && hasRandomSample && q?.sample === 'random') {
+      const limit = Math.min(Number(body.limit ?? 10), gen.count);
+      const picked = new Set<number>();
+      while (picked.size < limit) picked.add(Math.floor(Math.random() * gen.count));
+      return { points: [...picked].map((i) => shown(make(first + i), false)) };
+    }
+    throw new HttpError(400, 'Wrong input: a generated collection of the stand-in is read-only');
+  };
+
   const route = async (
     method: string,
     path: string,
@@ -362,7 +415,7 @@ export async function startQdrantStandIn(
           status: 'green',
           optimizer_status: 'ok',
           indexed_vectors_count: 0,
-          points_count: c.points.size,
+          points_count: c.generated?.count ?? c.points.size,
           segments_count: 1,
           config: {
             params: {
@@ -420,6 +473,7 @@ export async function startQdrantStandIn(
         c.sorted = undefined;
         return { operation_id: requests.length, status: 'completed' };
       }
+      if (c.generated) return generatedRoute(c.generated, method, action, body);
       if (method === 'POST' && action === '/count') {
         const filter = body.filter as Condition | undefined;
         const count = filter ? sortedPoints(c).filter((p) => matches(p, filter)).length : c.points.size;
@@ -556,6 +610,9 @@ export async function startQdrantStandIn(
     },
     createCollection(name, spec) {
       collections.set(name, { spec, points: new Map() });
+    },
+    generate(name, spec, points) {
+      collections.set(name, { spec, points: new Map(), generated: points });
     },
     dropCollection(name) {
       collections.delete(name);

@@ -97,6 +97,12 @@ class TextRenderer implements Renderer {
         }
       }
     }
+    // Plan-wide sections (the cost estimate) come after the steps; their warnings go to stderr
+    // through warn(), so here only the section itself.
+    for (const report of plan.reports ?? []) {
+      lines.push(c.bold(report.title));
+      for (const line of report.lines) lines.push(`  ${line}`);
+    }
     process.stdout.write(`${lines.join('\n')}\n`);
   }
 

@@ -65,6 +65,11 @@ describe('engify-migrate demo', () => {
     ])
       expect(out).toMatch(new RegExp(`✓ ${step.replace('.', '\\.')} `));
 
+    // The plan ends with the cost table: dated prices, each target service, the total.
+    expect(out).toMatch(/Cost and free tier \(us-east-1, list prices in USD\)/);
+    expect(out).toMatch(/prices as checked on \d{4}-\d{2}-\d{2} .*prices change/);
+    expect(out).toMatch(/^ {2}total: \$[\d.]+\/month/m);
+
     // verify passes, both before and after the rollback.
     const verifies = [...out.matchAll(/(\d+) check\(s\) passed, (\d+) failed, (\d+) skipped\./g)];
     expect(verifies).toHaveLength(2);

@@ -152,6 +152,7 @@ export async function readSourceUsers(db: Client, ids: string[]): Promise<Map<st
       deletedAt: time(u.deleted_at),
       isAnonymous: u.is_anonymous === true,
       createdAt: time(u.created_at),
+      lastSignInAt: time(u.last_sign_in_at),
       identities: byUser.get(id) ?? [],
     });
   }

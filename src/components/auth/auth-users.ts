@@ -157,6 +157,12 @@ async function plan(ctx: StepContext): Promise<Change[]> {
     const providers = s.writer ? await s.writer.providers().catch(() => undefined) : undefined;
     const counts: Counts = {};
     const needProvider: Counts = {};
+    // For the cost estimate: who would be copied, who signed in within 30 days (Cognito bills monthly
+    // active users), and the Cognito calls the copy makes (one AdminCreateUser per reset user plus one
+    // link per identity; an import job costs GetCSVHeader once, then create, start and at least one
+    // describe per file; lazy users reach Cognito only at their first sign-in).
+    const activeSince = Date.now() - 30 * 86_400_000;
+    const usage = { users: 0, active: 0, adminCalls: 0, importUsers: 0 };
     for await (const batch of s.source.read({ signal: ctx.signal })) {
       const known = s.idMap ? await s.idMap.get(batch.items.map((u) => u.id)) : new Map<string, IdMapRow>();
       for (const user of batch.items) {
@@ -165,6 +171,10 @@ async function plan(ctx: StepContext): Promise<Change[]> {
         if (mapped.outcome !== 'migrate') continue;
         const route = routeOf(s.settings, mapped.user);
         if (!route) continue;
+        usage.users++;
+        if (route === 'admin') usage.adminCalls += 1 + mapped.user.identities.length;
+        else if (route === 'import') usage.importUsers++;
+        if (user.lastSignInAt && Date.parse(user.lastSignInAt) >= activeSince) usage.active++;
         const row = known.get(user.id);
         if (!row || row.status === 'intent') bump(counts, 'to-create');
         else if (row.status === 'migrated' && row.sourceDigest === userDigest(mapped.user))
@@ -208,6 +218,19 @@ async function plan(ctx: StepContext): Promise<Change[]> {
           ...(csv?.header ? { csvHeader: csv.header } : {}),
         },
         ...(warnings.length > 0 ? { warnings } : {}),
+        measures: [
+          {
+            kind: 'users',
+            users: usage.users,
+            activeLast30Days: usage.active,
+            cognitoCalls:
+              usage.adminCalls +
+              (usage.importUsers > 0
+                ? 1 + 3 * Math.ceil(usage.importUsers / s.settings.importJob.maxUsersPerFile)
+                : 0),
+            route: s.settings.passwords,
+          },
+        ],
       },
     ];
   } finally {

@@ -4,7 +4,13 @@ import { EngifyError, isTransient } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
 import type { SqlExecutor } from '../../core/sql-executor.js';
 import type { Change, Check, Step, StepContext } from '../../core/step.js';
-import { readTables, type TableInfo, tableKey, tableSql } from '../../providers/postgres/catalog.js';
+import {
+  readIndexBytes,
+  readTables,
+  type TableInfo,
+  tableKey,
+  tableSql,
+} from '../../providers/postgres/catalog.js';
 import { copyFormat } from '../../providers/postgres/copy-out.js';
 import {
   applyPostLoadDdl,
@@ -298,6 +304,15 @@ export const dbCopyStep: Step = {
           tables: rows,
         },
         ...(warnings.length > 0 ? { warnings } : {}),
+        measures: [
+          {
+            kind: 'db',
+            tables: tables.length,
+            rows: rows.reduce((n, r) => n + r.estimatedRows, 0),
+            bytes: rows.reduce((n, r) => n + r.estimatedBytes, 0),
+            indexBytes: await readIndexBytes(source, schemas),
+          },
+        ],
       };
       return [change];
     } finally {

@@ -113,9 +113,16 @@ export const filesCopy: Step = {
         }
         let objects = 0;
         let bytes = 0;
+        // PUT-class requests the copy makes (for the cost estimate): one PutObject for an object that
+        // fits in one part, else CreateMultipartUpload + one UploadPart a part + CompleteMultipartUpload.
+        let putRequests = 0;
+        const partBytes = (ctx.config.target.s3?.partSizeMiB ?? 8) * 1024 * 1024;
         for await (const batch of source.listObjects(bucket.name, { signal: ctx.signal })) {
           objects += batch.items.length;
-          for (const item of batch.items) bytes += item.size;
+          for (const item of batch.items) {
+            bytes += item.size;
+            putRequests += item.size <= partBytes ? 1 : Math.ceil(item.size / partBytes) + 2;
+          }
         }
         changes.push({
           action: 'copy',
@@ -129,6 +136,7 @@ export const filesCopy: Step = {
             mode: ctx.config.source.supabase ? storageMode(ctx.config.source.supabase) : null,
           },
           warnings,
+          measures: [{ kind: 'files', bucket: bucket.name, objects, bytes, putRequests }],
         });
       }
       return changes;

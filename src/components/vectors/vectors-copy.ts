@@ -15,6 +15,7 @@ import { vectorStore } from '../../providers/dynamodb/vector-store.js';
 import type { CollectionInfo, QdrantPoint, QdrantSource } from '../../providers/qdrant/qdrant-source.js';
 import { bulkCopyCollection, stageStreamOf, stagingFor, usesBulk } from './vectors-copy-bulk.js';
 import { readLayout, requireDynamo, type VectorsLayout } from './vectors-layout.js';
+import { measureCollection } from './vectors-sample.js';
 
 // Phase 2: every point of every selected collection into the vector table, one checkpoint per scroll
 // page (cursor = Qdrant's next_page_offset), writes as idempotent upserts. Points that cannot be stored
@@ -147,6 +148,17 @@ export const vectorsCopyStep: Step = {
           ...(last ? { resumeAfter: last.count } : {}),
         },
         ...(warnings.length > 0 ? { warnings } : {}),
+        measures: [
+          await measureCollection(
+            source,
+            info,
+            count,
+            target,
+            layout.item,
+            staging ? 'bulk-import' : 'batch-write',
+            ctx.signal,
+          ),
+        ],
       });
     }
     return changes;

@@ -113,7 +113,7 @@ export function attributeToJson(value: AttributeValue): Json {
 /** Item size as DynamoDB counts it (UTF-8 names and strings, numbers ~1 byte per 2 digits + 1, 3 bytes per L/M). */
 export function attributeSize(value: AttributeValue): number {
   if (value.S !== undefined) return Buffer.byteLength(value.S);
-  if (value.N !== undefined) return Math.ceil(value.N.replace(/[-.]|e.*$/i, '').length / 2) + 1;
+  if (value.N !== undefined) return Math.ceil(significantDigits(value.N) / 2) + 1;
   if (value.NULL !== undefined || value.BOOL !== undefined) return 1;
   if (value.L !== undefined) return 3 + value.L.reduce((n, v) => n + 1 + attributeSize(v), 0);
   if (value.M !== undefined) {
@@ -123,6 +123,15 @@ export function attributeSize(value: AttributeValue): number {
   }
   if (value.B !== undefined) return value.B.length;
   return 0;
+}
+
+/** Significant digits of a DynamoDB N: sign, point and exponent dropped, leading and trailing zeros trimmed. */
+function significantDigits(n: string): number {
+  const digits = n
+    .replace(/e.*$/i, '')
+    .replace(/[-+.]/g, '')
+    .replace(/^0+|0+$/g, '');
+  return Math.max(1, digits.length);
 }
 
 export function itemSize(item: Item): number {

@@ -81,7 +81,10 @@ export async function readTables(client: Client, schemas: string[]): Promise<Tab
   const { rows } = await client.query<TableRow>(
     `SELECT n.nspname AS schema, c.relname AS name,
             greatest(c.reltuples, 0)::bigint::text AS est_rows,
-            pg_table_size(c.oid)::text AS est_bytes,
+            -- pg_table_size counts the files as they are now; relpages is what the last VACUUM or
+            -- ANALYZE saw. The files only grow between the two, so the larger is the size; taking it
+            -- also lets a test stand a hand-set relpages in for a table too large to build.
+            greatest(pg_table_size(c.oid), c.relpages::bigint * current_setting('block_size')::bigint)::text AS est_bytes,
             c.relreplident::text AS replident,
             (SELECT json_agg(json_build_object(
                       'name', a.attname,
@@ -166,4 +169,15 @@ export async function readSequenceValues(
     out.push({ ...s, lastValue: rows[0]?.last_value ?? null, isCalled: rows[0]?.is_called ?? false });
   }
   return out;
+}
+
+/** Bytes of the indexes on the tables of `schemas` (the target rebuilds them after the load). */
+export async function readIndexBytes(client: Client, schemas: string[]): Promise<number> {
+  const { rows } = await client.query<{ bytes: string }>(
+    `SELECT coalesce(sum(pg_indexes_size(c.oid)), 0)::text AS bytes
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'm')`,
+    [schemas],
+  );
+  return Number(rows[0]?.bytes ?? 0);
 }

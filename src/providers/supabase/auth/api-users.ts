@@ -24,6 +24,7 @@ interface ApiUser {
   email_confirmed_at?: string | null;
   phone_confirmed_at?: string | null;
   created_at?: string | null;
+  last_sign_in_at?: string | null;
   user_metadata?: Record<string, Json> | null;
   app_metadata?: Record<string, Json> | null;
   banned_until?: string | null;
@@ -180,6 +181,7 @@ function toUser(u: ApiUser): SupabaseAuthUser {
     deletedAt: u.deleted_at ?? null,
     isAnonymous: u.is_anonymous === true,
     createdAt: u.created_at ?? null,
+    lastSignInAt: u.last_sign_in_at ?? null,
     identities: (u.identities ?? []).map((i) => ({ provider: i.provider, providerUserId: i.id ?? '' })),
   };
 }

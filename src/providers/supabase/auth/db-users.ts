@@ -15,6 +15,7 @@ interface Columns {
   isAnonymous: boolean;
   deletedAt: boolean;
   bannedUntil: boolean;
+  lastSignInAt: boolean;
   providerId: boolean;
 }
 
@@ -70,6 +71,7 @@ export function supabaseAuthDbSource(options: {
       isAnonymous: has('users', 'is_anonymous'),
       deletedAt: has('users', 'deleted_at'),
       bannedUntil: has('users', 'banned_until'),
+      lastSignInAt: has('users', 'last_sign_in_at'),
       providerId: has('identities', 'provider_id'),
     };
     return columns;
@@ -90,10 +92,13 @@ export function supabaseAuthDbSource(options: {
                   raw_user_meta_data, raw_app_meta_data,
                   ${cols.bannedUntil ? 'banned_until' : 'NULL::timestamptz AS banned_until'},
                   ${cols.deletedAt ? 'deleted_at' : 'NULL::timestamptz AS deleted_at'},
-                  ${cols.isAnonymous ? 'is_anonymous' : 'false AS is_anonymous'}
+                  ${cols.isAnonymous ? 'is_anonymous' : 'false AS is_anonymous'},
+                  ${cols.lastSignInAt ? 'last_sign_in_at' : 'NULL::timestamptz AS last_sign_in_at'}
              FROM auth.users
-            WHERE ($1::uuid IS NULL OR id > $1::uuid)
-            ORDER BY id
+            WHERE ($1::uuid IS NULL OR users.id > $1::uuid)
+            -- users.id, the uuid column: a bare "id" here is the id::text output column, which
+            -- sorts the whole table for every page instead of walking the primary key.
+            ORDER BY users.id
             LIMIT $2`,
           [last, options.batchSize],
         );
@@ -149,6 +154,7 @@ interface UserRow extends Record<string, unknown> {
   banned_until: Date | null;
   deleted_at: Date | null;
   is_anonymous: boolean | null;
+  last_sign_in_at: Date | null;
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -167,6 +173,7 @@ function toUser(r: UserRow, identities: SupabaseIdentity[]): SupabaseAuthUser {
     deletedAt: iso(r.deleted_at),
     isAnonymous: r.is_anonymous === true,
     createdAt: iso(r.created_at),
+    lastSignInAt: iso(r.last_sign_in_at),
     identities,
   };
 }

@@ -24,6 +24,8 @@ export interface SupabaseAuthUser {
   deletedAt: string | null;
   isAnonymous: boolean;
   createdAt: string | null;
+  /** Last sign-in (auth.users.last_sign_in_at): who is active, for the MAU Cognito bills. */
+  lastSignInAt: string | null;
   identities: SupabaseIdentity[];
 }
 
