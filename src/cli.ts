@@ -106,10 +106,31 @@ program
   .requiredOption('--component <name>', 'db, auth, vectors, files or hosting')
   .requiredOption('--to <mode>', 'target (cut over), source (switch back) or done (stop reverse sync)')
   .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)')
+  .option('--no-backup', 'cut over to target without a backup taken after the copy snapshot')
   .option('--force-unlock', 'take over the state lock of a process that is gone')
   .action(async (options) => {
     const { cutoverCommand } = await import('./commands/cutover.js');
     process.exitCode = await cutoverCommand(await io(), options);
+  });
+
+program
+  .command('backup')
+  .description('back up the source to S3: database dump, Auth users (encrypted), Qdrant snapshots')
+  .option('--force-unlock', 'take over the state lock of a process that is gone')
+  .action(async (options) => {
+    const { backupCommand } = await import('./commands/backup.js');
+    process.exitCode = await backupCommand(await io(), options);
+  });
+
+program
+  .command('restore')
+  .description('restore the database part of a backup into a fresh PostgreSQL server')
+  .requiredOption('--backup <id>', 'the backup id (its folder under backup.prefix, e.g. 20261203T091500Z)')
+  .requiredOption('--to <postgres-url>', 'an empty database to restore into')
+  .option('--force-unlock', 'take over the state lock of a process that is gone')
+  .action(async (options) => {
+    const { restoreCommand } = await import('./commands/restore.js');
+    process.exitCode = await restoreCommand(await io(), options);
   });
 
 program

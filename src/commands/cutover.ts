@@ -10,6 +10,8 @@ export interface CutoverOptions {
   to: string;
   yes?: boolean;
   forceUnlock?: boolean;
+  /** `--no-backup` sets it false: waives the backup guard. */
+  backup?: boolean;
 }
 
 export async function cutoverCommand(io: CommandIo, options: CutoverOptions): Promise<ExitCode> {
@@ -40,6 +42,16 @@ export async function cutoverCommand(io: CommandIo, options: CutoverOptions): Pr
       },
     },
     async (session) => {
+      if (to === 'target') {
+        const ctx = session.context({ id: `cutover.${component}` });
+        const waived = options as unknown as Record<string, unknown>;
+        for (const m of components) {
+          const guard = m.cutoverGuard;
+          if (!guard || waived[guard.option] === false) continue;
+          const refused = guard.check(ctx);
+          if (refused) throw refused;
+        }
+      }
       io.renderer.info(messages.cutover.notCarriedHeader);
       for (const line of notCarriedBack(components, component)) io.renderer.info(`  - ${line}`);
       if (!(await confirmOrRefuse(io, messages.cutover.confirm(component, to), options.yes))) {

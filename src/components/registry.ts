@@ -1,6 +1,7 @@
 import type { ComponentModule } from '../core/component.js';
 import type { Phase, Step } from '../core/step.js';
 import { authComponent } from './auth/auth-component.js';
+import { backupComponent } from './backup/backup-component.js';
 import { costComponent } from './cost/cost-component.js';
 import { dbComponent } from './db/db-component.js';
 import { filesComponent } from './files/files-component.js';
@@ -11,6 +12,8 @@ import { vectorsComponent } from './vectors/vectors-component.js';
 // The one list of components. Adding a component is a folder under components/ plus one line here;
 // the engine and the commands take everything they run from this list.
 export const components: readonly ComponentModule[] = [
+  // First: backup.source leads phase 2, before any data moves.
+  backupComponent,
   dbComponent,
   authComponent,
   vectorsComponent,

@@ -453,6 +453,24 @@ export const authConfigSchema = z.strictObject({
     .default({}),
 });
 
+/** backup.source: a logical dump of the source, Auth users and Qdrant snapshots, to S3 (components/backup). */
+const backup = z.strictObject({
+  /** Bucket for backups; default target.s3.bucket. Must be in target.aws.region. */
+  bucket: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'expected an S3 bucket name' })
+    .optional(),
+  /** Key prefix; each backup is <prefix><id>/ (the lifecycle rule applies to this prefix). */
+  prefix: z
+    .string()
+    .regex(/^[A-Za-z0-9!_.*'()/-]*\/$/, { message: 'expected a key prefix ending in "/"' })
+    .default('backups/'),
+  /** Days a backup is kept: a lifecycle rule on the prefix expires older objects. */
+  retentionDays: z.number().int().min(1).max(3650).default(30),
+  /** KMS key (id, alias or ARN) for the Auth users object (SSE-KMS); without it, SSE-S3 (AES256). */
+  kmsKeyId: nonEmpty.optional(),
+});
+
 /** Inputs of the cost estimate in `plan` that no source can tell (see components/cost). */
 const cost = z.strictObject({
   /** The RDS instance class to price (the target database's own, when provisioned elsewhere). */
@@ -507,6 +525,7 @@ export const configSchema = z.strictObject({
   }),
   auth: authConfigSchema.optional(),
   cost: cost.default({ rdsInstanceClass: 'db.t4g.micro' }),
+  backup: backup.optional(),
   /** Parallel jobs for data copies. */
   jobs: z.number().int().min(1).max(64).default(4),
 });
@@ -521,6 +540,7 @@ export type DynamoDbConfig = NonNullable<Config['target']['dynamodb']>;
 export type FlagsConfig = Config['flags'];
 export type AuthConfig = z.infer<typeof authConfigSchema>;
 export type CostConfig = Config['cost'];
+export type BackupConfig = NonNullable<Config['backup']>;
 
 /** Paths (dotted) whose values are secrets even when given literally rather than through ${VAR}. */
 export const SECRET_FIELDS = [

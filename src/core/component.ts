@@ -68,6 +68,11 @@ export interface ComponentModule {
    * measures the steps attached to their changes; absent or undefined: no section.
    */
   planReport?(input: PlanReportInput): PlanReport | undefined;
+  /**
+   * A condition a cutover to `target` must meet (e.g. a recent backup): an error refuses the cutover.
+   * `option` names the command-line switch that waives it (`--no-<option>`).
+   */
+  cutoverGuard?: { option: string; check(ctx: StepContext): EngifyError | undefined };
 }
 
 export interface PlanReportInput {

@@ -1,5 +1,6 @@
 import type { LockHolder, TakeoverReason } from './lock-holder.js';
 import { authMessages } from './messages/auth.js';
+import { backupMessages } from './messages/backup.js';
 import { costMessages } from './messages/cost.js';
 import { cutoverMessages } from './messages/cutover.js';
 import { dbMessages } from './messages/db.js';
@@ -26,6 +27,7 @@ export const messages = {
   cutover: cutoverMessages,
   state: stateMessages,
   cost: costMessages,
+  backup: backupMessages,
   config: {
     notFound: (path: string) => `No config file at ${path}.`,
     notFoundHint: 'Run `engify-migrate init` to write one, or pass --config <file>.',

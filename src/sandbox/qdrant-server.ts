@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync, gzipSync } from 'node:zlib';
 
 // A Qdrant REST stand-in (no Qdrant binary exists for this machine), written from Qdrant's OpenAPI
 // reference (api.qdrant.tech, v1.18): the routes, the `{result, status, time}` envelope, the
@@ -72,6 +74,13 @@ export interface QdrantStandIn {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A route's answer that is a file, not the JSON envelope (a snapshot download). */
+class RawBody {
+  constructor(readonly bytes: Buffer) {}
+}
+
+const SNAPSHOT_FORMAT = 'engify-qdrant-stand-in-snapshot@1';
 
 class HttpError extends Error {
   constructor(
@@ -224,6 +233,8 @@ export async function startQdrantStandIn(
   const hasQueryApi = atLeast(version, '1.10.0');
   const hasRandomSample = atLeast(version, '1.11.0');
   const collections = new Map<string, Collection>();
+  const snapshots = new Map<string, Map<string, Buffer>>();
+  let raw: Buffer = Buffer.alloc(0);
   const requests: RecordedRequest[] = [];
   let hook: ((req: RecordedRequest) => void) | undefined;
   const rendered = new WeakMap<Float32Array, (number | null)[]>();
@@ -349,6 +360,43 @@ export async function startQdrantStandIn(
     }));
   };
 
+  const snapshotOf = (name: string, c: Collection): Buffer => {
+    if (c.generated)
+      throw new HttpError(400, 'Wrong input: the stand-in cannot snapshot a generated collection');
+    const lines = [JSON.stringify({ format: SNAPSHOT_FORMAT, collection: name, spec: c.spec })];
+    for (const p of sortedPoints(c)) {
+      const vectors: Record<string, unknown> = {};
+      for (const [k, v] of p.vectors) vectors[k] = v instanceof Float32Array ? Array.from(v) : v;
+      lines.push(JSON.stringify({ id: p.id, vectors, payload: p.payload }));
+    }
+    return gzipSync(`${lines.join('\n')}\n`);
+  };
+  const describeSnapshot = (name: string, bytes: Buffer) => ({
+    name,
+    creation_time: new Date().toISOString().replace(/Z$/, ''),
+    size: bytes.length,
+    checksum: createHash('sha256').update(bytes).digest('hex'),
+  });
+  const restoreSnapshot = (name: string, file: Buffer) => {
+    let text: string;
+    try {
+      text = gunzipSync(file).toString('utf8');
+    } catch {
+      throw new HttpError(400, 'Bad request: the uploaded file is not a snapshot');
+    }
+    const [head, ...rest] = text.split('\n').filter(Boolean);
+    const meta = JSON.parse(head ?? '{}') as { format?: string; spec?: CollectionSpec };
+    if (meta.format !== SNAPSHOT_FORMAT || !meta.spec)
+      throw new HttpError(400, 'Bad request: the uploaded file is not a snapshot');
+    const c: Collection = { spec: meta.spec, points: new Map() };
+    for (const line of rest) {
+      const p = JSON.parse(line) as { id: PointId; vectors: Record<string, unknown>; payload: Payload };
+      const vector = Object.keys(p.vectors).length === 1 && '' in p.vectors ? p.vectors[''] : p.vectors;
+      storePoint(c, p.id, vector, p.payload, false);
+    }
+    collections.set(name, c);
+  };
+
   /** The routes a generated collection answers: count, scroll and random samples (no filters); read-only. */
   const generatedRoute = (
     gen: GeneratedPoints,
@@ -403,6 +451,37 @@ export async function startQdrantStandIn(
     const g = (i: number): string => (m as RegExpMatchArray | null)?.[i] ?? '';
     if (method === 'GET' && path === '/collections') {
       return { collections: [...collections.keys()].map((name) => ({ name })) };
+    }
+    // Snapshots (api.qdrant.tech "Snapshots"): create, list, download, delete, and restore by upload.
+    // The file is the stand-in's own (gzip'd JSON lines: the collection's spec, then its points), but it
+    // is a real file: downloaded whole, checksummed (sha256), and restorable into a stand-in.
+    if (at(/^\/collections\/([^/]+)\/snapshots\/upload$/) && method === 'POST') {
+      const name = decodeURIComponent(g(1));
+      restoreSnapshot(name, fileOfMultipart(raw));
+      return true;
+    }
+    if (at(/^\/collections\/([^/]+)\/snapshots$/)) {
+      const name = decodeURIComponent(g(1));
+      const c = getCollection(name);
+      const own = snapshots.get(name) ?? new Map<string, Buffer>();
+      snapshots.set(name, own);
+      if (method === 'GET') return [...own.entries()].map(([n, b]) => describeSnapshot(n, b));
+      if (method === 'POST') {
+        const file = snapshotOf(name, c);
+        const stamp = new Date().toISOString().replace(/[:T]/g, '-').replace(/\..*$/, '');
+        const snapshotName = `${name}-${requests.length}-${stamp}.snapshot`;
+        own.set(snapshotName, file);
+        return describeSnapshot(snapshotName, file);
+      }
+    }
+    if (at(/^\/collections\/([^/]+)\/snapshots\/([^/]+)$/)) {
+      const name = decodeURIComponent(g(1));
+      const file = decodeURIComponent(g(2));
+      const own = snapshots.get(name);
+      const bytes = own?.get(file);
+      if (!bytes) throw new HttpError(404, `Not found: Snapshot ${file} not found`);
+      if (method === 'GET') return new RawBody(bytes);
+      if (method === 'DELETE') return own!.delete(file);
     }
     if (at(/^\/collections\/([^/]+)\/exists$/) && method === 'GET') {
       return { exists: collections.has(decodeURIComponent(g(1))) };
@@ -583,12 +662,18 @@ export async function startQdrantStandIn(
           if (options.apiKey !== undefined && apiKey !== options.apiKey && url.pathname !== '/') {
             throw new HttpError(401, 'Must provide an API key or an Authorization bearer token');
           }
+          raw = Buffer.concat(chunks);
+          const json = !String(req.headers['content-type'] ?? '').startsWith('multipart/');
           const body =
-            chunks.length > 0
-              ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>)
-              : {};
+            json && raw.length > 0 ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {};
           const result = await route(recorded.method, url.pathname, url.searchParams, body);
-          if (url.pathname === '/') send(200, result);
+          if (result instanceof RawBody) {
+            res.writeHead(200, {
+              'content-type': 'application/octet-stream',
+              'content-length': result.bytes.length,
+            });
+            res.end(result.bytes);
+          } else if (url.pathname === '/') send(200, result);
           else send(200, { result, status: 'ok', time: time() });
         } catch (error) {
           const status = error instanceof HttpError ? error.status : error instanceof SyntaxError ? 400 : 500;
@@ -626,4 +711,15 @@ export async function startQdrantStandIn(
         server.close(() => resolve());
       }),
   };
+}
+
+/** The bytes of the first file part of a multipart/form-data body (the `snapshot` field). */
+function fileOfMultipart(body: Buffer): Buffer {
+  const firstLineEnd = body.indexOf('\r\n');
+  if (firstLineEnd < 0) throw new HttpError(400, 'Bad request: expected multipart/form-data');
+  const boundary = body.subarray(0, firstLineEnd);
+  const headerEnd = body.indexOf('\r\n\r\n', firstLineEnd);
+  const end = body.indexOf(Buffer.concat([Buffer.from('\r\n'), boundary]), headerEnd);
+  if (headerEnd < 0 || end < 0) throw new HttpError(400, 'Bad request: expected multipart/form-data');
+  return body.subarray(headerEnd + 4, end);
 }
