@@ -241,3 +241,48 @@ describe('backup and restore', () => {
     expect((await keys(ws.bucket, 'backups/')).filter((k) => k.endsWith('manifest.json'))).toHaveLength(1);
   }, 120_000);
 });
+
+describe('backup: bad input and the cutover guard', () => {
+  it('refuses a bucket in another region, and cutover without a backup unless --no-backup', async () => {
+    const ws = await workspace(10);
+    // s3rver's buckets answer GetBucketLocation as us-east-1: a config for eu-west-1 is refused.
+    const config = JSON.parse(readFileSync(ws.configPath, 'utf8'));
+    config.target.aws.region = 'eu-west-1';
+    const { writeFileSync } = await import('node:fs');
+    const other = join(ws.dir, 'other-region.json');
+    writeFileSync(other, JSON.stringify(config));
+    const wrong = await runCli(['--config', other, 'backup'], { cwd: ws.dir, env: ws.env });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(
+      new RegExp(`backup bucket ${ws.bucket} is in us-east-1, not in target.aws.region \\(eu-west-1\\)`),
+    );
+
+    // No backup yet: cutover to target is refused (exit 2), before anything else is looked at.
+    const refused = await runCli(
+      ['--config', ws.configPath, 'cutover', '--component', 'db', '--to', 'target', '--yes'],
+      {
+        cwd: ws.dir,
+        env: ws.env,
+      },
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/No complete backup of the source exists/);
+    expect(refused.stderr).toMatch(/--no-backup/);
+    // --no-backup waives it: the cutover goes on to its own checks (here: no flag store yet).
+    const waived = await runCli(
+      ['--config', ws.configPath, 'cutover', '--component', 'db', '--to', 'target', '--yes', '--no-backup'],
+      { cwd: ws.dir, env: ws.env },
+    );
+    expect(waived.stderr).not.toMatch(/No complete backup/);
+    // With a backup (and no copy snapshot yet, so any backup is newer), the guard lets it through.
+    expect((await runCli(['--config', ws.configPath, 'backup'], { cwd: ws.dir, env: ws.env })).code).toBe(0);
+    const after = await runCli(
+      ['--config', ws.configPath, 'cutover', '--component', 'db', '--to', 'target', '--yes'],
+      {
+        cwd: ws.dir,
+        env: ws.env,
+      },
+    );
+    expect(after.stderr).not.toMatch(/No complete backup/);
+  }, 120_000);
+});
