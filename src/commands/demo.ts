@@ -7,6 +7,7 @@ import { loadConfig } from '../core/load-config.js';
 import { messages } from '../core/messages.js';
 import { readJournal } from '../state/journal.js';
 import { applyCommand } from './apply.js';
+import { backupCommand } from './backup.js';
 import { type CommandIo, guarded } from './common.js';
 import { cutoverCommand } from './cutover.js';
 import { planCommand } from './plan.js';
@@ -170,6 +171,8 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
         ],
         ['sync --once', () => syncCommand(sub, { once: true })],
         ['(the write is on AWS)', () => expectRow(targetUrl, 'written on Supabase while both were live')],
+        // Reverse sync will write into the old database after cutover: back it up first (cutover asks).
+        ['backup (before cutover)', () => backupCommand(sub, {})],
         ...(['db', 'auth', ...(missing.length === 0 ? ['vectors'] : []), 'files', 'hosting'] as const).map(
           (component): Stage => [
             `cutover --component ${component} --to target`,
