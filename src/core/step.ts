@@ -2,6 +2,7 @@ import type { Redactor } from '../config/redact.js';
 import type { Config } from '../config/schema.js';
 import type { CreatedResource, Cursor, Json } from './contracts.js';
 import type { JournalRecord } from './journal-record.js';
+import type { MarkStore } from './marks.js';
 import type { Services } from './services.js';
 
 // A Step is one line of the checklist. The engine knows steps only through this contract.
@@ -64,6 +65,8 @@ export interface StepContext {
   progress(update: { done: number; total?: number; unit?: string }): void;
   /** Set by `apply --force`: steps may overwrite what they would otherwise refuse to touch. */
   force: boolean;
+  /** The marks of a scope (default: this step's own id), kept beside the journal. */
+  marks(scope?: string): MarkStore;
 }
 
 export interface Step {
