@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { makeS3rverVersioningNotImplemented } from './s3rver-process.js';
+import { makeS3rverListInKeyOrder, makeS3rverVersioningNotImplemented } from './s3rver-process.js';
 
 interface ChildOptions {
   root: string;
@@ -24,6 +24,7 @@ async function main(): Promise<void> {
 
   const { default: S3rver } = await import('s3rver');
   await makeS3rverVersioningNotImplemented();
+  await makeS3rverListInKeyOrder();
   const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: s3Dir });
   const s3Address = (await s3.run()) as AddressInfo;
 
