@@ -184,6 +184,9 @@ export async function startDynamoDbVectorFront(
     }));
 
   const patchDescription = (name: string, description: Record<string, unknown> | undefined) => {
+    // dynalite adds TableThroughputModeSummary, a member DynamoDB's TableDescription does not have
+    // (neither the API reference nor the SDK's type): drop it so the front answers only real shapes.
+    if (description) delete description.TableThroughputModeSummary;
     const meta = tables.get(name);
     if (!description || !meta) return;
     if (typeof description.TableArn === 'string') meta.arn = description.TableArn;
@@ -448,6 +451,7 @@ export async function startDynamoDbVectorFront(
       }
       case 'DeleteTable': {
         const result = await call(headers, 'DeleteTable', input);
+        patchDescription(String(input.TableName), result.TableDescription as Record<string, unknown>);
         tables.delete(String(input.TableName));
         return json(result);
       }
