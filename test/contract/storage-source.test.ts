@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { EngifyError } from '../../src/core/errors.js';
 import { createServices, type Services } from '../../src/core/services.js';
 import { createStorageSource } from '../../src/providers/supabase/storage/index.js';
 import {
@@ -116,7 +117,23 @@ interface Implementation {
   knowsVisibility: boolean;
   /** Whether a listing carries the content type (the S3 listing does not; opening the object does). */
   listsContentType: boolean;
+  /** Puts a wrong credential into this mode's config, and the config field a user must then fix. */
+  badCredential: { patch: (supabase: Record<string, unknown>) => void; field: string };
 }
+
+const wrongServiceKey = {
+  patch: (supabase: Record<string, unknown>) => {
+    supabase.serviceRoleKey = 'not-the-service-key';
+  },
+  field: 'source.supabase.serviceRoleKey',
+};
+// s3rver checks the access key id but not SigV4 signatures, so the wrong credential is the key id.
+const wrongS3Key = {
+  patch: (supabase: Record<string, unknown>) => {
+    (supabase.storage as Record<string, unknown>).s3AccessKeyId = 'not-the-key-id';
+  },
+  field: 'source.supabase.storage.s3AccessKeyId',
+};
 
 const s3Storage = () => ({
   mode: 's3',
@@ -137,6 +154,7 @@ const implementations: Implementation[] = [
     }),
     knowsVisibility: true,
     listsContentType: true,
+    badCredential: wrongServiceKey,
   },
   {
     name: 'api mode (Storage API stand-in)',
@@ -147,18 +165,21 @@ const implementations: Implementation[] = [
     }),
     knowsVisibility: true,
     listsContentType: true,
+    badCredential: wrongServiceKey,
   },
   {
     name: 's3 mode with Storage API access (s3rver)',
     supabase: () => ({ apiUrl: api.url, serviceRoleKey: SERVICE_KEY, storage: s3Storage() }),
     knowsVisibility: true,
     listsContentType: false,
+    badCredential: wrongS3Key,
   },
   {
     name: 's3 mode, S3 keys only (s3rver)',
     supabase: () => ({ storage: s3Storage() }),
     knowsVisibility: false,
     listsContentType: false,
+    badCredential: wrongS3Key,
   },
 ];
 
@@ -289,5 +310,26 @@ describe.each(implementations)('StorageSource contract: $name', (impl) => {
     if (!source.resumesAfterName) return;
     const names = (await listAll(source, PRIVATE)).flatMap((b) => b.items.map((o) => o.name));
     expect(await listAll(source, PRIVATE, names[names.length - 1])).toEqual([]);
+  });
+
+  it('a refused credential is a config error naming the field to fix (where the mode first needs it)', async () => {
+    const bad = open(impl, impl.badCredential.patch);
+    const attempt = async () => {
+      await bad.listBuckets();
+      for await (const batch of bad.listObjects(PUBLIC)) {
+        const first = batch.items[0];
+        if (first) await bad.openObject(first);
+        break;
+      }
+    };
+    const e = await attempt().then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    expect(e).toBeInstanceOf(EngifyError);
+    expect(e).toMatchObject({ kind: 'config' });
+    const text = `${(e as EngifyError).message} ${(e as EngifyError).hint ?? ''}`;
+    expect(text).toContain(impl.badCredential.field);
+    expect(text).not.toContain('not-the-');
   });
 });
