@@ -233,6 +233,10 @@ export const messages = {
         ? `found "${content}" in ${database}.public.messages`
         : `"${content}" is in ${database}.public.messages ${n} time(s), expected once`,
     stage: (what: string) => `== engify-migrate ${what}`,
+    branchPage: (page: { url: string; status: number; title: string } | undefined) =>
+      page
+        ? `the Amplify branch URL ${page.url} answers HTTP ${page.status}: "${page.title}" (built from the repository by a RELEASE job)`
+        : 'No Amplify app in the stand-in: the frontend was not deployed.',
     dnsSimulated: (domains: string[]) =>
       `sandbox: the DNS records above are taken as set: the Amplify stand-in marks ${domains.join(', ')} AVAILABLE, as AWS does once DNS validates.`,
     signInTitle:
