@@ -8,13 +8,11 @@ import {
   type DeployStack,
   type DeployWorkspace,
   deployWorkspace,
-  GITHUB_TOKEN,
   startDeployStack,
 } from './deploy-fixture.js';
 
 // hosting.deploy through the built CLI: a manual zip deploy really served by the Amplify stand-in and
-// smoke-checked, a rerun that is a noop, verify and cutover failing when the page stops serving, the
-// repository way (token never written), kill -9 mid-deployment then a rerun, and each bad input.
+// smoke-checked, a rerun that is a noop, verify and cutover failing when the page stops serving, kill -9 mid-deployment then a rerun, and each bad input.
 
 let stack: DeployStack;
 beforeAll(async () => {
@@ -142,7 +140,10 @@ describe('hosting.deploy, manual', () => {
     expect(appOf(stack, ssr.appName)).toBeUndefined();
   });
 
-  it('kill -9 while the job runs, then a rerun: the same job is awaited and the site serves', async () => {
+  it.each([
+    ['after CreateDeployment, before StartDeployment', /"key":"pending","value":\{[^}]*"started":false/, 2],
+    ['while the started job runs', /"key":"pending","value":\{[^}]*"started":true/, 1],
+  ])('kill -9 %s, then a rerun: the site serves the same build', async (_when, killAt, servedBy) => {
     const ws = deployWorkspace(stack);
     const journal = join(ws.dir, '.engify', 'journal.jsonl');
     const killed = await runCli(['--config', ws.configPath, 'apply', '--yes'], {
@@ -150,7 +151,7 @@ describe('hosting.deploy, manual', () => {
       onSpawn: (child) => {
         const watch = setInterval(() => {
           const text = existsSync(journal) ? readFileSync(journal, 'utf8') : '';
-          if (/"key":"pending","value":\{[^}]*"started":true/.test(text)) {
+          if (killAt.test(text)) {
             child.kill('SIGKILL');
             clearInterval(watch);
           }
@@ -161,62 +162,18 @@ describe('hosting.deploy, manual', () => {
     expect(killed.signal).toBe('SIGKILL');
     const rerun = await cliV(ws, 'apply', '--yes');
     expect(rerun.code, out(rerun)).toBe(0);
-    expect(out(rerun)).toMatch(/job 1 of the interrupted run is still there|artifact .* already deployed/);
-    expect(out(rerun)).not.toMatch(/amplify job 2/);
-    expect((await page(ws, '/')).status).toBe(200);
+    // Started: the same job is awaited. Not started: a new one (the unstarted one expires by itself).
+    if (servedBy === 1)
+      expect(out(rerun)).toMatch(/job 1 of the interrupted run is still there|already deployed/);
+    expect(out(rerun)).not.toMatch(new RegExp(`amplify job ${servedBy + 1}`));
+    const home = await page(ws, '/');
+    expect(home.status).toBe(200);
+    const appId = appOf(stack, ws.appName)?.app.appId as string;
+    expect(stack.amplify.apps.get(appId)?.branches.get('main')?.activeJobId).toBe(String(servedBy));
     const verify = await cli(ws, 'verify');
     expect(verify.code, out(verify)).toBe(0);
-  });
-});
-
-describe('hosting.deploy, repository', () => {
-  it('connects the linked repository with the token (never written), builds it with a RELEASE job and serves it', async () => {
-    const ws = deployWorkspace(stack, {
-      buildCommand: 'mkdir -p dist && echo "<p>from git</p>" > dist/index.html',
-      hosting: {
-        deploy: 'repository',
-        artifactDir: undefined,
-        repository: { token: '${TEST_GITHUB_TOKEN}' },
-      },
-    });
-    const plan = await cli(ws, 'plan');
-    expect(plan.code, out(plan)).toBe(0);
-    expect(plan.stdout).toContain(`connect the app to ${ws.repoUrl}`);
-    const apply = await cli(ws, 'apply', '--yes');
-    expect(apply.code, out(apply)).toBe(0);
-    expect((await page(ws, '/')).status).toBe(200);
-    const record = appOf(stack, ws.appName);
-    expect(record?.app.repository).toBe(ws.repoUrl);
-    expect(JSON.stringify(record?.app)).not.toContain(GITHUB_TOKEN);
-    const update = stack.amplify.requests.find((r) => r.body.includes(ws.repoUrl) && r.method === 'POST');
-    expect(update?.body).toContain(GITHUB_TOKEN);
-    for (const f of ['journal.jsonl'])
-      expect(readFileSync(join(ws.dir, '.engify', f), 'utf8')).not.toContain(GITHUB_TOKEN);
-    expect(out(apply) + out(plan)).not.toContain(GITHUB_TOKEN);
-    const verify = await cli(ws, 'verify');
-    expect(verify.code, out(verify)).toBe(0);
-    const again = await cli(ws, 'apply', '--yes');
-    expect(again.code).toBe(0);
-    expect(stack.amplify.jobs.size).toBeGreaterThan(0);
-    expect(
-      [...stack.amplify.jobs.keys()].filter((k) => k.startsWith(record?.app.appId as string)),
-    ).toHaveLength(1);
-  });
-
-  it('a failed job names its log URL, and the log holds the build output', async () => {
-    const ws = deployWorkspace(stack, {
-      buildCommand: 'echo "Module not found: ./missing"; exit 1',
-      hosting: {
-        deploy: 'repository',
-        artifactDir: undefined,
-        repository: { token: '${TEST_GITHUB_TOKEN}' },
-      },
-    });
-    const apply = await cli(ws, 'apply', '--yes');
-    expect(apply.code).toBe(1);
-    const url = out(apply).match(/its log: (http\S+?)\.?\s/)?.[1];
-    expect(url, out(apply)).toBeDefined();
-    const log = await (await fetch(url as string)).text();
-    expect(log).toContain('Module not found: ./missing');
+    const rollback = await cli(ws, 'rollback', '--yes');
+    expect(rollback.code, out(rollback)).toBe(0);
+    expect(appOf(stack, ws.appName)).toBeUndefined();
   });
 });
