@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { CreatedResource, Cursor, Json } from './contracts.js';
 import type { JournalRecord } from './journal-record.js';
 import type { MarkStore } from './marks.js';
+import type { OutputKey, OutputsOf } from './step-outputs.js';
 import type { Services } from './services.js';
 
 // A Step is one line of the checklist. The engine knows steps only through this contract.
@@ -49,7 +50,8 @@ export interface StepJournal {
   undone(entry: { resource?: CreatedResource; stream?: string }): void;
   /** Non-secret outputs other steps read (pool id, client id, table name, ...). */
   output(key: string, value: Json): void;
-  outputOf(stepId: string, key: string): Json | undefined;
+  /** Another step's output, typed as that step's component declares it (core/step-outputs.ts). */
+  outputOf<S extends string, K extends OutputKey<S>>(stepId: S, key: K): OutputsOf<S>[K] | undefined;
   records(): readonly JournalRecord[];
 }
 
