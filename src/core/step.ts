@@ -3,8 +3,8 @@ import type { Config } from '../config/schema.js';
 import type { CreatedResource, Cursor, Json } from './contracts.js';
 import type { JournalRecord } from './journal-record.js';
 import type { MarkStore } from './marks.js';
-import type { OutputKey, OutputsOf } from './step-outputs.js';
 import type { Services } from './services.js';
+import type { OutputKey, OutputsOf } from './step-outputs.js';
 
 // A Step is one line of the checklist. The engine knows steps only through this contract.
 
@@ -15,8 +15,13 @@ export type ChangeAction = 'create' | 'update' | 'copy' | 'sync' | 'flip' | 'del
 
 export interface Change {
   action: ChangeAction;
-  /** What it acts on, e.g. "cognito user pool chatbot-users". */
+  /** What it acts on, for people, e.g. "cognito user pool chatbot-users". */
   resource: string;
+  /**
+   * What it acts on, for apply: a step with more than one kind of change branches on this, never on
+   * the display text above (which may be reworded).
+   */
+  subject?: string;
   summary: string;
   details?: Json;
   /** Shown in the plan as a warning the user should read before applying. */

@@ -1,6 +1,6 @@
-import type { OutputKey, OutputsOf } from '../core/step-outputs.js';
 import type { CreatedResource, Cursor, Json } from '../core/contracts.js';
 import type { StepJournal } from '../core/step.js';
+import type { OutputKey, OutputsOf } from '../core/step-outputs.js';
 import type { Journal, JournalRecord } from '../state/journal.js';
 
 const sameResource = (a: CreatedResource, b: CreatedResource) => a.kind === b.kind && a.name === b.name;
