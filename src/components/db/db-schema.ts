@@ -329,11 +329,13 @@ async function plan(ctx: StepContext): Promise<Change[]> {
         ? {
             action: 'noop',
             resource: `database ${target.database}`,
+            subject: 'database',
             summary: m.databaseExists(target.database),
           }
         : {
             action: 'create',
             resource: `database ${target.database}`,
+            subject: 'database',
             summary: m.databaseCreate(target.database),
           },
     );
@@ -352,6 +354,7 @@ async function plan(ctx: StepContext): Promise<Change[]> {
         ? {
             action: 'create',
             resource: `schema of ${target.database}`,
+            subject: 'schema',
             summary: m.schemaCreate(pf.toCreate.length, pf.present.length, t.postLoad.length),
             details,
             ...(warnings.length ? { warnings } : {}),
@@ -359,6 +362,7 @@ async function plan(ctx: StepContext): Promise<Change[]> {
         : {
             action: 'noop',
             resource: `schema of ${target.database}`,
+            subject: 'schema',
             summary: m.schemaInStep(pf.present.length),
             details,
             ...(warnings.length ? { warnings } : {}),
@@ -391,7 +395,7 @@ async function createDatabase(ctx: StepContext, name: string): Promise<void> {
 async function apply(ctx: StepContext, change: Change): Promise<void> {
   const rds = rdsOf(ctx.config);
   const database = targetDatabaseName(rds);
-  if (change.resource === `database ${database}`) {
+  if (change.subject === 'database') {
     if (change.action === 'create') await createDatabase(ctx, database);
     return;
   }
