@@ -112,6 +112,7 @@ const awsEndpoints = z.strictObject({
   secretsManager: httpUrl.optional(),
   ssm: httpUrl.optional(),
   lambda: httpUrl.optional(),
+  route53: httpUrl.optional(),
   /**
    * Where Amplify branch URLs (https://<branch>.<defaultDomain>) are reached, for a local stack: requests
    * go to this origin with the branch host kept in the Host header.
@@ -415,6 +416,21 @@ const hostingDeploy = z
       });
   });
 
+/** dns.records: the domain's records set in Route 53 (absent: they are printed for the user to set). */
+const route53 = z.strictObject({
+  /** The zone's name (example.com) or id (Z0123...); absent: found by ListHostedZonesByName. */
+  hostedZone: nonEmpty.optional(),
+  /** TTL the records cutover switches are lowered to ahead of time, and set with. */
+  ttl: z.number().int().min(1).max(86_400).default(60),
+  /** Between two GetChange polls while waiting for INSYNC. */
+  pollIntervalMs: z.number().int().min(1).default(5000),
+  timeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .default(10 * 60_000),
+});
+
 const target = z.strictObject({
   aws,
   cognito: cognito.optional(),
@@ -422,6 +438,7 @@ const target = z.strictObject({
   dynamodb: dynamodb.optional(),
   s3: s3.optional(),
   amplify: amplify.optional(),
+  route53: route53.optional(),
 });
 
 const flags = z.discriminatedUnion('store', [

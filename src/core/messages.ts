@@ -3,6 +3,7 @@ import { authMessages } from './messages/auth.js';
 import { cutoverMessages } from './messages/cutover.js';
 import { dbMessages } from './messages/db.js';
 import { dbCopyMessages } from './messages/db-copy.js';
+import { dnsMessages } from './messages/dns.js';
 import { filesMessages } from './messages/files.js';
 import { hostingMessages } from './messages/hosting.js';
 import { hostingDeployMessages } from './messages/hosting-deploy.js';
@@ -23,6 +24,7 @@ export const messages = {
   files: filesMessages,
   hosting: hostingMessages,
   hostingDeploy: hostingDeployMessages,
+  dns: dnsMessages,
   sync: syncMessages,
   cutover: cutoverMessages,
   state: stateMessages,

@@ -2,6 +2,7 @@ import type { AmplifyClient } from '@aws-sdk/client-amplify';
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RDSDataClient } from '@aws-sdk/client-rds-data';
+import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
@@ -20,6 +21,7 @@ export interface Services {
   rdsData(): Promise<RDSDataClient>;
   secretsManager(): Promise<SecretsManagerClient>;
   ssm(): Promise<SSMClient>;
+  route53(): Promise<Route53Client>;
   /** A new connected pg client; the caller ends it. `application_name` marks our sessions. */
   pg(url: string, options?: { database?: string; replication?: boolean }): Promise<PgClient>;
   close(): Promise<void>;
@@ -110,6 +112,11 @@ export function createServices(aws: AwsConfig): Services {
       lazy('ssm', async () => {
         const { SSMClient } = await import('@aws-sdk/client-ssm');
         return new SSMClient(common(aws.endpoints.ssm));
+      }),
+    route53: () =>
+      lazy('route53', async () => {
+        const { Route53Client } = await import('@aws-sdk/client-route-53');
+        return new Route53Client(common(aws.endpoints.route53));
       }),
     pg: async (url, options = {}) => {
       const { default: pg } = await import('pg');
