@@ -235,6 +235,7 @@ export async function cutover(
       } else {
         await finalPass(session, module, 'forward', say);
       }
+      await module.flip?.toTarget(ctx, say);
       await flip('target');
     } finally {
       await forward?.stop();
@@ -250,6 +251,7 @@ export async function cutover(
     } else if (!stream) {
       await finalPass(session, module, 'reverse', say);
     }
+    await module.flip?.toSource(ctx, say);
     await flip('source');
     say(messages.cutover.resumeForward);
   } else {
