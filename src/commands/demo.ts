@@ -52,7 +52,7 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
       });
     const started = Date.now();
     io.renderer.info(messages.demo.starting);
-    const { startDemoStack } = await import('../sandbox/demo-stack.js');
+    const { startDemoStack, DEMO_DNS_NAMES } = await import('../sandbox/demo-stack.js');
     const { seedDemo } = await import('../sandbox/demo-seed.js');
     const { writeDemoConfig } = await import('../sandbox/sandbox-config.js');
     const { demoBranchPage } = await import('../sandbox/demo-site.js');
@@ -143,6 +143,17 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
         return ExitCode.ok;
       };
 
+      // The demo domain as a resolver reading the Route 53 stand-in sees it.
+      const showDns = (want: RegExp) => async (): Promise<ExitCode> => {
+        let ok = true;
+        for (const name of DEMO_DNS_NAMES) {
+          const answer = stack.route53.resolve(name);
+          io.renderer.info(messages.demo.dnsResolves(name, answer));
+          ok &&= answer.some((a) => want.test(a));
+        }
+        return ok ? ExitCode.ok : ExitCode.failed;
+      };
+
       const stages: Stage[] = [
         ['plan', () => planCommand(sub, {})],
         ['apply --phase 1', () => applyCommand(sub, undefined, { phase: '1', yes: true })],
@@ -186,12 +197,14 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
             () => cutoverCommand(sub, { component, to: 'target', yes: true }),
           ],
         ),
+        ['(DNS now points at Amplify)', showDns(/\.cloudfront\.net$/)],
         ['(the app writes to AWS now)', () => writeRow(targetUrl, 'written on AWS after cutover')],
         [
           'rollback (after cutover: switch back without losing that write)',
           () => rollbackCommand(sub, { yes: true }),
         ],
         ['(the AWS write is on the old side)', () => expectRow(sourceUrl, 'written on AWS after cutover')],
+        ['(DNS is back on Vercel)', showDns(/^cname\.vercel-dns\.com$/)],
         ['status', () => statusCommand(sub)],
         ['rollback', () => rollbackCommand(sub, { yes: true })],
         ['verify (after rollback: what was created is gone)', () => verifyCommand(sub, {})],

@@ -239,6 +239,7 @@ export const messages = {
       page
         ? `the Amplify branch URL ${page.url} answers HTTP ${page.status}: "${page.title}" (built from the repository by a RELEASE job)`
         : 'No Amplify app in the stand-in: the frontend was not deployed.',
+    dnsResolves: (name: string, answer: string[]) => `DNS: ${name} -> ${answer.join(', ')}`,
     dnsSimulated: (domains: string[]) =>
       `sandbox: the DNS records above are taken as set: the Amplify stand-in marks ${domains.join(', ')} AVAILABLE, as AWS does once DNS validates.`,
     signInTitle:

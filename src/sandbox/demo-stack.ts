@@ -6,6 +6,7 @@ import { type AmplifyStandIn, startAmplifyApi } from './amplify-api.js';
 import { type CognitoFront, startCognitoFront } from './cognito-import-jobs.js';
 import { type DynamoDbVectorFront, startDynamoDbVectorFront } from './dynamodb-vector-front.js';
 import { type QdrantStandIn, startQdrantStandIn } from './qdrant-server.js';
+import { type Route53StandIn, startRoute53Api } from './route53-api.js';
 import { type SecretsStandIn, startSecretsStore } from './secrets-store.js';
 import { type LocalStack, startLocalStack } from './stack.js';
 import { type StorageStandIn, startSupabaseStorageApi } from './supabase-storage-api.js';
@@ -35,6 +36,20 @@ function demoRepository(): string {
   return dir;
 }
 
+/**
+ * The demo domain's public zone: hosting.domain associates the apex of the Vercel project's domain
+ * (chatbot.engify-demo.dev -> engify-demo.dev), and its names point at Vercel before the migration.
+ */
+export const DEMO_ZONE = 'engify-demo.dev';
+export const DEMO_DNS_NAMES = [`chatbot.${DEMO_ZONE}`, `www.chatbot.${DEMO_ZONE}`];
+
+function seedDemoZone(route53: Route53StandIn): string {
+  const zone = route53.addZone(DEMO_ZONE);
+  for (const name of DEMO_DNS_NAMES)
+    route53.put(zone, { name, type: 'CNAME', ttl: 3600, values: ['cname.vercel-dns.com'] });
+  return zone;
+}
+
 /** Secrets of the seeded source side, fresh per run; the config reads them through ${VAR}. */
 export interface DemoSecrets {
   supabaseServiceKey: string;
@@ -58,6 +73,7 @@ export interface DemoEndpoints {
   amplifyHosting: string;
   secretsManager: string;
   ssm: string;
+  route53: string;
 }
 
 export interface DemoStack {
@@ -69,6 +85,9 @@ export interface DemoStack {
   vercel: VercelStandIn;
   amplify: AmplifyStandIn;
   secrets: SecretsStandIn;
+  /** Holds the demo domain's public zone, with the records pointing at "Vercel" before the migration. */
+  route53: Route53StandIn;
+  route53Zone: string;
   keys: DemoSecrets;
   endpoints: DemoEndpoints;
   /** Every port this stack listens on (for checking that stop() really closed them). */
@@ -97,7 +116,7 @@ export async function startDemoStack(): Promise<DemoStack> {
     stops.push(async () => rmSync(repository, { recursive: true, force: true }));
     const local = await startLocalStack();
     stops.push(() => local.stop());
-    const [dynamodb, cognito, qdrant, storage, vercel, amplify, secrets] = await Promise.all([
+    const [dynamodb, cognito, qdrant, storage, vercel, amplify, secrets, route53] = await Promise.all([
       startDynamoDbVectorFront({ upstream: local.endpoints.dynamodb }),
       startCognitoFront({ upstream: local.endpoints.cognito }),
       startQdrantStandIn({ apiKey: keys.qdrantApiKey }),
@@ -110,7 +129,9 @@ export async function startDemoStack(): Promise<DemoStack> {
         repositories: { [DEMO_REPOSITORY]: repository },
       }),
       startSecretsStore({ region: DEMO_REGION }),
+      startRoute53Api(),
     ]);
+    const route53Zone = seedDemoZone(route53);
     stops.push(
       () => dynamodb.stop(),
       () => cognito.stop(),
@@ -119,6 +140,7 @@ export async function startDemoStack(): Promise<DemoStack> {
       () => vercel.close(),
       () => amplify.close(),
       () => secrets.close(),
+      () => route53.close(),
     );
     const endpoints: DemoEndpoints = {
       postgres: local.postgres.url('postgres'),
@@ -134,6 +156,7 @@ export async function startDemoStack(): Promise<DemoStack> {
       amplifyHosting: amplify.hostingUrl,
       secretsManager: secrets.url,
       ssm: secrets.url,
+      route53: route53.url,
     };
     const ports = () => [
       local.postgres.port,
@@ -150,6 +173,8 @@ export async function startDemoStack(): Promise<DemoStack> {
       vercel,
       amplify,
       secrets,
+      route53,
+      route53Zone,
       keys,
       endpoints,
       ports,

@@ -124,6 +124,7 @@ export function demoConfig(stack: DemoStack, options: DemoConfigOptions): Record
           amplifyHosting: e.amplifyHosting,
           secretsManager: e.secretsManager,
           ssm: e.ssm,
+          route53: e.route53,
         },
         maxAttempts: 3,
         requestTimeoutMs: 10_000,
@@ -143,6 +144,8 @@ export function demoConfig(stack: DemoStack, options: DemoConfigOptions): Record
         branch: 'main',
         secretStore: 'secrets-manager',
       },
+      // The zone is found by name (ListHostedZonesByName); cutover switches its records to Amplify.
+      route53: { ttl: 60, pollIntervalMs: 20 },
     },
     auth: {
       passwords: 'import-hashes',

@@ -84,6 +84,9 @@ describe('engify-migrate demo', () => {
       expect(out).toMatch(new RegExp(`✓ cutover ${c} -> target: .*${c}: flag set to target`));
     }
     expect(out).toMatch(/reverse sync drained/);
+    // DNS through Route 53: switched to Amplify at the hosting cutover, back to Vercel by the rollback.
+    expect(out).toMatch(/DNS: www\.chatbot\.engify-demo\.dev -> d[0-9a-f]+\.cloudfront\.net/);
+    expect(out).toMatch(/DNS: chatbot\.engify-demo\.dev -> cname\.vercel-dns\.com/);
     expect(out).toContain('found "written on AWS after cutover" in supabase.public.messages');
 
     // Rollback undid every step it had applied.
