@@ -162,6 +162,15 @@ describe('dns.records through the CLI', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(at(zone, `www.${domain}`, 'CNAME')[0]?.ttl).toBe(lands ? 60 : 3600);
 
+    if (!lands) {
+      // The association exists now: the plan says what it will lower, and from when cutover is safe.
+      const plan = await cli(ws, 'plan', '--phase', '3');
+      expect(plan.code, out(plan)).toBe(0);
+      expect(out(plan)).toMatch(
+        new RegExp(`lower the TTL of www\\.${ws.project}\\.test CNAME from 3600 s to 60 s`),
+      );
+      expect(out(plan)).toMatch(/wait at least 3600 s after this apply .*not before \d{4}-\d\d-\d\dT/);
+    }
     const rerun = await cli(ws, 'apply', '--yes');
     expect(rerun.code, out(rerun)).toBe(0);
     expect(at(zone, `www.${domain}`, 'CNAME')).toEqual([{ name: `www.${domain}.`, ...WWW, ttl: 60 }]);

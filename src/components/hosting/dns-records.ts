@@ -7,7 +7,6 @@ import {
   type RecordChange,
   type RecordSet,
   type Route53Ops,
-  sameSets,
 } from '../../providers/route53/records.js';
 import {
   commit,
@@ -130,7 +129,7 @@ export const dnsRecordsStep: Step = {
     let longest = 0;
     for (const e of seen.entries) {
       const where = seen.current.get(key(e));
-      if (where === 'other' && !sameSets(e.original, seen.currentSets.get(key(e)) ?? []))
+      if (where === 'other')
         warnings.push(
           m.changedByOthers(e.name, diffLines(e.lowered ?? e.original, seen.currentSets.get(key(e)) ?? [])),
         );
@@ -178,8 +177,7 @@ export const dnsRecordsStep: Step = {
     // Refuse before anything is written: a name that holds neither what it held nor what we left.
     for (const e of seen.entries) {
       const now = seen.currentSets.get(key(e)) ?? [];
-      if (seen.current.get(key(e)) === 'other' && e.role === 'traffic')
-        throw refuseChanged(e.name, e.lowered ?? e.original, now);
+      if (seen.current.get(key(e)) === 'other') throw refuseChanged(e.name, e.lowered ?? e.original, now);
     }
     const changes: RecordChange[] = [];
     let previousTtl = 0;
