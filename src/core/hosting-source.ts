@@ -18,6 +18,17 @@ export interface HostingSettings {
   region: string | null;
   /** Render's service type ("static_site", "web_service", ...); null for Vercel. */
   serviceType: string | null;
+  /** Render web services: what a backend move needs besides the build (absent for Vercel). */
+  service?: {
+    healthCheckPath: string | null;
+    /** A persistent disk attached to the service. */
+    disk: { name: string; mountPath: string; sizeGB: number } | null;
+    repo: string | null;
+    branch: string | null;
+    plan: string | null;
+    numInstances: number | null;
+    url: string | null;
+  };
 }
 
 export interface SourceEnvVar {

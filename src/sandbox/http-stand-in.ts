@@ -16,6 +16,8 @@ export interface StandInReply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Sent verbatim instead of JSON (XML protocols such as IAM's awsQuery). */
+  raw?: string;
 }
 
 export type StandInHandler = (request: RecordedRequest) => StandInReply | Promise<StandInReply>;
@@ -47,7 +49,7 @@ export async function startStandIn(handler: StandInHandler): Promise<RunningStan
         .then(() => handler(recorded))
         .catch((error: unknown): StandInReply => ({ status: 500, body: { message: String(error) } }))
         .then((reply) => {
-          const payload = reply.body === undefined ? '' : JSON.stringify(reply.body);
+          const payload = reply.raw ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
           res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
           res.end(payload);
         });
