@@ -41,6 +41,16 @@ export interface StreamCutover {
   release(ctx: StepContext): Promise<number>;
 }
 
+/**
+ * A component whose traffic moves by re-pointing a setting rather than a flag the app reads, with no
+ * data to carry either way (the backend: the frontend's API URL variable). The engine supplies the
+ * order (verify, then point) and journals the mode under `cutover.<component>`.
+ */
+export interface TrafficSwitch {
+  /** Point traffic at `to` (idempotent); returns what was done, for the user. */
+  point(ctx: StepContext, to: 'source' | 'target'): Promise<string>;
+}
+
 export interface ComponentModule {
   name: Component;
   /** Its checklist lines, in the order a person reads them. */
@@ -49,6 +59,7 @@ export interface ComponentModule {
   notCarriedBack?: readonly string[];
   stream?: StreamSync & { cutover: StreamCutover };
   passes?: PassSync;
+  switch?: TrafficSwitch;
   /** Hosts this component's config names, checked for a TCP answer before anything runs. */
   endpoints?(config: Config): { path: string; url: string }[];
 }

@@ -1,4 +1,5 @@
 import { authMessages } from './messages/auth.js';
+import { backendMessages } from './messages/backend.js';
 import { cutoverMessages } from './messages/cutover.js';
 import { dbMessages } from './messages/db.js';
 import { dbCopyMessages } from './messages/db-copy.js';
@@ -28,6 +29,7 @@ export const messages = {
   vectors: vectorsMessages,
   files: filesMessages,
   hosting: hostingMessages,
+  backend: backendMessages,
   sync: syncMessages,
   cutover: cutoverMessages,
   config: {

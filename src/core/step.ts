@@ -7,7 +7,7 @@ import type { Services } from './services.js';
 // A Step is one line of the checklist. The engine knows steps only through this contract.
 
 export type Phase = 1 | 2 | 3 | 4;
-export type Component = 'auth' | 'db' | 'vectors' | 'files' | 'hosting' | 'flags' | 'cutover';
+export type Component = 'auth' | 'db' | 'vectors' | 'files' | 'hosting' | 'flags' | 'backend' | 'cutover';
 
 export type ChangeAction = 'create' | 'update' | 'copy' | 'sync' | 'flip' | 'delete' | 'noop';
 
