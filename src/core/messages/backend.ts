@@ -1,6 +1,8 @@
 // User-facing text of the backend component (Render web service -> Lambda + API Gateway HTTP API).
 // Re-exported through src/core/messages.ts as messages.backend.
 
+const size = (bytes: number) => (bytes >= 1048576 ? `${(bytes / 1048576).toFixed(1)} MB` : `${bytes} bytes`);
+
 const CAVEAT_TEXT: Record<string, string> = {
   'long-requests':
     'requests longer than 29-30 s: the HTTP API integration stops waiting at 30 s (use a job + polling, or Step Functions)',
@@ -40,11 +42,11 @@ export const backendMessages = {
   buildFailedHint:
     'Nothing was written. Fix the build in backend.sourceDir (it runs as Render runs it) and rerun.',
   zipTooLarge: (bytes: number, limit: number) =>
-    `The function package is ${(bytes / 1048576).toFixed(1)} MB zipped, over the ${(limit / 1048576).toFixed(0)} MB limit of a direct upload to Lambda (backend.maxZipBytes).`,
+    `The function package is ${size(bytes)} zipped, over the ${size(limit)} limit of a direct upload to Lambda (backend.maxZipBytes; Lambda's own is 50 MB).`,
   zipTooLargeHint: (zip: string, fn: string) =>
     `Nothing was written. Upload ${zip} to S3 (aws s3 cp ${zip} s3://<bucket>/${fn}.zip) and deploy it with an S3 key, trim the package (dev dependencies, tests), or use an image (backend.imageUri).`,
   unzippedTooLarge: (bytes: number, limit: number) =>
-    `The function package is ${(bytes / 1048576).toFixed(1)} MB unzipped, over Lambda's ${(limit / 1048576).toFixed(0)} MB limit (backend.maxUnzippedBytes).`,
+    `The function package is ${size(bytes)} unzipped, over the ${size(limit)} limit (backend.maxUnzippedBytes; Lambda's own is 250 MB).`,
   unzippedTooLargeHint:
     'Nothing was written. Trim the package (dev dependencies, tests, caches) or build an image (up to 10 GB) and set backend.imageUri.',
   imageRegion: (uri: string, imageRegion: string, region: string) =>
