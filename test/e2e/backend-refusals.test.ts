@@ -122,7 +122,7 @@ describe('backend: bad input is refused with nothing created', () => {
       for (const re of c.expect) expect(text, c.name).toMatch(re);
       nothingCreated(ws.project);
     }
-  });
+  }, 180_000);
 
   it('refuses when the pool is not there yet (auth.pool not applied)', async () => {
     const ws = backendWorkspace(world);

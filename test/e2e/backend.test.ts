@@ -183,5 +183,5 @@ describe('backend: Render web service -> Lambda + HTTP API', () => {
     ).toEqual([]);
     const after = await cli('verify');
     expect(after.stdout).not.toMatch(/backend\.\w+.*present/);
-  });
+  }, 180_000);
 });
