@@ -101,7 +101,8 @@ export class FunctionInstance {
       cwd: this.dir,
       env: childEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
-      detached: false,
+      // Its own process group: the start script's children (the app) are stopped with it.
+      detached: true,
     });
     this.child = child;
     const keep = (c: Buffer) => {
@@ -216,7 +217,16 @@ export class FunctionInstance {
   }
 
   stop(): void {
-    if (this.child && this.child.exitCode === null) this.child.kill('SIGKILL');
+    const child = this.child;
+    if (child?.pid !== undefined) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    }
     this.child = undefined;
     this.ready = undefined;
     rmSync(this.dir, { recursive: true, force: true });

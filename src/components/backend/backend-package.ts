@@ -309,13 +309,16 @@ export async function checkReadiness(input: {
       await new Promise((r) => setTimeout(r, input.pollMs ?? 25));
     }
   } finally {
-    if (!exited && child.pid) {
+    // The whole process group: `sh -c` may have forked the app rather than exec'd it.
+    if (child.pid) {
       try {
         process.kill(-child.pid, 'SIGKILL');
       } catch {
-        child.kill('SIGKILL');
+        // already gone
       }
     }
+    child.stdout?.destroy();
+    child.stderr?.destroy();
   }
 }
 

@@ -89,6 +89,9 @@ export const backendMessages = {
   switched: (variable: string, url: string) =>
     `frontend ${variable} = ${url} (Amplify env; the next build picks it up)`,
   notMigrated: (steps: string[]) => `backend steps not applied: ${steps.join(', ')}.`,
+  demoTitle: 'The backend on AWS, through the API Gateway:',
+  demoCall: (what: string, status: number, detail: string) =>
+    `  ${status === 401 || (status >= 200 && status < 300) ? 'ok  ' : 'FAIL'} ${what}: HTTP ${status}${detail ? ` ${detail}` : ''}`,
   planBuilt: (bytes: number, unzipped: number, files: number) =>
     `package ${(bytes / 1024).toFixed(0)} KB zipped, ${(unzipped / 1024).toFixed(0)} KB unzipped, ${files} files`,
 };
