@@ -32,6 +32,17 @@ export const SECRETS_POLICY = 'engify-read-function-secret';
 /** The HTTP API integration gives up at 30 s; the function stops just before. */
 export const DEFAULT_TIMEOUT_SECONDS = 29;
 
+/** Memory of Render's instance types (render.com/pricing), as the Lambda default (Lambda's cap: 10,240 MB). */
+const RENDER_PLAN_MB: Record<string, number> = {
+  free: 512,
+  starter: 512,
+  standard: 2048,
+  pro: 4096,
+  pro_plus: 8192,
+  pro_max: 10_240,
+  pro_ultra: 10_240,
+};
+
 /** The Parameters and Secrets extension layer where its account is known (Systems Manager user guide). */
 const SECRETS_LAYER_ACCOUNTS: Record<string, string> = {
   'us-east-1': '177933569100',
@@ -327,7 +338,7 @@ async function compute(ctx: StepContext): Promise<Desired> {
     environment,
     secret,
     layers,
-    memoryMb: b.memoryMb ?? 1024,
+    memoryMb: b.memoryMb ?? RENDER_PLAN_MB[settings.service?.plan ?? ''] ?? 1024,
     timeoutSeconds: b.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
     readinessPath,
     placements,
