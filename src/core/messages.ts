@@ -4,6 +4,7 @@ import { dbMessages } from './messages/db.js';
 import { dbCopyMessages } from './messages/db-copy.js';
 import { filesMessages } from './messages/files.js';
 import { hostingMessages } from './messages/hosting.js';
+import { reportMessages } from './messages/report.js';
 import { syncMessages } from './messages/sync.js';
 import { vectorsMessages } from './messages/vectors.js';
 
@@ -27,6 +28,7 @@ export const messages = {
   auth: authMessages,
   vectors: vectorsMessages,
   files: filesMessages,
+  report: reportMessages,
   hosting: hostingMessages,
   sync: syncMessages,
   cutover: cutoverMessages,
