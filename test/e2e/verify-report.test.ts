@@ -1,10 +1,12 @@
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { findChromium, runChromium } from '../helpers/chromium.js';
-import { runCli } from '../helpers/cli.js';
+import { BIN, runCli } from '../helpers/cli.js';
 import { sourceDatabase, uniqueName, withDatabase } from '../helpers/db-cli-fixture.js';
+import { query } from '../helpers/db-copy-fixture.js';
 import { e2eWorkspace } from '../helpers/e2e-config.js';
 
 // `verify --report` through the built CLI after a real db migration (schema, copy, one sync pass): the
@@ -19,6 +21,9 @@ let dir: string;
 let report: string;
 let html: string;
 let verifyStdout: string;
+let configPath: string;
+let cliEnv: Record<string, string>;
+let targetUrl: string;
 
 beforeAll(async () => {
   const cluster = inject('stack').postgresUrl;
@@ -45,7 +50,10 @@ beforeAll(async () => {
     config.jobs = 2;
   });
   dir = ws.dir;
+  configPath = ws.configPath;
+  targetUrl = withDatabase(cluster, target);
   const env = { ...ws.env, DB_PASSWORD: SECRET_DB, TEST_AWS_SECRET: SECRET_AWS };
+  cliEnv = env;
   const cli = async (...args: string[]) => {
     const r = await runCli(['--config', ws.configPath, ...args], { env });
     expect(r.code, `${args.join(' ')}\n${r.stdout}\n${r.stderr}`).toBe(0);
@@ -161,4 +169,62 @@ describe('the report in headless Chromium', () => {
     },
     90_000,
   );
+});
+
+/** The built CLI on a pseudo-terminal (util-linux `script`), as a person runs it; CI unset. */
+function onTerminal(args: string[]): Promise<{ code: number; out: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...cliEnv, NO_COLOR: '1' };
+  delete env.CI;
+  // A pty made by `script` has no size: listr2 would wrap at column 0.
+  const command = `stty cols 160 rows 50; ${[process.execPath, BIN, '--config', configPath, ...args].map((a) => `'${a}'`).join(' ')}`;
+  return new Promise((resolve) => {
+    execFile(
+      'script',
+      ['-q', '-e', '-c', command, '/dev/null'],
+      { env, timeout: 60_000 },
+      (error, stdout) => {
+        resolve({
+          code: error ? Number((error as { code?: number }).code ?? 1) : 0,
+          // Terminal escapes (listr2 redraws its task list) are dropped: the test reads the text.
+          out: stdout
+            .replace(/\r/g, '')
+            .replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`, 'g'), ''),
+        });
+      },
+    );
+  });
+}
+
+describe('verify on a terminal', () => {
+  it('prints the summary per component and only what failed or was skipped, then the report path', async () => {
+    // One range of one table made to differ on the target (triggers off, as a stray write would be).
+    await query(
+      targetUrl,
+      `SET session_replication_role = replica; UPDATE public.wide_items SET qty = qty + 1 WHERE id = 5`,
+    );
+    const tty = await onTerminal(['verify']);
+    expect(tty.code).toBe(1);
+    expect(tty.out).toMatch(/^db: \d+ passed, 1 failed, 0 skipped$/m);
+    expect(tty.out).toMatch(/^flags: \d+ passed, 0 failed, 0 skipped$/m);
+    expect(tty.out).toContain('✗ db.copy: db.copy parity public.wide_items');
+    expect(tty.out).not.toMatch(/✓ db\.copy: db\.copy parity/);
+    expect(tty.out).toMatch(/\d+ passing check\(s\) not shown/);
+    expect(tty.out).toContain(`Report: ${join(dir, '.engify', 'verify-report.html')}`);
+    // The report beside the journal now shows that range red.
+    expect(readFileSync(join(dir, '.engify', 'verify-report.html'), 'utf8')).toContain('class="cell bad"');
+
+    const verbose = await onTerminal(['--verbose', 'verify']);
+    expect(verbose.out).toContain('✓ db.copy: db.copy parity public.wide');
+
+    // --json keeps every check, one event each.
+    const json = await runCli(['--config', configPath, '--json', 'verify'], { env: cliEnv });
+    const events = json.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { type: string });
+    const checks = events.filter((e) => e.type === 'check').length;
+    const announced = /(\d+) check\(s\) passed, (\d+) failed, (\d+) skipped/.exec(json.stdout);
+    expect(checks).toBe(Number(announced?.[1]) + Number(announced?.[2]) + Number(announced?.[3]));
+    expect(events.some((e) => e.type === 'report')).toBe(true);
+  });
 });
