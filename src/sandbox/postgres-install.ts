@@ -77,7 +77,7 @@ function findSystemInstall(major: PostgresMajor): PostgresInstall | undefined {
 }
 
 function debianDirs(bin: string, major: PostgresMajor): { share: string; pkglib: string } {
-  const root = join(bin, '..', '..', '..', '..');
+  const root = join(bin, '..', '..', '..', '..', '..'); // <root>/usr/lib/postgresql/<major>/bin
   return { share: join(root, 'usr', 'share', 'postgresql', String(major)), pkglib: join(bin, '..', 'lib') };
 }
 
@@ -151,8 +151,12 @@ export function clusterOsUser(): { name: string; uid: number; gid: number } {
   if (cachedUser) return cachedUser;
   for (const name of ['postgres', 'nobody']) {
     try {
-      const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim());
-      const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim());
+      const quiet = {
+        encoding: 'utf8' as const,
+        stdio: ['ignore', 'pipe', 'ignore'] as ('ignore' | 'pipe')[],
+      };
+      const uid = Number(execFileSync('id', ['-u', name], quiet).trim());
+      const gid = Number(execFileSync('id', ['-g', name], quiet).trim());
       cachedUser = { name, uid, gid };
       return cachedUser;
     } catch {
