@@ -56,8 +56,9 @@ describe('copy throughput from journal checkpoints', () => {
     ] as JournalRecord[];
     const [series] = throughputOf(journal);
     expect(series).toMatchObject({ step: 'db.copy', rows: 400, bytes: 4194304, seconds: 3 });
-    const total =
-      (series?.points ?? []).reduce((n, p) => n + p.rowsPerSecond, 0) * (3 / 60 > 0.25 ? 3 / 60 : 0.25);
+    // 3 s over at most 60 buckets, but no bucket narrower than 0.25 s.
+    const width = 0.25;
+    const total = (series?.points ?? []).reduce((n, p) => n + p.rowsPerSecond, 0) * width;
     expect(total).toBeCloseTo(400);
     expect(Math.max(...(series?.points ?? []).map((p) => p.mibPerSecond ?? 0))).toBeCloseTo(3 / width);
   });
