@@ -103,6 +103,23 @@ const renderSource = z.strictObject({
   envGroups: z.boolean().default(true),
 });
 
+const railwaySource = z.strictObject({
+  /** Account or workspace token (Authorization: Bearer), or a project token (Project-Access-Token). */
+  token: nonEmpty,
+  tokenKind: z.enum(['account', 'project']).default('account'),
+  projectId: nonEmpty,
+  /** The service's name or id in the project. */
+  service: nonEmpty,
+  /** The environment's name or id whose variables, commands and domains are read. */
+  environment: nonEmpty.default('production'),
+  apiUrl: httpUrl.default('https://backboard.railway.com/graphql/v2'),
+  /**
+   * A variable that references another service (${{Postgres.DATABASE_URL}}) points at something that
+   * stays on Railway: refused unless "resolve", which takes the value Railway renders for it.
+   */
+  serviceReferences: z.enum(['refuse', 'resolve']).default('refuse'),
+});
+
 const awsEndpoints = z.strictObject({
   cognito: httpUrl.optional(),
   dynamodb: httpUrl.optional(),
@@ -467,6 +484,7 @@ export const configSchema = z.strictObject({
       qdrant: qdrantSource.optional(),
       vercel: vercelSource.optional(),
       render: renderSource.optional(),
+      railway: railwaySource.optional(),
     })
     .superRefine((source, ctx) => {
       if (source.postgres && source.supabase?.dbUrl)
@@ -510,6 +528,7 @@ export const SECRET_FIELDS = [
   'source.qdrant.apiKey',
   'source.vercel.token',
   'source.render.apiKey',
+  'source.railway.token',
   'target.aws.credentials.secretAccessKey',
   'target.aws.credentials.sessionToken',
 ];

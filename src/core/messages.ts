@@ -5,6 +5,7 @@ import { dbMessages } from './messages/db.js';
 import { dbCopyMessages } from './messages/db-copy.js';
 import { filesMessages } from './messages/files.js';
 import { hostingMessages } from './messages/hosting.js';
+import { railwayMessages } from './messages/railway.js';
 import { stateMessages } from './messages/state.js';
 import { syncMessages } from './messages/sync.js';
 import { vectorsMessages } from './messages/vectors.js';
@@ -21,6 +22,7 @@ export const messages = {
   vectors: vectorsMessages,
   files: filesMessages,
   hosting: hostingMessages,
+  railway: railwayMessages,
   sync: syncMessages,
   cutover: cutoverMessages,
   state: stateMessages,
