@@ -69,7 +69,10 @@ afterAll(async () => {
   await Promise.all([railway.close(), amplify.close(), secrets.close()]);
 });
 
-function workspace(railwayOverrides: Record<string, unknown> = {}) {
+function workspace(
+  railwayOverrides: Record<string, unknown> = {},
+  amplifyOverrides: Record<string, unknown> = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), 'engify-railway-'));
   const config = {
     project: 'chatbot',
@@ -90,7 +93,7 @@ function workspace(railwayOverrides: Record<string, unknown> = {}) {
         maxAttempts: 2,
         requestTimeoutMs: 5000,
       },
-      amplify: { appName: 'chatbot-api' },
+      amplify: { appName: 'chatbot-api', ...amplifyOverrides },
     },
     flags: { store: 'file', path: '.engify/flags.json' },
   };
@@ -155,5 +158,11 @@ describe('phase 3 hosting from Railway through the CLI', () => {
     expect(plan.stderr + plan.stdout).not.toContain(PG_PASSWORD);
     expect(amplify.apps.size).toBe(0);
     expect(secrets.secrets.size).toBe(0);
+
+    // Dropping the variable on the target side (or setting its AWS value there) lifts the refusal.
+    const dropped = workspace({ service: 'worker' }, { envMapping: { DATABASE_URL: { drop: true } } });
+    const ok = await dropped.cli(TOKEN, 'plan', '--phase', '3');
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout + ok.stderr).not.toContain(PG_PASSWORD);
   });
 });

@@ -34,7 +34,15 @@ export const HOSTING_SOURCES: readonly HostingSourceEntry[] = [
   {
     key: 'railway',
     roles: ['frontend', 'backend'],
-    open: (c, o) => c.source.railway && createRailwaySource(c.source.railway, o),
+    // A reference to another service is no problem when envMapping drops the key or sets its value.
+    open: (c, o) =>
+      c.source.railway &&
+      createRailwaySource(c.source.railway, {
+        ...o,
+        mappedKeys: Object.entries(c.target.amplify?.envMapping ?? {})
+          .filter(([key, rule]) => rule.drop || key in rule.set)
+          .map(([key]) => key),
+      }),
   },
 ];
 

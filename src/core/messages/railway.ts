@@ -20,7 +20,7 @@ export const railwayMessages = {
       .map((r) => `${r.key} = \${{${r.service}.${r.variable}}}`)
       .join(', ')}.`,
   crossServiceReferenceHint: (key: string) =>
-    `Either set source.railway.serviceReferences: "resolve" to carry the value Railway renders for it today (it then still points at the Railway service), or map the variable to its AWS value with target.amplify.envMapping.${key} (or drop it there). Nothing was written.`,
+    `Either set source.railway.serviceReferences: "resolve" to carry the value Railway renders for it today (it then still points at the Railway service), or give it its AWS value with target.amplify.envMapping.${key}.set.${key} (or leave it out with target.amplify.envMapping.${key}.drop: true). Nothing was written.`,
   graphqlError: (url: string, message: string) =>
     `Railway's API at ${url} answered with an error: ${message}.`,
   graphqlErrorHint: 'Retry later; if it persists, check https://status.railway.com.',

@@ -84,8 +84,15 @@ interface Ids {
 
 export function createRailwaySource(
   config: RailwayConfig,
-  options: { signal?: AbortSignal; timeoutMs?: number; attempts?: number } = {},
+  options: {
+    signal?: AbortSignal;
+    timeoutMs?: number;
+    attempts?: number;
+    /** Keys whose value the target side decides (dropped or set there): a reference in them is fine. */
+    mappedKeys?: readonly string[];
+  } = {},
 ): HostingSource {
+  const mapped = new Set(options.mappedKeys ?? []);
   const request: RailwayRequest = railwayGraphql({
     url: config.apiUrl,
     token: config.token,
@@ -222,7 +229,8 @@ export function createRailwaySource(
         const refs = parseReferences(template).filter(
           (r) => r.namespace !== undefined && r.namespace !== 'shared' && r.namespace !== id.serviceName,
         );
-        for (const r of refs) crossRefs.push({ key, service: r.namespace ?? '', variable: r.variable });
+        if (!mapped.has(key))
+          for (const r of refs) crossRefs.push({ key, service: r.namespace ?? '', variable: r.variable });
         out.push({
           key,
           value: rendered.variables[key],

@@ -141,6 +141,10 @@ describe('Railway hosting source', () => {
     });
     await expect(refused).rejects.not.toMatchObject({ message: expect.stringContaining('pg-secret') });
 
+    // A key the target side drops or sets (target.amplify.envMapping) may keep its reference.
+    const mapped = await createRailwaySource(config, { attempts: 1, mappedKeys: ['DATABASE_URL'] }).envVars();
+    expect(mapped.map((v) => v.key).sort()).toEqual(['DATABASE_URL', 'PORT']);
+
     const resolved = await createRailwaySource(
       { ...config, serviceReferences: 'resolve' },
       { attempts: 1 },
