@@ -129,6 +129,11 @@ const awsEndpoints = z.strictObject({
   secretsManager: httpUrl.optional(),
   ssm: httpUrl.optional(),
   lambda: httpUrl.optional(),
+  /**
+   * Where Amplify branch URLs (https://<branch>.<defaultDomain>) are reached, for a local stack: requests
+   * go to this origin with the branch host kept in the Host header.
+   */
+  amplifyHosting: httpUrl.optional(),
 });
 
 const aws = z.strictObject({
@@ -360,6 +365,73 @@ const amplify = z.strictObject({
   adopt: z.boolean().default(false),
 });
 
+/** One path verify requests from the deployed branch URL. */
+const smokePath = z.strictObject({
+  path: z.string().regex(/^\//, { message: 'expected a path starting with "/"' }),
+  status: z.number().int().min(100).max(599).default(200),
+  /** Also require the same body (SHA-256) as hosting.compareWith serves at this path. */
+  sameBody: z.boolean().default(false),
+});
+
+/** hosting.deploy: how the frontend is really built and served on Amplify. */
+const hostingDeploy = z
+  .strictObject({
+    /**
+     * "manual": a zip of artifactDir (CreateDeployment + StartDeployment; static output only, Amplify
+     * does not take manual deploys of SSR apps). "repository": connect the Git repository, RELEASE job.
+     */
+    deploy: z.enum(['manual', 'repository']),
+    /** Build output to zip (manual), relative to the config file. */
+    artifactDir: nonEmpty.optional(),
+    /** Run before zipping (manual); true: the source project's build command. */
+    build: z
+      .union([z.literal(true), z.strictObject({ command: nonEmpty.optional(), cwd: nonEmpty.optional() })])
+      .optional(),
+    repository: z
+      .strictObject({
+        /** Default: the repository the Vercel project / Render service is linked to. Amplify builds the
+         * Git branch named like target.amplify.branch. */
+        url: httpUrl.optional(),
+        /** GitHub personal access token (through ${VAR}); given to Amplify once, never stored. */
+        token: nonEmpty,
+      })
+      .optional(),
+    smoke: z
+      .array(smokePath)
+      .min(1)
+      .default([{ path: '/', status: 200, sameBody: false }]),
+    /** The live source deployment (e.g. https://chatbot-web.vercel.app) smoke bodies are compared with. */
+    compareWith: httpUrl.optional(),
+    /** Between two GetJob polls. */
+    pollIntervalMs: z.number().int().min(1).default(5000),
+    /** Give up waiting for the job after this long (the job itself goes on). */
+    timeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(30 * 60_000),
+  })
+  .superRefine((h, ctx) => {
+    if (h.deploy === 'manual' && !h.artifactDir)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['artifactDir'],
+        message: 'deploy "manual" needs artifactDir (the folder of the built site to upload)',
+      });
+    if (h.deploy === 'repository' && !h.repository)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['repository'],
+        message: 'deploy "repository" needs repository.token (a GitHub access token through ${VAR})',
+      });
+    if (h.smoke.some((s) => s.sameBody) && !h.compareWith)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['compareWith'],
+        message: 'a smoke path with sameBody needs compareWith (the source deployment URL)',
+      });
+  });
+
 const target = z.strictObject({
   aws,
   cognito: cognito.optional(),
@@ -507,6 +579,7 @@ export const configSchema = z.strictObject({
     reversePublication: 'engify_reverse',
   }),
   auth: authConfigSchema.optional(),
+  hosting: hostingDeploy.optional(),
   /** Parallel jobs for data copies. */
   jobs: z.number().int().min(1).max(64).default(4),
 });
@@ -520,6 +593,7 @@ export type QdrantConfig = NonNullable<Config['source']['qdrant']>;
 export type DynamoDbConfig = NonNullable<Config['target']['dynamodb']>;
 export type FlagsConfig = Config['flags'];
 export type AuthConfig = z.infer<typeof authConfigSchema>;
+export type HostingDeployConfig = NonNullable<Config['hosting']>;
 
 /** Paths (dotted) whose values are secrets even when given literally rather than through ${VAR}. */
 export const SECRET_FIELDS = [
@@ -529,6 +603,7 @@ export const SECRET_FIELDS = [
   'source.vercel.token',
   'source.render.apiKey',
   'source.railway.token',
+  'hosting.repository.token',
   'target.aws.credentials.secretAccessKey',
   'target.aws.credentials.sessionToken',
 ];

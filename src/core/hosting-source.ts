@@ -18,6 +18,8 @@ export interface HostingSettings {
   region: string | null;
   /** Render's service type ("static_site", "web_service", ...); "web_service" for Railway; null for Vercel. */
   serviceType: string | null;
+  /** The Git repository the project deploys from (https URL) and its production branch, when linked. */
+  repository?: { url: string; branch: string | null } | null;
 }
 
 export interface SourceEnvVar {

@@ -5,6 +5,7 @@ import { dbMessages } from './messages/db.js';
 import { dbCopyMessages } from './messages/db-copy.js';
 import { filesMessages } from './messages/files.js';
 import { hostingMessages } from './messages/hosting.js';
+import { hostingDeployMessages } from './messages/hosting-deploy.js';
 import { railwayMessages } from './messages/railway.js';
 import { stateMessages } from './messages/state.js';
 import { syncMessages } from './messages/sync.js';
@@ -23,6 +24,7 @@ export const messages = {
   files: filesMessages,
   hosting: hostingMessages,
   railway: railwayMessages,
+  hostingDeploy: hostingDeployMessages,
   sync: syncMessages,
   cutover: cutoverMessages,
   state: stateMessages,
@@ -233,6 +235,10 @@ export const messages = {
         ? `found "${content}" in ${database}.public.messages`
         : `"${content}" is in ${database}.public.messages ${n} time(s), expected once`,
     stage: (what: string) => `== engify-migrate ${what}`,
+    branchPage: (page: { url: string; status: number; title: string } | undefined) =>
+      page
+        ? `the Amplify branch URL ${page.url} answers HTTP ${page.status}: "${page.title}" (built from the repository by a RELEASE job)`
+        : 'No Amplify app in the stand-in: the frontend was not deployed.',
     dnsSimulated: (domains: string[]) =>
       `sandbox: the DNS records above are taken as set: the Amplify stand-in marks ${domains.join(', ')} AVAILABLE, as AWS does once DNS validates.`,
     signInTitle:
