@@ -4,8 +4,8 @@ import { checklist } from '../components/registry.js';
 import { ExitCode } from '../core/errors.js';
 import { messages } from '../core/messages.js';
 import { ALL_PHASES, selectSteps } from '../engine/select-steps.js';
-import { foldSteps, isApplied } from '../engine/step-state.js';
-import { verifyTasks } from '../engine/verifier.js';
+import { foldSteps } from '../engine/step-state.js';
+import { verifySelection, verifyTasks } from '../engine/verifier.js';
 import { gatherReport } from '../engine/verify-report.js';
 import { renderReportHtml } from '../ui/report/html.js';
 import { type CommandIo, parsePhase, withSession } from './common.js';
@@ -16,7 +16,10 @@ export interface VerifyOptions {
   report?: string;
 }
 
-/** Verifies applied steps (parity) and rolled-back steps (what they created is gone). */
+/**
+ * Verifies succeeded steps (parity) and rolled-back phases (what they created is gone); a step of a
+ * covered phase that has not succeeded is a failed check, so the exit is 1 until the phase is done.
+ */
 export async function verifyCommand(io: CommandIo, options: VerifyOptions): Promise<ExitCode> {
   let phase: ReturnType<typeof parsePhase>;
   return withSession(
@@ -28,25 +31,27 @@ export async function verifyCommand(io: CommandIo, options: VerifyOptions): Prom
     },
     async (session) => {
       const states = foldSteps(session.journal.all());
-      const steps = selectSteps(checklist, session.loaded.config, phase ? [phase] : ALL_PHASES).filter(
-        (s) => {
-          const state = states.get(s.id)?.state;
-          return isApplied(state) || (state === 'rolled-back' && s.verifyRollback !== undefined);
-        },
+      const selected = verifySelection(
+        selectSteps(checklist, session.loaded.config, phase ? [phase] : ALL_PHASES),
+        states,
+        phase,
       );
-      if (steps.length === 0) {
+      if (selected.length === 0) {
         io.renderer.info(messages.verify.nothing);
         return ExitCode.ok;
       }
+      const modes = new Map(selected.map(({ step, mode }) => [step.id, mode]));
       const results = await io.renderer.runTasks(
-        verifyTasks(session, steps, (s) =>
-          states.get(s.id)?.state === 'rolled-back' ? 'rolled-back' : 'applied',
+        verifyTasks(
+          session,
+          selected.map(({ step }) => step),
+          (s) => modes.get(s.id) ?? { kind: 'applied' },
         ),
       );
       const data = gatherReport({
         project: session.loaded.config.project,
         stateDir: session.loaded.stateDir,
-        steps,
+        steps: selected.map(({ step }) => step),
         results,
         journal: session.journal.all(),
       });

@@ -2,7 +2,9 @@ import type { Redactor } from '../config/redact.js';
 import type { Config } from '../config/schema.js';
 import type { CreatedResource, Cursor, Json } from './contracts.js';
 import type { JournalRecord } from './journal-record.js';
+import type { MarkStore } from './marks.js';
 import type { Services } from './services.js';
+import type { OutputKey, OutputsOf } from './step-outputs.js';
 
 // A Step is one line of the checklist. The engine knows steps only through this contract.
 
@@ -13,8 +15,13 @@ export type ChangeAction = 'create' | 'update' | 'copy' | 'sync' | 'flip' | 'del
 
 export interface Change {
   action: ChangeAction;
-  /** What it acts on, e.g. "cognito user pool chatbot-users". */
+  /** What it acts on, for people, e.g. "cognito user pool chatbot-users". */
   resource: string;
+  /**
+   * What it acts on, for apply: a step with more than one kind of change branches on this, never on
+   * the display text above (which may be reworded).
+   */
+  subject?: string;
   summary: string;
   details?: Json;
   /** Shown in the plan as a warning the user should read before applying. */
@@ -57,7 +64,8 @@ export interface StepJournal {
   undone(entry: { resource?: CreatedResource; stream?: string }): void;
   /** Non-secret outputs other steps read (pool id, client id, table name, ...). */
   output(key: string, value: Json): void;
-  outputOf(stepId: string, key: string): Json | undefined;
+  /** Another step's output, typed as that step's component declares it (core/step-outputs.ts). */
+  outputOf<S extends string, K extends OutputKey<S>>(stepId: S, key: K): OutputsOf<S>[K] | undefined;
   records(): readonly JournalRecord[];
 }
 
@@ -73,6 +81,8 @@ export interface StepContext {
   progress(update: { done: number; total?: number; unit?: string }): void;
   /** Set by `apply --force`: steps may overwrite what they would otherwise refuse to touch. */
   force: boolean;
+  /** The marks of a scope (default: this step's own id), kept beside the journal. */
+  marks(scope?: string): MarkStore;
 }
 
 export interface Step {

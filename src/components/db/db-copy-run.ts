@@ -135,7 +135,7 @@ export const ATTACHED_BEFORE_LOAD = 'foreignKeysBeforeLoad';
 
 export const rangeStream = (t: TableInfo, i: number) => `table:${tableKey(t)}:${i}`;
 export const tableStream = (t: Pick<TableInfo, 'schema' | 'name'>) => `table:${tableKey(t)}`;
-export const rangesOutput = (t: Pick<TableInfo, 'schema' | 'name'>) => `ranges:${tableKey(t)}`;
+export const rangesOutput = (t: Pick<TableInfo, 'schema' | 'name'>) => `ranges:${tableKey(t)}` as const;
 const TABLE_DATA = 'table-data';
 const MAX_ATTEMPTS = 3;
 

@@ -21,6 +21,8 @@ interface RenderService {
   name: string;
   type: string;
   rootDir?: string | null;
+  repo?: string | null;
+  branch?: string | null;
   serviceDetails?: {
     runtime?: string;
     env?: string;
@@ -94,6 +96,7 @@ export function createRenderSource(
         runtime: d.runtime ?? d.env ?? null,
         region: d.region ?? null,
         serviceType: s.type,
+        repository: s.repo ? { url: s.repo, branch: s.branch ?? null } : null,
       };
     },
 
