@@ -1,8 +1,9 @@
+import { components } from '../components/registry.js';
 import { EngifyError, ExitCode as Exit, type ExitCode, exitCodeFor } from '../core/errors.js';
 import { type LoadedConfig, loadConfig } from '../core/load-config.js';
 import { messages } from '../core/messages.js';
 import type { Phase } from '../core/step.js';
-import { checkReachable } from '../engine/preflight.js';
+import { preflight } from '../engine/preflight.js';
 import { EngineSession, type SessionOptions } from '../engine/session.js';
 import { createRenderer, pickMode, type Renderer } from '../ui/renderer.js';
 
@@ -98,7 +99,11 @@ export async function withSession(
       options.before?.(loaded);
       const session = new EngineSession(loaded, options);
       try {
-        await checkReachable(loaded.config);
+        const takeover = session.lockTakeover;
+        if (takeover)
+          io.renderer.warn(messages.lock.tookOver(takeover.holder, takeover.path, takeover.reason));
+        const checked = await preflight(loaded.config, components);
+        for (const warning of checked.warnings) io.renderer.warn(warning);
         return await body(session);
       } finally {
         await session.close();

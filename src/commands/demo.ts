@@ -55,6 +55,7 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
     const { startDemoStack } = await import('../sandbox/demo-stack.js');
     const { seedDemo } = await import('../sandbox/demo-seed.js');
     const { writeDemoConfig } = await import('../sandbox/sandbox-config.js');
+    const { demoBranchPage } = await import('../sandbox/demo-site.js');
     const { signIn, signInToken } = await import('../sandbox/demo-signin.js');
     const { takeCensus } = await import('../sandbox/demo-census.js');
     const stack = await startDemoStack();
@@ -195,6 +196,15 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
         ],
         ['apply --phase 2', () => applyCommand(sub, undefined, { phase: '2', yes: true })],
         ['apply --phase 3', () => applyCommand(sub, undefined, { phase: '3', yes: true })],
+        [
+          '(the branch URL serves the page)',
+          async () => {
+            const a = loaded.config.target.amplify;
+            const page = a ? await demoBranchPage(stack, a.appName, a.branch) : undefined;
+            io.renderer.info(messages.demo.branchPage(page));
+            return page?.status === 200 ? ExitCode.ok : ExitCode.failed;
+          },
+        ],
         ['apply (again, every phase: nothing to do)', () => applyCommand(sub, undefined, { yes: true })],
         ['(DNS)', simulateDns],
         ['verify', () => verifyCommand(sub, {})],

@@ -94,7 +94,7 @@ export async function rollbackCommand(io: CommandIo, options: RollbackOptions): 
         return ExitCode.ok;
       }
       await releaseReverseCapture(session, components);
-      const results = await io.renderer.runTasks(rollbackTasks(session, ordered));
+      const results = await io.renderer.runTasks(rollbackTasks(session, ordered, components));
       const failed = results.filter((r) => r.outcome === 'failed');
       for (const r of failed) if (r.error?.hint) io.renderer.info(`  ${r.id}: ${r.error.hint}`);
       io.renderer.info(messages.rollback.done(results.filter((r) => r.outcome === 'succeeded').length));

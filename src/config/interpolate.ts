@@ -4,7 +4,8 @@
 
 export interface Interpolated {
   value: unknown;
-  missing: { path: string; variable: string }[];
+  /** References that cannot be filled: the variable is not set, or set to the empty string. */
+  missing: { path: string; variable: string; empty: boolean }[];
   secrets: { path: string; value: string }[];
 }
 
@@ -19,8 +20,10 @@ export function interpolate(value: unknown, env: NodeJS.ProcessEnv): Interpolate
       return node.replace(REFERENCE, (match, name: string | undefined) => {
         if (name === undefined) return '${';
         const found = env[name];
+        // An empty value is refused like a missing one (an empty password or key is never meant), but
+        // named for what it is: `export X=` and a typo in the name need different fixes.
         if (found === undefined || found === '') {
-          missing.push({ path: path.join('.') || '(top level)', variable: name });
+          missing.push({ path: path.join('.') || '(top level)', variable: name, empty: found === '' });
           return match;
         }
         secrets.push({ path: path.join('.'), value: found });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ANY_PARTITION_REGION } from './aws-regions.js';
 
 // The shape of migrations.config.json. Strict objects everywhere: an unknown key is almost always a
 // typo, and silently ignoring it would migrate with a setting the user thinks is on.
@@ -22,8 +23,8 @@ const nonEmpty = z.string().min(1, { message: 'expected a non-empty string' });
 /** Globs like "docs_*" are allowed in collection and bucket lists. */
 const nameList = z.array(nonEmpty).min(1, { message: 'expected at least one name' });
 
-export const awsRegion = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/, {
-  message: 'expected an AWS region such as "eu-west-1"',
+export const awsRegion = z.string().regex(ANY_PARTITION_REGION, {
+  message: 'expected an AWS region such as "eu-west-1" (the name matches no AWS partition)',
 });
 
 const supabaseSource = z.strictObject({
@@ -48,6 +49,16 @@ const supabaseSource = z.strictObject({
       s3Region: nonEmpty.optional(),
     })
     .optional(),
+});
+
+/**
+ * Any PostgreSQL 13+ as the database source (Neon, a self-hosted server, another RDS): the same copy,
+ * verify and sync as a Supabase database, without Supabase's own parts (auth and storage schemas, its
+ * roles, auth.uid()).
+ */
+const postgresSource = z.strictObject({
+  url: postgresUrl,
+  schemas: nameList.default(['public']),
 });
 
 const qdrantSource = z.strictObject({
@@ -92,6 +103,23 @@ const renderSource = z.strictObject({
   envGroups: z.boolean().default(true),
 });
 
+const railwaySource = z.strictObject({
+  /** Account or workspace token (Authorization: Bearer), or a project token (Project-Access-Token). */
+  token: nonEmpty,
+  tokenKind: z.enum(['account', 'project']).default('account'),
+  projectId: nonEmpty,
+  /** The service's name or id in the project. */
+  service: nonEmpty,
+  /** The environment's name or id whose variables, commands and domains are read. */
+  environment: nonEmpty.default('production'),
+  apiUrl: httpUrl.default('https://backboard.railway.com/graphql/v2'),
+  /**
+   * A variable that references another service (${{Postgres.DATABASE_URL}}) points at something that
+   * stays on Railway: refused unless "resolve", which takes the value Railway renders for it.
+   */
+  serviceReferences: z.enum(['refuse', 'resolve']).default('refuse'),
+});
+
 const awsEndpoints = z.strictObject({
   cognito: httpUrl.optional(),
   dynamodb: httpUrl.optional(),
@@ -103,6 +131,11 @@ const awsEndpoints = z.strictObject({
   lambda: httpUrl.optional(),
   apigateway: httpUrl.optional(),
   iam: httpUrl.optional(),
+  /**
+   * Where Amplify branch URLs (https://<branch>.<defaultDomain>) are reached, for a local stack: requests
+   * go to this origin with the branch host kept in the Host header.
+   */
+  amplifyHosting: httpUrl.optional(),
 });
 
 const aws = z.strictObject({
@@ -334,6 +367,73 @@ const amplify = z.strictObject({
   adopt: z.boolean().default(false),
 });
 
+/** One path verify requests from the deployed branch URL. */
+const smokePath = z.strictObject({
+  path: z.string().regex(/^\//, { message: 'expected a path starting with "/"' }),
+  status: z.number().int().min(100).max(599).default(200),
+  /** Also require the same body (SHA-256) as hosting.compareWith serves at this path. */
+  sameBody: z.boolean().default(false),
+});
+
+/** hosting.deploy: how the frontend is really built and served on Amplify. */
+const hostingDeploy = z
+  .strictObject({
+    /**
+     * "manual": a zip of artifactDir (CreateDeployment + StartDeployment; static output only, Amplify
+     * does not take manual deploys of SSR apps). "repository": connect the Git repository, RELEASE job.
+     */
+    deploy: z.enum(['manual', 'repository']),
+    /** Build output to zip (manual), relative to the config file. */
+    artifactDir: nonEmpty.optional(),
+    /** Run before zipping (manual); true: the source project's build command. */
+    build: z
+      .union([z.literal(true), z.strictObject({ command: nonEmpty.optional(), cwd: nonEmpty.optional() })])
+      .optional(),
+    repository: z
+      .strictObject({
+        /** Default: the repository the Vercel project / Render service is linked to. Amplify builds the
+         * Git branch named like target.amplify.branch. */
+        url: httpUrl.optional(),
+        /** GitHub personal access token (through ${VAR}); given to Amplify once, never stored. */
+        token: nonEmpty,
+      })
+      .optional(),
+    smoke: z
+      .array(smokePath)
+      .min(1)
+      .default([{ path: '/', status: 200, sameBody: false }]),
+    /** The live source deployment (e.g. https://chatbot-web.vercel.app) smoke bodies are compared with. */
+    compareWith: httpUrl.optional(),
+    /** Between two GetJob polls. */
+    pollIntervalMs: z.number().int().min(1).default(5000),
+    /** Give up waiting for the job after this long (the job itself goes on). */
+    timeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(30 * 60_000),
+  })
+  .superRefine((h, ctx) => {
+    if (h.deploy === 'manual' && !h.artifactDir)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['artifactDir'],
+        message: 'deploy "manual" needs artifactDir (the folder of the built site to upload)',
+      });
+    if (h.deploy === 'repository' && !h.repository)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['repository'],
+        message: 'deploy "repository" needs repository.token (a GitHub access token through ${VAR})',
+      });
+    if (h.smoke.some((s) => s.sameBody) && !h.compareWith)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['compareWith'],
+        message: 'a smoke path with sameBody needs compareWith (the source deployment URL)',
+      });
+  });
+
 const target = z.strictObject({
   aws,
   cognito: cognito.optional(),
@@ -547,12 +647,24 @@ export const configSchema = z.strictObject({
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, { message: 'expected 1-40 lower-case letters, digits or hyphens' }),
   stateDir: nonEmpty.default('.engify'),
-  source: z.strictObject({
-    supabase: supabaseSource.optional(),
-    qdrant: qdrantSource.optional(),
-    vercel: vercelSource.optional(),
-    render: renderSource.optional(),
-  }),
+  source: z
+    .strictObject({
+      supabase: supabaseSource.optional(),
+      postgres: postgresSource.optional(),
+      qdrant: qdrantSource.optional(),
+      vercel: vercelSource.optional(),
+      render: renderSource.optional(),
+      railway: railwaySource.optional(),
+    })
+    .superRefine((source, ctx) => {
+      if (source.postgres && source.supabase?.dbUrl)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['postgres'],
+          message:
+            'expected one database source: source.supabase.dbUrl and source.postgres are both set (keep the one the app uses)',
+        });
+    }),
   target,
   flags: flags.default({ store: 'file', path: '.engify/flags.json' }),
   sync: sync.default({
@@ -566,6 +678,7 @@ export const configSchema = z.strictObject({
   }),
   auth: authConfigSchema.optional(),
   backend: backendConfigSchema.optional(),
+  hosting: hostingDeploy.optional(),
   /** Parallel jobs for data copies. */
   jobs: z.number().int().min(1).max(64).default(4),
 });
@@ -580,6 +693,7 @@ export type DynamoDbConfig = NonNullable<Config['target']['dynamodb']>;
 export type FlagsConfig = Config['flags'];
 export type AuthConfig = z.infer<typeof authConfigSchema>;
 export type BackendConfig = z.infer<typeof backendConfigSchema>;
+export type HostingDeployConfig = NonNullable<Config['hosting']>;
 
 /** Paths (dotted) whose values are secrets even when given literally rather than through ${VAR}. */
 export const SECRET_FIELDS = [
@@ -588,6 +702,8 @@ export const SECRET_FIELDS = [
   'source.qdrant.apiKey',
   'source.vercel.token',
   'source.render.apiKey',
+  'source.railway.token',
+  'hosting.repository.token',
   'target.aws.credentials.secretAccessKey',
   'target.aws.credentials.sessionToken',
 ];

@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import type { EngifyError } from './errors.js';
 import type { Component, Step, StepContext } from './step.js';
 import type { ComponentPass, SyncDirection, SyncHandle } from './sync-contracts.js';
 
@@ -60,6 +61,28 @@ export interface ComponentModule {
   stream?: StreamSync & { cutover: StreamCutover };
   passes?: PassSync;
   switch?: TrafficSwitch;
-  /** Hosts this component's config names, checked for a TCP answer before anything runs. */
-  endpoints?(config: Config): { path: string; url: string }[];
+  /** Services this component's config names: each must answer in its own protocol before anything runs. */
+  endpoints?(config: Config): Endpoint[];
+  /**
+   * Checks before anything runs, beyond an answer from each endpoint: `before` from the config alone
+   * (no connection is made yet), `after` once every endpoint answered. Errors stop the command (exit 2);
+   * warnings are shown and the command goes on.
+   */
+  preflight?: {
+    before?(config: Config): PreflightFindings;
+    after?(config: Config): Promise<PreflightFindings>;
+  };
+}
+
+export interface Endpoint {
+  /** The config path that names it, e.g. source.qdrant.url. */
+  path: string;
+  url: string;
+  /** What to do when the host resolves only to IPv6 addresses this machine cannot reach. */
+  ipv6OnlyHint?: string;
+}
+
+export interface PreflightFindings {
+  errors: EngifyError[];
+  warnings: string[];
 }

@@ -39,7 +39,12 @@ export class EngifyError extends Error {
   }
 }
 
-/** Exit codes of the design: 0 done, 1 a step or check failed, 2 bad usage or config, 3 lock held, 4 stale plan. */
+/**
+ * Exit codes of the design: 0 done, 1 a step or check failed, 2 bad usage or config, 3 lock held, 4 stale plan.
+ * A service that does not answer the preflight is 2 whichever it is (source, target, AWS endpoint): the
+ * environment must be fixed before anything runs, and a CI job should not retry it blindly. A service
+ * lost after the run started is a failed step (1): rerun, and the run resumes from the journal.
+ */
 export const ExitCode = {
   ok: 0,
   failed: 1,

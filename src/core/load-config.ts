@@ -65,12 +65,19 @@ export function parseConfig(
 
   const interpolated: Interpolated = interpolate(json, env);
   if (interpolated.missing.length > 0) {
-    const lines = interpolated.missing.map((m) => messages.config.missingEnv(m.path, m.variable));
+    const lines = interpolated.missing.map((m) =>
+      m.empty ? messages.config.emptyEnv(m.path, m.variable) : messages.config.missingEnv(m.path, m.variable),
+    );
+    const unset = [...new Set(interpolated.missing.filter((m) => !m.empty).map((m) => m.variable))];
+    const empty = [...new Set(interpolated.missing.filter((m) => m.empty).map((m) => m.variable))];
     throw new EngifyError({
       code: 'CONFIG_ENV_MISSING',
       kind: 'config',
       message: messages.config.invalid(absolutePath, lines),
-      hint: messages.config.missingEnvHint(interpolated.missing.map((m) => m.variable)),
+      hint: [
+        ...(unset.length > 0 ? [messages.config.missingEnvHint(unset)] : []),
+        ...(empty.length > 0 ? [messages.config.emptyEnvHint(empty)] : []),
+      ].join(' '),
     });
   }
 

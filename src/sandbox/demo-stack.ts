@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AmplifyStandIn, startAmplifyApi } from './amplify-api.js';
 import { BACKEND_APP_COMMANDS, writeBackendApp } from './backend-app.js';
@@ -22,6 +24,23 @@ import { startVercelApi, type VercelStandIn } from './vercel-api.js';
 
 export const DEMO_REGION = 'us-east-1';
 export const DEMO_RENDER_SERVICE = 'srv-chatbot-api';
+/** The Git repository the demo's Vercel project is linked to; a local folder stands in for its clone. */
+export const DEMO_REPOSITORY = 'https://github.com/engify-demo/chatbot-builder';
+export const DEMO_GITHUB_TOKEN = 'ghp_engify_demo_token';
+
+/** A tiny "Next.js" project whose build writes the page Amplify serves (.next, the build spec's output). */
+function demoRepository(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'engify-demo-repo-'));
+  writeFileSync(
+    join(dir, 'build.mjs'),
+    [
+      "import { mkdirSync, writeFileSync } from 'node:fs';",
+      "mkdirSync('.next', { recursive: true });",
+      "writeFileSync('.next/index.html', '<!doctype html><title>Chatbot Builder</title><h1>Chatbot Builder</h1><p>Served by AWS Amplify</p>');",
+    ].join('\n'),
+  );
+  return dir;
+}
 
 /** Secrets of the seeded source side, fresh per run; the config reads them through ${VAR}. */
 export interface DemoSecrets {
@@ -43,6 +62,8 @@ export interface DemoEndpoints {
   supabase: string;
   vercel: string;
   amplify: string;
+  /** Where the Amplify stand-in serves branch URLs (Host: <branch>.<defaultDomain>). */
+  amplifyHosting: string;
   secretsManager: string;
   ssm: string;
   render: string;
@@ -90,6 +111,8 @@ export async function startDemoStack(): Promise<DemoStack> {
     for (const s of stops.splice(0).reverse()) await s().catch(() => undefined);
   };
   try {
+    const repository = demoRepository();
+    stops.push(async () => rmSync(repository, { recursive: true, force: true }));
     const local = await startLocalStack();
     stops.push(() => local.stop());
     const [dynamodb, cognito, qdrant, storage, vercel, amplify, secrets] = await Promise.all([
@@ -99,7 +122,11 @@ export async function startDemoStack(): Promise<DemoStack> {
       startSupabaseStorageApi({ serviceKey: keys.supabaseServiceKey }),
       // The project is pushed by the seed: its env vars name the endpoints started here.
       startVercelApi({ tokens: [keys.vercelToken], projects: [] }),
-      startAmplifyApi({ region: DEMO_REGION }),
+      startAmplifyApi({
+        region: DEMO_REGION,
+        jobDelayMs: 50,
+        repositories: { [DEMO_REPOSITORY]: repository },
+      }),
       startSecretsStore({ region: DEMO_REGION }),
     ]);
     stops.push(
@@ -168,6 +195,7 @@ export async function startDemoStack(): Promise<DemoStack> {
       supabase: storage.url,
       vercel: vercel.url,
       amplify: amplify.url,
+      amplifyHosting: amplify.hostingUrl,
       secretsManager: secrets.url,
       ssm: secrets.url,
       render: `${render.url}/v1`,

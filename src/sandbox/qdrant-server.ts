@@ -189,9 +189,26 @@ function matches(point: StoredPoint, c: Condition): boolean {
   return true;
 }
 
+/** `a` is the same release as `b` or a later one (major.minor.patch). */
+function atLeast(a: string, b: string): boolean {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < 3; i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d > 0;
+  }
+  return true;
+}
+
 export async function startQdrantStandIn(
+  /** `version` is the release GET / reports, and the one whose API the stand-in answers with. */
   options: { apiKey?: string; version?: string } = {},
 ): Promise<QdrantStandIn> {
+  const version = options.version ?? '1.18.0';
+  // The Query API came in 1.10.0 (POST /points/query is a 404 before it); `sample: random` in 1.11.0,
+  // so 1.10 rejects it as a query of no known shape (qdrant.tech/blog/qdrant-1.11.x).
+  const hasQueryApi = atLeast(version, '1.10.0');
+  const hasRandomSample = atLeast(version, '1.11.0');
   const collections = new Map<string, Collection>();
   const requests: RecordedRequest[] = [];
   let hook: ((req: RecordedRequest) => void) | undefined;
@@ -324,8 +341,7 @@ export async function startQdrantStandIn(
     query: URLSearchParams,
     body: Record<string, unknown>,
   ) => {
-    if (method === 'GET' && path === '/')
-      return { title: 'qdrant - vector search engine', version: options.version ?? '1.18.0' };
+    if (method === 'GET' && path === '/') return { title: 'qdrant - vector search engine', version };
     let m: RegExpMatchArray | null = null;
     const at = (re: RegExp) => {
       m = path.match(re);
@@ -454,7 +470,7 @@ export async function startQdrantStandIn(
         const named = vector as { name: string; vector: number[] };
         return search(c, body, named.vector, named.name);
       }
-      if (method === 'POST' && action === '/query') {
+      if (method === 'POST' && action === '/query' && hasQueryApi) {
         const q = body.query as unknown;
         if (
           q &&
@@ -462,6 +478,11 @@ export async function startQdrantStandIn(
           !Array.isArray(q) &&
           (q as { sample?: string }).sample === 'random'
         ) {
+          if (!hasRandomSample)
+            throw new HttpError(
+              400,
+              'Format error in JSON body: data did not match any variant of untagged enum QueryInterface',
+            );
           const all = sortedPoints(c);
           const limit = Math.min(Number(body.limit ?? 10), all.length);
           const picked = new Set<number>();

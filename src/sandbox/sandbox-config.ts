@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEMO_BUCKETS, DEMO_SOURCE_DB, DEMO_USERS, DEMO_VERCEL_PROJECT } from './demo-seed.js';
-import { DEMO_REGION, DEMO_RENDER_SERVICE, type DemoStack } from './demo-stack.js';
+import { DEMO_GITHUB_TOKEN, DEMO_REGION, DEMO_RENDER_SERVICE, type DemoStack } from './demo-stack.js';
 import type { LocalStack } from './stack.js';
 
 // A migrations.config.json pointing every source and target at the local stack. The local
@@ -75,6 +75,7 @@ export function demoEnv(stack: DemoStack): Record<string, string> {
     ENGIFY_DEMO_QDRANT_API_KEY: stack.keys.qdrantApiKey,
     ENGIFY_DEMO_VERCEL_TOKEN: stack.keys.vercelToken,
     ENGIFY_DEMO_RENDER_KEY: stack.keys.renderKey,
+    ENGIFY_DEMO_GITHUB_TOKEN: DEMO_GITHUB_TOKEN,
     ...Object.fromEntries(
       DEMO_USERS.slice(0, 2).map((u, i) => [`ENGIFY_DEMO_PASSWORD_${i + 1}`, u.password]),
     ),
@@ -122,6 +123,7 @@ export function demoConfig(stack: DemoStack, options: DemoConfigOptions): Record
           dynamodb: e.dynamodb,
           s3: e.s3,
           amplify: e.amplify,
+          amplifyHosting: e.amplifyHosting,
           secretsManager: e.secretsManager,
           ssm: e.ssm,
           lambda: e.lambda,
@@ -169,6 +171,13 @@ export function demoConfig(stack: DemoStack, options: DemoConfigOptions): Record
         { method: 'GET', path: '/api/health', status: 200, deterministic: true },
         { method: 'GET', path: '/api/bots', status: 200, auth: true },
       ],
+    },
+    // Server-rendered Next.js: Amplify takes it only from its repository (no manual deploy of SSR).
+    hosting: {
+      deploy: 'repository',
+      repository: { token: '${ENGIFY_DEMO_GITHUB_TOKEN}' },
+      smoke: [{ path: '/', status: 200 }],
+      pollIntervalMs: 50,
     },
     flags: { store: 'file', path: '.engify/flags.json' },
     jobs: 2,

@@ -52,11 +52,23 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'empty env var',
+    env: { TEST_AWS_SECRET: '' },
+    expect: ['target.aws.credentials.secretAccessKey', 'TEST_AWS_SECRET is empty', 'TEST_AWS_SECRET'],
+  },
+  {
     name: 'bad region',
     mutate: (c) => {
       c.target.aws.region = 'europe';
     },
     expect: ['target.aws.region', 'expected an AWS region', 'got "europe"'],
+  },
+  {
+    name: 'region of no AWS partition',
+    mutate: (c) => {
+      c.target.aws.region = 'xx-west-1';
+    },
+    expect: ['target.aws.region', 'matches no AWS partition', 'got "xx-west-1"'],
   },
   {
     name: 'unreachable endpoint',
@@ -143,12 +155,13 @@ describe('bad configs give exit 2 naming the JSON path', () => {
     for (const [k, v] of Object.entries(c.env ?? {}))
       if (v === undefined) delete env[k];
       else env[k] = v;
-    // The child inherits this process's env: make sure a removed variable is really unset.
+    // The child inherits this process's env: an undefined value makes spawn leave the variable out,
+    // so a removed variable is really unset (an empty one is a different case, reported as empty).
     const unset = Object.entries(c.env ?? {})
       .filter(([, v]) => v === undefined)
       .map(([k]) => k);
     const r = await runCli(['--config', ws.configPath, 'plan'], {
-      env: { ...env, ...Object.fromEntries(unset.map((k) => [k, ''])) },
+      env: { ...env, ...Object.fromEntries(unset.map((k) => [k, undefined])) },
     });
     expect(r.code, r.stderr).toBe(2);
     for (const s of c.expect) expect(r.stderr).toContain(s);

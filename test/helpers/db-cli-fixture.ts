@@ -45,7 +45,11 @@ export function dataFingerprint(url: string): string {
 const AUTH_COLUMNS = ['id', 'email', 'phone', 'raw_user_meta_data', 'created_at'];
 
 /** Per table: row count and an order-independent hash of the rows' text (public tables and auth.users). */
-export async function tableDigests(url: string): Promise<Record<string, string>> {
+/** Digests of every public table, and of auth.users (the columns the shim keeps) unless `auth` is false. */
+export async function tableDigests(
+  url: string,
+  options: { auth?: boolean } = {},
+): Promise<Record<string, string>> {
   const tables = await query<{ t: string }>(
     url,
     `SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) AS t FROM pg_tables
@@ -59,6 +63,7 @@ export async function tableDigests(url: string): Promise<Record<string, string>>
     );
     out[t] = row?.d ?? '';
   }
+  if (options.auth === false) return out;
   const cols = AUTH_COLUMNS.join(', ');
   const [auth] = await query<{ d: string }>(
     url,

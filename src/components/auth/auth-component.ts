@@ -8,5 +8,9 @@ export const authComponent: ComponentModule = {
   name: 'auth',
   steps: [authPool, authUsersStep],
   notCarriedBack: messages.cutover.authNotCarried,
+  endpoints: (config) =>
+    config.source.supabase?.apiUrl
+      ? [{ path: 'source.supabase.apiUrl', url: config.source.supabase.apiUrl }]
+      : [],
   passes: { after: 'auth.users', forward: authForwardPass, reverse: authReversePass },
 };

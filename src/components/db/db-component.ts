@@ -1,6 +1,7 @@
 import type { ComponentModule } from '../../core/component.js';
 import { messages } from '../../core/messages.js';
 import { dbCopyStep } from './db-copy.js';
+import { dbEndpoints, dbPreflightBefore } from './db-preflight.js';
 import { dbSchemaStep } from './db-schema.js';
 import { carrySequences, dbCutover } from './sync/db-cutover.js';
 import { openDbSync } from './sync/db-sync.js';
@@ -9,6 +10,8 @@ export const dbComponent: ComponentModule = {
   name: 'db',
   steps: [dbSchemaStep, dbCopyStep],
   notCarriedBack: messages.cutover.dbNotCarried,
+  endpoints: dbEndpoints,
+  preflight: { before: dbPreflightBefore },
   stream: {
     after: 'db.copy',
     open: openDbSync,

@@ -26,7 +26,9 @@ import {
   tableStream,
 } from './db-copy-run.js';
 import { verifyDatabase } from './db-copy-verify.js';
+import { poolerProblem } from './db-preflight.js';
 import { applyPostLoad, translateSource } from './db-schema.js';
+import { DB_SOURCE_FIELDS, dbSourceOf } from './db-source.js';
 import { attachableBeforeLoad, attachForeignKeyToEmpty } from './schema/apply.js';
 
 // db.copy: the full load of the configured schemas from one consistent snapshot (see db-copy-run.ts for
@@ -38,14 +40,14 @@ const copySettings = (rds: RdsConfig) => rds.copy;
 const defaultName = (config: Config) => `engify_${config.project.replaceAll('-', '_')}`;
 
 function sourceUrl(ctx: StepContext): string {
-  const url = ctx.config.source.supabase?.dbUrl;
-  if (!url)
+  const source = dbSourceOf(ctx.config);
+  if (!source)
     throw new EngifyError({
       code: 'CONFIG_MISSING',
       kind: 'config',
-      message: messages.config.needsSection('source.supabase.dbUrl', STEP_ID),
+      message: messages.config.needsSection(DB_SOURCE_FIELDS, STEP_ID),
     });
-  return url;
+  return source.url;
 }
 
 function rdsConfig(ctx: StepContext): RdsConfig {
@@ -74,6 +76,9 @@ const reason = (e: unknown) => {
 
 async function connectSource(ctx: StepContext, options: { replication?: boolean } = {}): Promise<Client> {
   const url = sourceUrl(ctx);
+  // The command preflight refuses this already; a session opened without it must not snapshot either.
+  const pooled = poolerProblem(ctx.config);
+  if (pooled) throw pooled;
   try {
     return await ctx.services.pg(url, options);
   } catch (error) {
@@ -221,11 +226,11 @@ export const dbCopyStep: Step = {
   component: 'db',
   title: messages.dbCopy.title,
   dependsOn: ['db.schema'],
-  enabled: (config) => Boolean(config.source.supabase?.dbUrl && config.target.rds),
+  enabled: (config) => Boolean(dbSourceOf(config) && config.target.rds),
 
   async plan(ctx) {
     const rds = rdsConfig(ctx);
-    const schemas = ctx.config.source.supabase?.schemas ?? ['public'];
+    const schemas = dbSourceOf(ctx.config)?.schemas ?? ['public'];
     const source = await connectSource(ctx);
     try {
       const tables = [...(await readTables(source, schemas)), ...(await planExtras(ctx, source, schemas))];
@@ -303,7 +308,7 @@ export const dbCopyStep: Step = {
   async apply(ctx, change) {
     if (change.action === 'noop') return;
     const rds = rdsConfig(ctx);
-    const schemas = ctx.config.source.supabase?.schemas ?? ['public'];
+    const schemas = dbSourceOf(ctx.config)?.schemas ?? ['public'];
     const settings = copySettings(rds);
     const executor = await openTargetExecutor(ctx);
     const work = postLoadWork(ctx, schemas, settings);
@@ -340,7 +345,7 @@ export const dbCopyStep: Step = {
   },
 
   async verify(ctx): Promise<Check[]> {
-    const schemas = ctx.config.source.supabase?.schemas ?? ['public'];
+    const schemas = dbSourceOf(ctx.config)?.schemas ?? ['public'];
     let executor: SqlExecutor;
     try {
       executor = await openTargetExecutor(ctx);

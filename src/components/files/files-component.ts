@@ -8,5 +8,14 @@ export const filesComponent: ComponentModule = {
   name: 'files',
   steps: [filesBucket, filesCopy],
   notCarriedBack: messages.cutover.filesNotCarried,
+  endpoints: (config) => {
+    const s = config.source.supabase;
+    return [
+      ...(s?.apiUrl ? [{ path: 'source.supabase.apiUrl', url: s.apiUrl }] : []),
+      ...(s?.storage?.s3Endpoint
+        ? [{ path: 'source.supabase.storage.s3Endpoint', url: s.storage.s3Endpoint }]
+        : []),
+    ];
+  },
   passes: { after: 'files.copy', forward: filesForwardPass, reverse: filesReversePass },
 };

@@ -6,9 +6,10 @@ const list = (items: string[], max = 8) =>
 export const dbMessages = {
   // db.schema step
   stepTitle: 'RDS database and translated schema',
-  noSourceUrl: 'db.schema needs source.supabase.dbUrl to read the source schema, and it is not set.',
+  noSourceUrl:
+    'db.schema needs a database source to read the schema from: neither source.supabase.dbUrl nor source.postgres.url is set.',
   noSourceUrlHint:
-    'Set source.supabase.dbUrl to the Supabase database connection string (Settings > Database).',
+    'Set source.supabase.dbUrl to the Supabase database connection string (Settings > Database), or source.postgres.url for any other PostgreSQL.',
   sourceUnreachable: (host: string, reason: string) =>
     `Cannot connect to the source database at ${host} (${reason}).`,
   sourceUnreachableHint:

@@ -110,6 +110,7 @@ export function createRenderSource(
           numInstances: d.numInstances ?? null,
           url: d.url ?? null,
         },
+        repository: s.repo ? { url: s.repo, branch: s.branch ?? null } : null,
       };
     },
 

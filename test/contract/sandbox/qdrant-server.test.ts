@@ -90,3 +90,43 @@ describe('Qdrant stand-in with the real client', () => {
     expect(server.requests.filter((r) => r.apiKey === 'sekret-key').length).toBeGreaterThan(5);
   });
 });
+
+// The stand-in at an older version answers as that Qdrant release did, not more kindly.
+describe('Qdrant stand-in configured as an older release', () => {
+  it('reports its version on GET / and rejects `sample: random` before 1.11.0', async () => {
+    const old = await startQdrantStandIn({ version: '1.10.1' });
+    const current = await startQdrantStandIn();
+    try {
+      for (const server of [old, current]) {
+        server.createCollection('docs', { vectors: { size: 2, distance: 'Dot' } });
+        server.seed('docs', [{ id: 1, vector: [1, 0] }]);
+      }
+      const oldClient = new QdrantClient({ url: old.url, checkCompatibility: false });
+      const currentClient = new QdrantClient({ url: current.url, checkCompatibility: false });
+      expect((await oldClient.versionInfo()).version).toBe('1.10.1');
+      expect((await currentClient.versionInfo()).version).toMatch(/^1\.(1[1-9]|[2-9]\d)\./);
+      await expect(oldClient.query('docs', { query: { sample: 'random' }, limit: 1 })).rejects.toThrow(
+        /Bad Request/,
+      );
+      const sampled = await currentClient.query('docs', { query: { sample: 'random' }, limit: 1 });
+      expect(sampled.points.map((p) => p.id)).toEqual([1]);
+      // Plain nearest-neighbour queries were in the 1.10 Query API already.
+      expect((await oldClient.query('docs', { query: [1, 0], limit: 1 })).points.map((p) => p.id)).toEqual([
+        1,
+      ]);
+    } finally {
+      await Promise.all([old.stop(), current.stop()]);
+    }
+  });
+
+  it('has no Query API before 1.10.0', async () => {
+    const older = await startQdrantStandIn({ version: '1.9.7' });
+    try {
+      older.createCollection('docs', { vectors: { size: 2, distance: 'Dot' } });
+      const client = new QdrantClient({ url: older.url, checkCompatibility: false });
+      await expect(client.query('docs', { query: [1, 0], limit: 1 })).rejects.toThrow(/Not Found/);
+    } finally {
+      await older.stop();
+    }
+  });
+});

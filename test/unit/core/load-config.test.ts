@@ -40,6 +40,21 @@ describe('config loading', () => {
     }
   });
 
+  it('says a variable that is set but empty is empty, not that it is not set', () => {
+    try {
+      parseConfig(JSON.stringify(base), '/x/c.json', { PGPASS: '', SRK: 'y' });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(EngifyError);
+      expect((e as EngifyError).message).toContain(
+        'source.supabase.dbUrl: environment variable PGPASS is empty',
+      );
+      expect((e as EngifyError).message).not.toContain('not set');
+      expect((e as EngifyError).hint).toContain('PGPASS');
+      expect((e as EngifyError).hint).toContain('value');
+    }
+  });
+
   it('keeps $${ as a literal', () => {
     const c = { ...base, project: 'demo', target: { ...base.target, amplify: { appName: 'a$${b}' } } };
     const loaded = parseConfig(JSON.stringify(c), '/x/c.json', { PGPASS: 'x', SRK: 'y' });

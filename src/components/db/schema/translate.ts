@@ -136,8 +136,16 @@ export interface TranslatedSchema {
 }
 
 export interface TranslateOptions {
-  /** The configured source schemas (source.supabase.schemas). */
+  /** The configured source schemas (source.supabase.schemas or source.postgres.schemas). */
   schemas: string[];
+  /**
+   * Whether the source is a Supabase database (default): its own schemas, roles and extensions are
+   * left out, and references to auth.users / auth.uid() are served by the target's auth shim. For any
+   * other PostgreSQL source an `auth` schema is a schema like any other.
+   */
+  supabase?: boolean;
+  /** The config path of the schema list, for notes that name it. */
+  schemasField?: string;
 }
 
 export function translateSchema(model: SchemaModel, options: TranslateOptions): TranslatedSchema {
@@ -145,15 +153,21 @@ export function translateSchema(model: SchemaModel, options: TranslateOptions): 
   const note = (level: TranslationNote['level'], object: string, message: string) =>
     report.push({ level, object, message });
   const configured = new Set(options.schemas);
+  const supabase = options.supabase ?? true;
+  const field = options.schemasField ?? 'source.supabase.schemas';
+  const internalSchemas = supabase ? SUPABASE_INTERNAL_SCHEMAS : new Set<string>();
+  const internalRoles = supabase ? SUPABASE_INTERNAL_ROLES : new Set<string>();
+  const internalExtensions = supabase ? SUPABASE_INTERNAL_EXTENSIONS : new Set<string>();
+  const unavailable = supabase ? 'Supabase-only' : 'unmigrated';
 
   for (const s of options.schemas) {
     if (!model.schemas.some((x) => x.name === s))
-      note('error', `schema ${s}`, `not found on the source (source.supabase.schemas lists it)`);
-    else if (SUPABASE_INTERNAL_SCHEMAS.has(s))
+      note('error', `schema ${s}`, `not found on the source (${field} lists it)`);
+    else if (internalSchemas.has(s))
       note(
         'error',
         `schema ${s}`,
-        `is Supabase-internal; remove it from source.supabase.schemas (auth users move with the auth migration)`,
+        `is Supabase-internal; remove it from ${field} (auth users move with the auth migration)`,
       );
   }
 
@@ -183,7 +197,7 @@ export function translateSchema(model: SchemaModel, options: TranslateOptions): 
       for (const m of text.matchAll(refPattern)) {
         const schema = m[1] as string;
         const name = (m[2] as string).replace(/^"|"$/g, '');
-        if (schema === 'auth' && AUTH_PROVIDED.has(name)) {
+        if (supabase && schema === 'auth' && AUTH_PROVIDED.has(name)) {
           usesAuth = true;
           continue;
         }
@@ -195,7 +209,7 @@ export function translateSchema(model: SchemaModel, options: TranslateOptions): 
 
   for (const s of model.allSchemas) {
     if (configured.has(s)) continue;
-    if (SUPABASE_INTERNAL_SCHEMAS.has(s)) {
+    if (internalSchemas.has(s)) {
       note(
         'info',
         `schema ${s}`,
@@ -208,7 +222,7 @@ export function translateSchema(model: SchemaModel, options: TranslateOptions): 
     } else if (extensionSchemas.has(s)) {
       note('info', `schema ${s}`, 'hosts extensions: only the extensions are created');
     } else {
-      note('warning', `schema ${s}`, 'not listed in source.supabase.schemas: not migrated');
+      note('warning', `schema ${s}`, `not listed in ${field}: not migrated`);
     }
   }
 
@@ -253,7 +267,7 @@ export function translateSchema(model: SchemaModel, options: TranslateOptions): 
     }
     const refs = unresolved(f.definition);
     if (refs.length > 0) {
-      note('warning', `function ${id}`, `depends on Supabase-only ${refs.join(', ')}: skipped`);
+      note('warning', `function ${id}`, `depends on ${unavailable} ${refs.join(', ')}: skipped`);
       skippedFunctions.add(qualified(f));
       continue;
     }
@@ -366,20 +380,20 @@ export function translateSchema(model: SchemaModel, options: TranslateOptions): 
     });
     const policies = t.policies.filter((p) => {
       const refs = unresolved(p.using, p.withCheck);
-      const internalRoles = p.roles.filter((r) => SUPABASE_INTERNAL_ROLES.has(r));
+      const policyInternalRoles = p.roles.filter((r) => internalRoles.has(r));
       if (refs.length > 0 || mentionsSkippedFunction(p.using) || mentionsSkippedFunction(p.withCheck)) {
         note(
           'warning',
           `policy ${name}."${p.name}"`,
-          `depends on Supabase-only ${refs.join(', ') || 'function'}: left out`,
+          `depends on ${unavailable} ${refs.join(', ') || 'function'}: left out`,
         );
         return false;
       }
-      if (internalRoles.length > 0) {
+      if (policyInternalRoles.length > 0) {
         note(
           'warning',
           `policy ${name}."${p.name}"`,
-          `applies to Supabase-internal role(s) ${internalRoles.join(', ')}: left out`,
+          `applies to Supabase-internal role(s) ${policyInternalRoles.join(', ')}: left out`,
         );
         return false;
       }
@@ -445,14 +459,14 @@ export function translateSchema(model: SchemaModel, options: TranslateOptions): 
     noteInternal(grants);
     return grants.filter((g) => {
       if (g.grantee === 'PUBLIC') return true;
-      if (SUPABASE_INTERNAL_ROLES.has(g.grantee)) return false;
+      if (internalRoles.has(g.grantee)) return false;
       rolesNeeded.add(g.grantee);
       return true;
     });
   };
   const internalGrantees = new Set<string>();
   const noteInternal = (grants: Grant[] | null) => {
-    for (const g of grants ?? []) if (SUPABASE_INTERNAL_ROLES.has(g.grantee)) internalGrantees.add(g.grantee);
+    for (const g of grants ?? []) if (internalRoles.has(g.grantee)) internalGrantees.add(g.grantee);
   };
   const schemas = model.schemas
     .filter((s) => configured.has(s.name))
@@ -481,7 +495,7 @@ export function translateSchema(model: SchemaModel, options: TranslateOptions): 
     const used = e.members.some(
       (m) => text.includes(`${e.schema}.${m}`) || text.includes(`${e.schema}."${m}"`),
     );
-    if (SUPABASE_INTERNAL_EXTENSIONS.has(e.name) && !used) {
+    if (internalExtensions.has(e.name) && !used) {
       note('info', `extension ${e.name}`, 'serves Supabase itself: skipped');
     } else if (used) {
       requiredExtensions.push({ name: e.name, schema: e.schema });

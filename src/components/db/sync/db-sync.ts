@@ -3,6 +3,7 @@ import { EngifyError } from '../../../core/errors.js';
 import { messages } from '../../../core/messages.js';
 import type { StepContext } from '../../../core/step.js';
 import type { SyncDirection, SyncHandle } from '../../../core/sync-contracts.js';
+import { dbSourceOf } from '../db-source.js';
 import { chooseCaptureMode, type DbCopyOutputs, forwardSyncOptions } from './from-config.js';
 import { startForwardSync, startReverseSync } from './sync-runner.js';
 
@@ -38,7 +39,7 @@ export async function openDbSync(ctx: StepContext, direction: SyncDirection): Pr
   const outputs = requireDbCopied(ctx);
   const log = (m: string) => ctx.log(m);
   if (direction === 'forward') {
-    const mode = await chooseCaptureMode(config.source.supabase?.dbUrl ?? '', config.sync.mode, outputs, log);
+    const mode = await chooseCaptureMode(dbSourceOf(config)?.url ?? '', config.sync.mode, outputs, log);
     return startForwardSync({ ...forwardSyncOptions(config, outputs, mode), log });
   }
   const base = forwardSyncOptions(config, outputs, 'logical');

@@ -3,6 +3,8 @@ import type { Config } from '../../../config/schema.js';
 import { EngifyError } from '../../../core/errors.js';
 import { messages } from '../../../core/messages.js';
 import type { CaptureMode } from '../../../core/sync-contracts.js';
+import { poolerProblem } from '../db-preflight.js';
+import { DB_SOURCE_FIELDS, dbSourceOf } from '../db-source.js';
 import { detectLogical } from './preflight.js';
 import type { ForwardSyncOptions } from './sync-runner.js';
 
@@ -47,19 +49,18 @@ export function forwardSyncOptions(
   outputs: DbCopyOutputs,
   mode: CaptureMode,
 ): ForwardSyncOptions {
-  const sourceUrl = config.source.supabase?.dbUrl;
+  const sourceUrl = dbSourceOf(config)?.url;
   const rds = config.target.rds;
   if (!sourceUrl || !rds || rds.mode !== 'pg') {
     throw new EngifyError({
       code: 'SYNC_NEEDS_PG',
       kind: 'config',
-      message: messages.config.needsSection(
-        !sourceUrl ? 'source.supabase.dbUrl' : 'target.rds (mode "pg")',
-        'sync',
-      ),
+      message: messages.config.needsSection(!sourceUrl ? DB_SOURCE_FIELDS : 'target.rds (mode "pg")', 'sync'),
       hint: messages.sync.logicalUnavailableHint,
     });
   }
+  const pooled = poolerProblem(config);
+  if (pooled) throw pooled;
   return {
     mode,
     sourceUrl,
