@@ -53,6 +53,16 @@ export interface FlipHook {
   toSource(ctx: StepContext, say: (m: string) => void): Promise<void>;
 }
 
+/**
+ * A component whose traffic moves by re-pointing a setting rather than a flag the app reads, with no
+ * data to carry either way (the backend: the frontend's API URL variable). The engine supplies the
+ * order (verify, then point) and journals the mode under `cutover.<component>`.
+ */
+export interface TrafficSwitch {
+  /** Point traffic at `to` (idempotent); returns what was done, for the user. */
+  point(ctx: StepContext, to: 'source' | 'target'): Promise<string>;
+}
+
 export interface ComponentModule {
   name: Component;
   /** Its checklist lines, in the order a person reads them. */
@@ -62,6 +72,7 @@ export interface ComponentModule {
   stream?: StreamSync & { cutover: StreamCutover };
   passes?: PassSync;
   flip?: FlipHook;
+  switch?: TrafficSwitch;
   /** Services this component's config names: each must answer in its own protocol before anything runs. */
   endpoints?(config: Config): Endpoint[];
   /**

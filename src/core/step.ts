@@ -9,7 +9,7 @@ import type { OutputKey, OutputsOf } from './step-outputs.js';
 // A Step is one line of the checklist. The engine knows steps only through this contract.
 
 export type Phase = 1 | 2 | 3 | 4;
-export type Component = 'auth' | 'db' | 'vectors' | 'files' | 'hosting' | 'flags' | 'cutover';
+export type Component = 'auth' | 'db' | 'vectors' | 'files' | 'hosting' | 'flags' | 'backend' | 'cutover';
 
 export type ChangeAction = 'create' | 'update' | 'copy' | 'sync' | 'flip' | 'delete' | 'noop';
 
@@ -36,11 +36,20 @@ export interface Check {
   hint?: string;
   /** A check that cannot be run here (unsupported by the service): reported, never counted as a pass. */
   skipped?: boolean;
+  /** The parts the check compared one by one (a table's key ranges), for the verify report's map. */
+  parts?: CheckPart[];
+}
+
+export interface CheckPart {
+  label: string;
+  ok: boolean;
+  /** What was compared for this part, e.g. "1200 rows, hash a1b2c3d4 = a1b2c3d4". */
+  detail: string;
 }
 
 export interface StepJournal {
   /** Record that `count` more items of `stream` are durably written, up to `cursor`. */
-  checkpoint(stream: string, cursor: Cursor, count: number, done?: boolean): void;
+  checkpoint(stream: string, cursor: Cursor, count: number, done?: boolean, bytes?: number): void;
   /** The last checkpoint of `stream` in this step, if any (across runs). */
   lastCheckpoint(stream: string): { cursor: Cursor; count: number; done: boolean } | undefined;
   /** Record the intent to create a resource, before the create call. */

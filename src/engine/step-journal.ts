@@ -17,8 +17,16 @@ export function stepJournal(journal: Journal, stepId: string): StepJournal {
   };
 
   return {
-    checkpoint(stream: string, cursor: Cursor, count: number, done = false) {
-      journal.append({ type: 'checkpoint', stepId, stream, cursor, count, done });
+    checkpoint(stream: string, cursor: Cursor, count: number, done = false, bytes?: number) {
+      journal.append({
+        type: 'checkpoint',
+        stepId,
+        stream,
+        cursor,
+        count,
+        done,
+        ...(bytes ? { bytes } : {}),
+      });
     },
     lastCheckpoint(stream: string) {
       let count = 0;

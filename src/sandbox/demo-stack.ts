@@ -1,11 +1,17 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AmplifyStandIn, startAmplifyApi } from './amplify-api.js';
+import { BACKEND_APP_COMMANDS, writeBackendApp } from './backend-app.js';
+import { type BackendStandIns, startBackendStandIns } from './backend-stand-ins.js';
 import { type CognitoFront, startCognitoFront } from './cognito-import-jobs.js';
 import { type DynamoDbVectorFront, startDynamoDbVectorFront } from './dynamodb-vector-front.js';
+import { freePort } from './free-port.js';
+import type { RunningStandIn } from './http-stand-in.js';
 import { type QdrantStandIn, startQdrantStandIn } from './qdrant-server.js';
+import { startRenderApi } from './render-api.js';
 import { type Route53StandIn, startRoute53Api } from './route53-api.js';
 import { type SecretsStandIn, startSecretsStore } from './secrets-store.js';
 import { type LocalStack, startLocalStack } from './stack.js';
@@ -18,6 +24,7 @@ import { startVercelApi, type VercelStandIn } from './vercel-api.js';
 // Amplify, Secrets Manager and SSM. Every AWS client of the demo goes through the fronts.
 
 export const DEMO_REGION = 'us-east-1';
+export const DEMO_RENDER_SERVICE = 'srv-chatbot-api';
 /** The Git repository the demo's Vercel project is linked to; a local folder stands in for its clone. */
 export const DEMO_REPOSITORY = 'https://github.com/engify-demo/chatbot-builder';
 export const DEMO_GITHUB_TOKEN = 'ghp_engify_demo_token';
@@ -56,6 +63,7 @@ export interface DemoSecrets {
   supabaseAnonKey: string;
   qdrantApiKey: string;
   vercelToken: string;
+  renderKey: string;
 }
 
 export interface DemoEndpoints {
@@ -74,6 +82,11 @@ export interface DemoEndpoints {
   secretsManager: string;
   ssm: string;
   route53: string;
+  render: string;
+  renderApp: string;
+  lambda: string;
+  apigateway: string;
+  iam: string;
 }
 
 export interface DemoStack {
@@ -88,6 +101,10 @@ export interface DemoStack {
   /** Holds the demo domain's public zone, with the records pointing at "Vercel" before the migration. */
   route53: Route53StandIn;
   route53Zone: string;
+  render: RunningStandIn;
+  backend: BackendStandIns;
+  /** The Render backend's checkout (backend.sourceDir). */
+  backendSourceDir: string;
   keys: DemoSecrets;
   endpoints: DemoEndpoints;
   /** Every port this stack listens on (for checking that stop() really closed them). */
@@ -103,6 +120,7 @@ export async function startDemoStack(): Promise<DemoStack> {
     supabaseAnonKey: token('sb-anon-'),
     qdrantApiKey: token('qd-'),
     vercelToken: token('vc-'),
+    renderKey: token('rnd_'),
   };
   const stops: (() => Promise<void>)[] = [];
   let stopped = false;
@@ -142,6 +160,52 @@ export async function startDemoStack(): Promise<DemoStack> {
       () => secrets.close(),
       () => route53.close(),
     );
+    // The Render backend: the Python app running as Render runs it (reading the Supabase database),
+    // and the Render API describing it; Lambda, API Gateway and IAM stand-ins to move it to.
+    const backendSourceDir = writeBackendApp(join(local.root, 'chatbot-api'));
+    const appPort = await freePort();
+    const renderApp = `http://127.0.0.1:${appPort}`;
+    const sourceDbUrl = local.postgres.url('supabase');
+    const app: ChildProcess = spawn('python3', ['app.py'], {
+      cwd: backendSourceDir,
+      env: {
+        PATH: process.env.PATH,
+        PORT: String(appPort),
+        DATABASE_URL: sourceDbUrl,
+        SERVICE_NAME: 'chatbot-api',
+      },
+      stdio: 'ignore',
+    });
+    stops.push(async () => {
+      app.kill('SIGKILL');
+    });
+    const render = await startRenderApi({
+      apiKeys: [keys.renderKey],
+      services: [
+        {
+          id: DEMO_RENDER_SERVICE,
+          name: 'chatbot-api',
+          type: 'web_service',
+          runtime: 'python',
+          region: 'oregon',
+          repo: 'https://github.com/example/chatbot-api',
+          ...BACKEND_APP_COMMANDS,
+          url: renderApp,
+          env: [
+            { key: 'DATABASE_URL', value: sourceDbUrl },
+            { key: 'SERVICE_NAME', value: 'chatbot-api' },
+          ],
+          customDomains: [],
+        },
+      ],
+    });
+    stops.push(() => render.close());
+    const backend = await startBackendStandIns({
+      region: DEMO_REGION,
+      cognitoUrl: local.endpoints.cognito,
+      secrets,
+    });
+    stops.push(() => backend.close());
     const endpoints: DemoEndpoints = {
       postgres: local.postgres.url('postgres'),
       dynamodb: dynamodb.url,
@@ -157,6 +221,11 @@ export async function startDemoStack(): Promise<DemoStack> {
       secretsManager: secrets.url,
       ssm: secrets.url,
       route53: route53.url,
+      render: `${render.url}/v1`,
+      renderApp,
+      lambda: backend.lambda.url,
+      apigateway: backend.apigateway.url,
+      iam: backend.iam.url,
     };
     const ports = () => [
       local.postgres.port,
@@ -175,6 +244,9 @@ export async function startDemoStack(): Promise<DemoStack> {
       secrets,
       route53,
       route53Zone,
+      render,
+      backend,
+      backendSourceDir,
       keys,
       endpoints,
       ports,

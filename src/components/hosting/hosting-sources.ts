@@ -1,5 +1,6 @@
 import type { Config } from '../../config/schema.js';
 import type { HostingSource } from '../../core/hosting-source.js';
+import { createRailwaySource } from '../../providers/railway/railway-source.js';
 import { createRenderSource } from '../../providers/render/render-source.js';
 import { createVercelSource } from '../../providers/vercel/vercel-source.js';
 
@@ -29,6 +30,19 @@ export const HOSTING_SOURCES: readonly HostingSourceEntry[] = [
     roles: ['frontend', 'backend'],
     open: (config, options) =>
       config.source.render ? createRenderSource(config.source.render, options) : undefined,
+  },
+  {
+    key: 'railway',
+    roles: ['frontend', 'backend'],
+    // A reference to another service is no problem when envMapping drops the key or sets its value.
+    open: (c, o) =>
+      c.source.railway &&
+      createRailwaySource(c.source.railway, {
+        ...o,
+        mappedKeys: Object.entries(c.target.amplify?.envMapping ?? {})
+          .filter(([key, rule]) => rule.drop || key in rule.set)
+          .map(([key]) => key),
+      }),
   },
 ];
 
