@@ -1,6 +1,7 @@
 import type { ComponentModule } from '../core/component.js';
 import type { Phase, Step } from '../core/step.js';
 import { authComponent } from './auth/auth-component.js';
+import { backendComponent } from './backend/backend-component.js';
 import { dbComponent } from './db/db-component.js';
 import { filesComponent } from './files/files-component.js';
 import { flagsComponent } from './flags/flags-component.js';
@@ -16,6 +17,7 @@ export const components: readonly ComponentModule[] = [
   filesComponent,
   flagsComponent,
   hostingComponent,
+  backendComponent,
 ];
 
 // The checklist: every step of every phase, phase by phase, and within a phase in registry order.

@@ -4,18 +4,24 @@ import type { CreatedResource, Cursor, Json } from './contracts.js';
 import type { JournalRecord } from './journal-record.js';
 import type { MarkStore } from './marks.js';
 import type { Services } from './services.js';
+import type { OutputKey, OutputsOf } from './step-outputs.js';
 
 // A Step is one line of the checklist. The engine knows steps only through this contract.
 
 export type Phase = 1 | 2 | 3 | 4;
-export type Component = 'auth' | 'db' | 'vectors' | 'files' | 'hosting' | 'flags' | 'cutover';
+export type Component = 'auth' | 'db' | 'vectors' | 'files' | 'hosting' | 'flags' | 'backend' | 'cutover';
 
 export type ChangeAction = 'create' | 'update' | 'copy' | 'sync' | 'flip' | 'delete' | 'noop';
 
 export interface Change {
   action: ChangeAction;
-  /** What it acts on, e.g. "cognito user pool chatbot-users". */
+  /** What it acts on, for people, e.g. "cognito user pool chatbot-users". */
   resource: string;
+  /**
+   * What it acts on, for apply: a step with more than one kind of change branches on this, never on
+   * the display text above (which may be reworded).
+   */
+  subject?: string;
   summary: string;
   details?: Json;
   /** Shown in the plan as a warning the user should read before applying. */
@@ -30,11 +36,20 @@ export interface Check {
   hint?: string;
   /** A check that cannot be run here (unsupported by the service): reported, never counted as a pass. */
   skipped?: boolean;
+  /** The parts the check compared one by one (a table's key ranges), for the verify report's map. */
+  parts?: CheckPart[];
+}
+
+export interface CheckPart {
+  label: string;
+  ok: boolean;
+  /** What was compared for this part, e.g. "1200 rows, hash a1b2c3d4 = a1b2c3d4". */
+  detail: string;
 }
 
 export interface StepJournal {
   /** Record that `count` more items of `stream` are durably written, up to `cursor`. */
-  checkpoint(stream: string, cursor: Cursor, count: number, done?: boolean): void;
+  checkpoint(stream: string, cursor: Cursor, count: number, done?: boolean, bytes?: number): void;
   /** The last checkpoint of `stream` in this step, if any (across runs). */
   lastCheckpoint(stream: string): { cursor: Cursor; count: number; done: boolean } | undefined;
   /** Record the intent to create a resource, before the create call. */
@@ -49,7 +64,8 @@ export interface StepJournal {
   undone(entry: { resource?: CreatedResource; stream?: string }): void;
   /** Non-secret outputs other steps read (pool id, client id, table name, ...). */
   output(key: string, value: Json): void;
-  outputOf(stepId: string, key: string): Json | undefined;
+  /** Another step's output, typed as that step's component declares it (core/step-outputs.ts). */
+  outputOf<S extends string, K extends OutputKey<S>>(stepId: S, key: K): OutputsOf<S>[K] | undefined;
   records(): readonly JournalRecord[];
 }
 

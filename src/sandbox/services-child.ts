@@ -13,6 +13,8 @@ interface ChildOptions {
   /** Lambda Invoke API endpoint for cognito-local's UserMigration trigger (served by the auth stand-in). */
   lambdaEndpoint?: string;
   userMigrationFunction?: string;
+  /** Region whose Cognito issuer tokens carry (https://cognito-idp.<region>.amazonaws.com/<poolId>). */
+  region?: string;
 }
 
 async function main(): Promise<void> {
@@ -32,6 +34,9 @@ async function main(): Promise<void> {
     join(cognitoDir, '.cognito', 'config.json'),
     JSON.stringify({
       ServerConfig: { hostname: '127.0.0.1', port: 0 },
+      // Tokens carry the issuer AWS puts in them, so a JWT authorizer configured as on AWS accepts
+      // them; the JWKS stays on this server at /<poolId>/.well-known/jwks.json.
+      TokenConfig: { IssuerDomain: `https://cognito-idp.${options.region ?? 'us-east-1'}.amazonaws.com` },
       ...(options.lambdaEndpoint
         ? {
             LambdaClient: {

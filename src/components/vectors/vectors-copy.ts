@@ -24,7 +24,7 @@ import { readLayout, requireDynamo, type VectorsLayout } from './vectors-layout.
 
 const ID = 'vectors.copy';
 const streamOf = (collection: string) => `collection:${collection}`;
-const rejectedKey = (collection: string) => `rejected:${collection}`;
+const rejectedKey = (collection: string) => `rejected:${collection}` as const;
 const REJECTED_KEPT = 50;
 
 interface RejectedReport {
