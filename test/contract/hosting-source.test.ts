@@ -164,11 +164,20 @@ describe.each(implementations)('HostingSource contract: $name', (impl) => {
 
   it('settings: the neutral shape, every field present (null where the provider has none)', async () => {
     const s = await source().settings();
-    expect(Object.keys(s).sort()).toEqual(SETTINGS_KEYS);
+    // The structured extras are optional: the repository link (for Amplify's repository deploy) and a
+    // web service's runtime details (for the backend move); every other field is always there.
+    const optional = new Set(['repository', 'service']);
+    expect(
+      Object.keys(s)
+        .filter((k) => !optional.has(k))
+        .sort(),
+    ).toEqual(SETTINGS_KEYS);
+    if (s.repository) expect(typeof s.repository.url).toBe('string');
     expect(s.provider).toBe(impl.provider);
     expect(s.name).toBe('contract-web');
     expect(s.buildCommand).toBe('npm run build');
-    for (const [k, v] of Object.entries(s)) if (v !== null) expect(typeof v, k).toBe('string');
+    for (const [k, v] of Object.entries(s))
+      if (v !== null && !optional.has(k)) expect(typeof v, k).toBe('string');
   });
 
   it('env vars: every variable of every page, once, with its value', async () => {

@@ -185,7 +185,8 @@ describe('trigger capture on PostgreSQL 15', () => {
       const exit = new Promise((resolve) => child.on('exit', (_c, signal) => resolve(signal)));
       const events = childEvents(child);
       await started(child);
-      const work = writes(source.url(), 1000 + trial * 100, 60);
+      // Long enough that the child commits several times while the writes go on, however loaded the machine.
+      const work = writes(source.url(), 1000 + trial * 1000, 400);
       // Fewer than k commits: kill once the child has caught up (a point it reached, too).
       const caughtUp = work.then(() =>
         waitFor(
