@@ -73,6 +73,7 @@ program
   .command('verify')
   .description('prove parity: existence and settings, counts, checksums, recall, users, files')
   .option('-p, --phase <n>', 'only this phase (1-4)')
+  .option('--report <file>', 'also write the HTML report here (always written beside the journal)')
   .action(async (options) => {
     const { verifyCommand } = await import('./commands/verify.js');
     process.exitCode = await verifyCommand(await io(), options);

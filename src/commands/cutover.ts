@@ -1,8 +1,9 @@
 import { components } from '../components/registry.js';
 import { EngifyError, ExitCode } from '../core/errors.js';
 import { messages } from '../core/messages.js';
+import type { Component } from '../core/step.js';
 import { type CutoverTo, cutover, notCarriedBack } from '../engine/cutover.js';
-import { FLAG_COMPONENTS, type FlagComponent } from '../flags/modes.js';
+import { FLAG_COMPONENTS } from '../flags/modes.js';
 import { type CommandIo, confirmOrRefuse, withSession } from './common.js';
 
 export interface CutoverOptions {
@@ -15,7 +16,7 @@ export interface CutoverOptions {
 }
 
 export async function cutoverCommand(io: CommandIo, options: CutoverOptions): Promise<ExitCode> {
-  let component: FlagComponent;
+  let component: Component;
   let to: CutoverTo;
   return withSession(
     io,
@@ -23,7 +24,8 @@ export async function cutoverCommand(io: CommandIo, options: CutoverOptions): Pr
       lock: 'cutover',
       forceUnlock: options.forceUnlock,
       before: () => {
-        if (!(FLAG_COMPONENTS as readonly string[]).includes(options.component)) {
+        const switched = components.some((c) => c.switch && c.name === options.component);
+        if (!(FLAG_COMPONENTS as readonly string[]).includes(options.component) && !switched) {
           throw new EngifyError({
             code: 'USAGE',
             kind: 'config',
@@ -37,7 +39,7 @@ export async function cutoverCommand(io: CommandIo, options: CutoverOptions): Pr
             message: messages.cutover.unknownTarget(options.to),
           });
         }
-        component = options.component as FlagComponent;
+        component = options.component as Component;
         to = options.to as CutoverTo;
       },
     },

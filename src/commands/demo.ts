@@ -53,10 +53,11 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
       });
     const started = Date.now();
     io.renderer.info(messages.demo.starting);
-    const { startDemoStack } = await import('../sandbox/demo-stack.js');
+    const { startDemoStack, DEMO_DNS_NAMES } = await import('../sandbox/demo-stack.js');
     const { seedDemo } = await import('../sandbox/demo-seed.js');
     const { writeDemoConfig } = await import('../sandbox/sandbox-config.js');
-    const { signIn } = await import('../sandbox/demo-signin.js');
+    const { demoBranchPage } = await import('../sandbox/demo-site.js');
+    const { signIn, signInToken } = await import('../sandbox/demo-signin.js');
     const { takeCensus } = await import('../sandbox/demo-census.js');
     const stack = await startDemoStack();
     const dir = mkdtempSync(join(tmpdir(), 'engify-demo-'));
@@ -131,6 +132,50 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
         }
         return failed === 0 && users.length > 0 ? ExitCode.ok : ExitCode.failed;
       };
+      // A migrated user signs in on Cognito and calls the moved backend through the gateway; the same
+      // call without a token is refused by the JWT authorizer.
+      const showBackend = async (): Promise<ExitCode> => {
+        const url = output('backend.api', 'url');
+        const clientId = output('auth.pool', 'appClientId');
+        const user = loaded.config.auth?.verifySignIn[0];
+        if (!url || !clientId || !user) return ExitCode.failed;
+        io.renderer.info(messages.backend.demoTitle);
+        const health = await fetch(`${url}/api/health`);
+        io.renderer.info(
+          messages.backend.demoCall('GET /api/health (public)', health.status, await health.text()),
+        );
+        const anon = await fetch(`${url}/api/bots`);
+        io.renderer.info(
+          messages.backend.demoCall('GET /api/bots without a token', anon.status, await anon.text()),
+        );
+        const token = await signInToken(
+          stack.endpoints.cognito,
+          loaded.config.target.aws.region,
+          clientId,
+          user.email,
+          user.password,
+        );
+        const signed = await fetch(`${url}/api/bots`, {
+          headers: token ? { authorization: `Bearer ${token}` } : {},
+        });
+        const body = (await signed.json().catch(() => ({}))) as {
+          bots?: { slug: string }[];
+          caller?: string;
+        };
+        io.renderer.info(
+          messages.backend.demoCall(
+            `GET /api/bots signed in as ${user.email}`,
+            signed.status,
+            `${body.bots?.length ?? 0} bots from RDS (${(body.bots ?? []).map((b) => b.slug).join(', ')}), caller ${body.caller ?? '?'}`,
+          ),
+        );
+        return health.status === 200 &&
+          anon.status === 401 &&
+          signed.status === 200 &&
+          (body.bots?.length ?? 0) > 0
+          ? ExitCode.ok
+          : ExitCode.failed;
+      };
       const simulateDns = async (): Promise<ExitCode> => {
         const domains: string[] = [];
         for (const [appId, app] of stack.amplify.apps) {
@@ -143,6 +188,17 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
         return ExitCode.ok;
       };
 
+      // The demo domain as a resolver reading the Route 53 stand-in sees it.
+      const showDns = (want: RegExp) => async (): Promise<ExitCode> => {
+        let ok = true;
+        for (const name of DEMO_DNS_NAMES) {
+          const answer = stack.route53.resolve(name);
+          io.renderer.info(messages.demo.dnsResolves(name, answer));
+          ok &&= answer.some((a) => want.test(a));
+        }
+        return ok ? ExitCode.ok : ExitCode.failed;
+      };
+
       const stages: Stage[] = [
         ['plan', () => planCommand(sub, {})],
         ['apply --phase 1', () => applyCommand(sub, undefined, { phase: '1', yes: true })],
@@ -152,11 +208,21 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
         ],
         ['apply --phase 2', () => applyCommand(sub, undefined, { phase: '2', yes: true })],
         ['apply --phase 3', () => applyCommand(sub, undefined, { phase: '3', yes: true })],
+        [
+          '(the branch URL serves the page)',
+          async () => {
+            const a = loaded.config.target.amplify;
+            const page = a ? await demoBranchPage(stack, a.appName, a.branch) : undefined;
+            io.renderer.info(messages.demo.branchPage(page));
+            return page?.status === 200 ? ExitCode.ok : ExitCode.failed;
+          },
+        ],
         ['apply (again, every phase: nothing to do)', () => applyCommand(sub, undefined, { yes: true })],
         ['(DNS)', simulateDns],
         ['verify', () => verifyCommand(sub, {})],
         ['status', () => statusCommand(sub)],
         ['sign-in', showSignIns],
+        ['(backend through the gateway)', showBackend],
         // What moved, counted on the target right after the migration (before the live writes below).
         [
           '(census)',
@@ -173,18 +239,22 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
         ['(the write is on AWS)', () => expectRow(targetUrl, 'written on Supabase while both were live')],
         // Reverse sync will write into the old database after cutover: back it up first (cutover asks).
         ['backup (before cutover)', () => backupCommand(sub, {})],
-        ...(['db', 'auth', ...(missing.length === 0 ? ['vectors'] : []), 'files', 'hosting'] as const).map(
+        ...(
+          ['db', 'auth', ...(missing.length === 0 ? ['vectors'] : []), 'files', 'hosting', 'backend'] as const
+        ).map(
           (component): Stage => [
             `cutover --component ${component} --to target`,
             () => cutoverCommand(sub, { component, to: 'target', yes: true }),
           ],
         ),
+        ['(DNS now points at Amplify)', showDns(/\.cloudfront\.net$/)],
         ['(the app writes to AWS now)', () => writeRow(targetUrl, 'written on AWS after cutover')],
         [
           'rollback (after cutover: switch back without losing that write)',
           () => rollbackCommand(sub, { yes: true }),
         ],
         ['(the AWS write is on the old side)', () => expectRow(sourceUrl, 'written on AWS after cutover')],
+        ['(DNS is back on Vercel)', showDns(/^cname\.vercel-dns\.com$/)],
         ['status', () => statusCommand(sub)],
         ['rollback', () => rollbackCommand(sub, { yes: true })],
         ['verify (after rollback: what was created is gone)', () => verifyCommand(sub, {})],

@@ -29,7 +29,7 @@ export async function rollbackCommand(io: CommandIo, options: RollbackOptions): 
     async (session) => {
       // After cutover, rollback means "switch traffic back without losing writes made on AWS": drain
       // reverse sync and flip the flags back. Undoing the migration itself is a second rollback.
-      const away = await componentsAwayFromSource(session);
+      const away = await componentsAwayFromSource(session, components);
       if (away.length > 0 && !phase) {
         io.renderer.info(messages.cutover.rollbackFlipsFirst(away));
         if (
@@ -94,7 +94,7 @@ export async function rollbackCommand(io: CommandIo, options: RollbackOptions): 
         return ExitCode.ok;
       }
       await releaseReverseCapture(session, components);
-      const results = await io.renderer.runTasks(rollbackTasks(session, ordered));
+      const results = await io.renderer.runTasks(rollbackTasks(session, ordered, components));
       const failed = results.filter((r) => r.outcome === 'failed');
       for (const r of failed) if (r.error?.hint) io.renderer.info(`  ${r.id}: ${r.error.hint}`);
       io.renderer.info(messages.rollback.done(results.filter((r) => r.outcome === 'succeeded').length));

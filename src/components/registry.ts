@@ -1,6 +1,7 @@
 import type { ComponentModule } from '../core/component.js';
 import type { Phase, Step } from '../core/step.js';
 import { authComponent } from './auth/auth-component.js';
+import { backendComponent } from './backend/backend-component.js';
 import { backupComponent } from './backup/backup-component.js';
 import { costComponent } from './cost/cost-component.js';
 import { dbComponent } from './db/db-component.js';
@@ -21,6 +22,7 @@ export const components: readonly ComponentModule[] = [
   flagsComponent,
   hostingComponent,
   costComponent,
+  backendComponent,
 ];
 
 // The checklist: every step of every phase, phase by phase, and within a phase in registry order.

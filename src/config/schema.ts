@@ -103,6 +103,23 @@ const renderSource = z.strictObject({
   envGroups: z.boolean().default(true),
 });
 
+const railwaySource = z.strictObject({
+  /** Account or workspace token (Authorization: Bearer), or a project token (Project-Access-Token). */
+  token: nonEmpty,
+  tokenKind: z.enum(['account', 'project']).default('account'),
+  projectId: nonEmpty,
+  /** The service's name or id in the project. */
+  service: nonEmpty,
+  /** The environment's name or id whose variables, commands and domains are read. */
+  environment: nonEmpty.default('production'),
+  apiUrl: httpUrl.default('https://backboard.railway.com/graphql/v2'),
+  /**
+   * A variable that references another service (${{Postgres.DATABASE_URL}}) points at something that
+   * stays on Railway: refused unless "resolve", which takes the value Railway renders for it.
+   */
+  serviceReferences: z.enum(['refuse', 'resolve']).default('refuse'),
+});
+
 const awsEndpoints = z.strictObject({
   cognito: httpUrl.optional(),
   dynamodb: httpUrl.optional(),
@@ -112,6 +129,14 @@ const awsEndpoints = z.strictObject({
   secretsManager: httpUrl.optional(),
   ssm: httpUrl.optional(),
   lambda: httpUrl.optional(),
+  route53: httpUrl.optional(),
+  apigateway: httpUrl.optional(),
+  iam: httpUrl.optional(),
+  /**
+   * Where Amplify branch URLs (https://<branch>.<defaultDomain>) are reached, for a local stack: requests
+   * go to this origin with the branch host kept in the Host header.
+   */
+  amplifyHosting: httpUrl.optional(),
 });
 
 const aws = z.strictObject({
@@ -343,6 +368,88 @@ const amplify = z.strictObject({
   adopt: z.boolean().default(false),
 });
 
+/** One path verify requests from the deployed branch URL. */
+const smokePath = z.strictObject({
+  path: z.string().regex(/^\//, { message: 'expected a path starting with "/"' }),
+  status: z.number().int().min(100).max(599).default(200),
+  /** Also require the same body (SHA-256) as hosting.compareWith serves at this path. */
+  sameBody: z.boolean().default(false),
+});
+
+/** hosting.deploy: how the frontend is really built and served on Amplify. */
+const hostingDeploy = z
+  .strictObject({
+    /**
+     * "manual": a zip of artifactDir (CreateDeployment + StartDeployment; static output only, Amplify
+     * does not take manual deploys of SSR apps). "repository": connect the Git repository, RELEASE job.
+     */
+    deploy: z.enum(['manual', 'repository']),
+    /** Build output to zip (manual), relative to the config file. */
+    artifactDir: nonEmpty.optional(),
+    /** Run before zipping (manual); true: the source project's build command. */
+    build: z
+      .union([z.literal(true), z.strictObject({ command: nonEmpty.optional(), cwd: nonEmpty.optional() })])
+      .optional(),
+    repository: z
+      .strictObject({
+        /** Default: the repository the Vercel project / Render service is linked to. Amplify builds the
+         * Git branch named like target.amplify.branch. */
+        url: httpUrl.optional(),
+        /** GitHub personal access token (through ${VAR}); given to Amplify once, never stored. */
+        token: nonEmpty,
+      })
+      .optional(),
+    smoke: z
+      .array(smokePath)
+      .min(1)
+      .default([{ path: '/', status: 200, sameBody: false }]),
+    /** The live source deployment (e.g. https://chatbot-web.vercel.app) smoke bodies are compared with. */
+    compareWith: httpUrl.optional(),
+    /** Between two GetJob polls. */
+    pollIntervalMs: z.number().int().min(1).default(5000),
+    /** Give up waiting for the job after this long (the job itself goes on). */
+    timeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(30 * 60_000),
+  })
+  .superRefine((h, ctx) => {
+    if (h.deploy === 'manual' && !h.artifactDir)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['artifactDir'],
+        message: 'deploy "manual" needs artifactDir (the folder of the built site to upload)',
+      });
+    if (h.deploy === 'repository' && !h.repository)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['repository'],
+        message: 'deploy "repository" needs repository.token (a GitHub access token through ${VAR})',
+      });
+    if (h.smoke.some((s) => s.sameBody) && !h.compareWith)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['compareWith'],
+        message: 'a smoke path with sameBody needs compareWith (the source deployment URL)',
+      });
+  });
+
+/** dns.records: the domain's records set in Route 53 (absent: they are printed for the user to set). */
+const route53 = z.strictObject({
+  /** The zone's name (example.com) or id (Z0123...); absent: found by ListHostedZonesByName. */
+  hostedZone: nonEmpty.optional(),
+  /** TTL the records cutover switches are lowered to ahead of time, and set with. */
+  ttl: z.number().int().min(1).max(86_400).default(60),
+  /** Between two GetChange polls while waiting for INSYNC. */
+  pollIntervalMs: z.number().int().min(1).default(5000),
+  timeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .default(10 * 60_000),
+});
+
 const target = z.strictObject({
   aws,
   cognito: cognito.optional(),
@@ -350,6 +457,7 @@ const target = z.strictObject({
   dynamodb: dynamodb.optional(),
   s3: s3.optional(),
   amplify: amplify.optional(),
+  route53: route53.optional(),
 });
 
 const flags = z.discriminatedUnion('store', [
@@ -488,6 +596,102 @@ const cost = z.strictObject({
   pricesFile: nonEmpty.optional(),
 });
 
+/** What Lambda runs differently from a long-lived Render web service; each must be acknowledged. */
+export const BACKEND_CAVEATS = [
+  'long-requests',
+  'after-response',
+  'websockets',
+  'workers',
+  'crons',
+  'disk',
+] as const;
+
+const routeKey = z.string().regex(/^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|ANY) \/[^\s]*$/, {
+  message: 'expected a route key such as "GET /api/health" (method, one space, path)',
+});
+
+/** The Render web service moved to Lambda (Web Adapter) behind an API Gateway HTTP API (step backend.*). */
+export const backendConfigSchema = z.strictObject({
+  /** A local checkout of the service's repository: built with its build command, zipped, uploaded. */
+  sourceDir: nonEmpty.optional(),
+  /** Instead of sourceDir: an image already in ECR (Docker-runtime services), with the adapter in /opt/extensions. */
+  imageUri: z
+    .string()
+    .regex(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[^\s]+$/, {
+      message: 'expected an ECR image URI such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:1.2',
+    })
+    .optional(),
+  functionName: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'expected 1-64 letters, digits, hyphens or underscores' })
+    .optional(),
+  apiName: nonEmpty.optional(),
+  /** Defaults: 1024 MB; 29 s (the HTTP API integration stops waiting at 30 s). */
+  memoryMb: z.number().int().min(128).max(10_240).optional(),
+  timeoutSeconds: z.number().int().min(1).max(900).optional(),
+  architecture: z.enum(['x86_64', 'arm64']).default('x86_64'),
+  /** The port the start command listens on (AWS_LWA_PORT and PORT); default 8080, the adapter's. */
+  port: z.number().int().min(1024).max(65_535).default(8080),
+  /** The adapter's readiness check path; default the Render health check path, else "/". */
+  readinessPath: z.string().startsWith('/').optional(),
+  /** How long the local start of the built app may take to answer the readiness check. */
+  readinessTimeoutSeconds: z.number().positive().max(300).default(20),
+  /** Lambda Web Adapter layer version (awslabs/aws-lambda-web-adapter); or a full layer ARN. */
+  adapterLayerVersion: z.number().int().positive().default(26),
+  adapterLayerArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:lambda:/, { message: 'expected a Lambda layer ARN' })
+    .optional(),
+  /** AWS Parameters and Secrets Lambda Extension layer for this region (secrets are read through it). */
+  secretsExtensionLayerArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:lambda:/, { message: 'expected a Lambda layer ARN' })
+    .optional(),
+  /** Routes left open (no JWT), e.g. "GET /api/health". Everything else needs a Cognito token. */
+  publicRoutes: z.array(routeKey).default([]),
+  /** CORS origins; default the Amplify app's domain and the custom domains. */
+  corsOrigins: z.array(httpUrl).optional(),
+  /** The frontend variable holding the API base URL; default detected (VITE_API_URL, NEXT_PUBLIC_API_URL, ...). */
+  frontendApiVariable: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected an environment variable name' })
+    .optional(),
+  /** What Lambda does differently that the user accepts (the plan says which apply to this service). */
+  acknowledge: z.array(z.enum(BACKEND_CAVEATS)).default([]),
+  /** verify: requests sent to Render and to the gateway. Default: the Render health check path. */
+  smoke: z
+    .array(
+      z.strictObject({
+        method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']).default('GET'),
+        path: z.string().startsWith('/'),
+        status: z.number().int().min(100).max(599).default(200),
+        /** Send a token from a sign-in of auth.verifySignIn's first user. */
+        auth: z.boolean().default(false),
+        /** Compare body digests too (the response does not change from call to call). */
+        deterministic: z.boolean().default(false),
+      }),
+    )
+    .optional(),
+  /** The Render service's public URL (for smoke requests); default https://<name>.onrender.com. */
+  sourceUrl: httpUrl.optional(),
+  /** Package limits (Lambda's: 50 MB zipped direct upload, 250 MB unzipped). */
+  maxZipBytes: z
+    .number()
+    .int()
+    .positive()
+    .max(50 * 1024 * 1024)
+    .default(50 * 1024 * 1024),
+  maxUnzippedBytes: z
+    .number()
+    .int()
+    .positive()
+    .max(250 * 1024 * 1024)
+    .default(250 * 1024 * 1024),
+  /** How often Lambda's State / LastUpdateStatus is polled, and for how long. */
+  pollIntervalMs: z.number().int().min(1).default(2000),
+  waitTimeoutSeconds: z.number().positive().default(300),
+});
+
 export const configSchema = z.strictObject({
   $schema: z.string().optional(),
   /** Names resources and tags; lower-case so it fits every provider's naming rules. */
@@ -502,6 +706,7 @@ export const configSchema = z.strictObject({
       qdrant: qdrantSource.optional(),
       vercel: vercelSource.optional(),
       render: renderSource.optional(),
+      railway: railwaySource.optional(),
     })
     .superRefine((source, ctx) => {
       if (source.postgres && source.supabase?.dbUrl)
@@ -526,6 +731,8 @@ export const configSchema = z.strictObject({
   auth: authConfigSchema.optional(),
   cost: cost.default({ rdsInstanceClass: 'db.t4g.micro' }),
   backup: backup.optional(),
+  backend: backendConfigSchema.optional(),
+  hosting: hostingDeploy.optional(),
   /** Parallel jobs for data copies. */
   jobs: z.number().int().min(1).max(64).default(4),
 });
@@ -541,6 +748,8 @@ export type FlagsConfig = Config['flags'];
 export type AuthConfig = z.infer<typeof authConfigSchema>;
 export type CostConfig = Config['cost'];
 export type BackupConfig = NonNullable<Config['backup']>;
+export type BackendConfig = z.infer<typeof backendConfigSchema>;
+export type HostingDeployConfig = NonNullable<Config['hosting']>;
 
 /** Paths (dotted) whose values are secrets even when given literally rather than through ${VAR}. */
 export const SECRET_FIELDS = [
@@ -549,6 +758,8 @@ export const SECRET_FIELDS = [
   'source.qdrant.apiKey',
   'source.vercel.token',
   'source.render.apiKey',
+  'source.railway.token',
+  'hosting.repository.token',
   'target.aws.credentials.secretAccessKey',
   'target.aws.credentials.sessionToken',
 ];

@@ -44,6 +44,27 @@ export interface StreamCutover {
   release(ctx: StepContext): Promise<number>;
 }
 
+/**
+ * What moves a component's traffic outside the flag (DNS for hosting), called by the engine at the
+ * flip: `toTarget` just before the flag says `target`, `toSource` just before it says `source`. Both
+ * must be idempotent (a cutover killed after one is rerun) and refuse rather than overwrite what
+ * someone else changed. The context is the `cutover.<component>` step's.
+ */
+export interface FlipHook {
+  toTarget(ctx: StepContext, say: (m: string) => void): Promise<void>;
+  toSource(ctx: StepContext, say: (m: string) => void): Promise<void>;
+}
+
+/**
+ * A component whose traffic moves by re-pointing a setting rather than a flag the app reads, with no
+ * data to carry either way (the backend: the frontend's API URL variable). The engine supplies the
+ * order (verify, then point) and journals the mode under `cutover.<component>`.
+ */
+export interface TrafficSwitch {
+  /** Point traffic at `to` (idempotent); returns what was done, for the user. */
+  point(ctx: StepContext, to: 'source' | 'target'): Promise<string>;
+}
+
 export interface ComponentModule {
   name: Component;
   /** Its checklist lines, in the order a person reads them. */
@@ -52,6 +73,8 @@ export interface ComponentModule {
   notCarriedBack?: readonly string[];
   stream?: StreamSync & { cutover: StreamCutover };
   passes?: PassSync;
+  flip?: FlipHook;
+  switch?: TrafficSwitch;
   /** Services this component's config names: each must answer in its own protocol before anything runs. */
   endpoints?(config: Config): Endpoint[];
   /**

@@ -2,7 +2,7 @@
 // shapes are provider-neutral so the Amplify side never knows which provider it came from.
 
 export interface HostingSettings {
-  provider: 'vercel' | 'render';
+  provider: 'vercel' | 'render' | 'railway';
   /** Project / service name (for messages). */
   name: string;
   /** Framework slug as the provider names it ("nextjs", "vite", ...) or null. */
@@ -16,8 +16,21 @@ export interface HostingSettings {
   startCommand: string | null;
   runtime: string | null;
   region: string | null;
-  /** Render's service type ("static_site", "web_service", ...); null for Vercel. */
+  /** Render's service type ("static_site", "web_service", ...); "web_service" for Railway; null for Vercel. */
   serviceType: string | null;
+  /** Render web services: what a backend move needs besides the build (absent for Vercel). */
+  service?: {
+    healthCheckPath: string | null;
+    /** A persistent disk attached to the service. */
+    disk: { name: string; mountPath: string; sizeGB: number } | null;
+    repo: string | null;
+    branch: string | null;
+    plan: string | null;
+    numInstances: number | null;
+    url: string | null;
+  };
+  /** The Git repository the project deploys from (https URL) and its production branch, when linked. */
+  repository?: { url: string; branch: string | null } | null;
 }
 
 export interface SourceEnvVar {

@@ -15,7 +15,14 @@ export type JournalRecord =
   /** Written before a create call, so a crash between create and `created` can be recognised on rerun. */
   | (RecordBase & { type: 'intent'; resource: CreatedResource })
   | (RecordBase & { type: 'created'; resource: CreatedResource })
-  | (RecordBase & { type: 'checkpoint'; stream: string; cursor: Cursor; count: number; done?: boolean })
+  | (RecordBase & {
+      type: 'checkpoint';
+      stream: string;
+      cursor: Cursor;
+      count: number;
+      done?: boolean;
+      bytes?: number;
+    })
   | (RecordBase & { type: 'output'; key: string; value: Json })
   | (RecordBase & { type: 'success'; summary: string })
   | (RecordBase & { type: 'failure'; error: { code: string; kind: string; message: string } })

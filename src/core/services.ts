@@ -1,7 +1,11 @@
 import type { AmplifyClient } from '@aws-sdk/client-amplify';
+import type { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { RDSDataClient } from '@aws-sdk/client-rds-data';
+import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
@@ -20,6 +24,10 @@ export interface Services {
   rdsData(): Promise<RDSDataClient>;
   secretsManager(): Promise<SecretsManagerClient>;
   ssm(): Promise<SSMClient>;
+  route53(): Promise<Route53Client>;
+  lambda(): Promise<LambdaClient>;
+  apiGateway(): Promise<ApiGatewayV2Client>;
+  iam(): Promise<IAMClient>;
   /** A new connected pg client; the caller ends it. `application_name` marks our sessions. */
   pg(url: string, options?: { database?: string; replication?: boolean }): Promise<PgClient>;
   close(): Promise<void>;
@@ -110,6 +118,26 @@ export function createServices(aws: AwsConfig): Services {
       lazy('ssm', async () => {
         const { SSMClient } = await import('@aws-sdk/client-ssm');
         return new SSMClient(common(aws.endpoints.ssm));
+      }),
+    route53: () =>
+      lazy('route53', async () => {
+        const { Route53Client } = await import('@aws-sdk/client-route-53');
+        return new Route53Client(common(aws.endpoints.route53));
+      }),
+    lambda: () =>
+      lazy('lambda', async () => {
+        const { LambdaClient } = await import('@aws-sdk/client-lambda');
+        return new LambdaClient(common(aws.endpoints.lambda));
+      }),
+    apiGateway: () =>
+      lazy('apiGateway', async () => {
+        const { ApiGatewayV2Client } = await import('@aws-sdk/client-apigatewayv2');
+        return new ApiGatewayV2Client(common(aws.endpoints.apigateway));
+      }),
+    iam: () =>
+      lazy('iam', async () => {
+        const { IAMClient } = await import('@aws-sdk/client-iam');
+        return new IAMClient(common(aws.endpoints.iam));
       }),
     pg: async (url, options = {}) => {
       const { default: pg } = await import('pg');

@@ -27,6 +27,13 @@ export interface SqlExecutor {
   readonly capabilities: {
     /** COPY FROM STDIN is available (pg mode). */
     copy: boolean;
+    /**
+     * How json/jsonb, arrays and bytea come back when not cast to text. true (pg): json parsed, arrays
+     * as arrays, bytea as `\\x` hex. false (the Data API's JSON records): json and arrays in PostgreSQL's
+     * text form, bytea base64. Every other type (numbers, longs and decimals as strings, booleans, text,
+     * uuid, date/time in PostgreSQL's text form) comes back the same either way; cast to text where it matters.
+     */
+    structuredValues: boolean;
     /** Largest request in bytes (Data API: 4 MiB), or undefined for no limit. */
     maxRequestBytes?: number;
     /** Largest response in bytes (Data API: 1 MiB): page reads below it. Undefined: no limit. */

@@ -2,8 +2,10 @@ import type { Redactor } from '../config/redact.js';
 import type { Config } from '../config/schema.js';
 import type { CreatedResource, Cursor, Json } from './contracts.js';
 import type { JournalRecord } from './journal-record.js';
+import type { MarkStore } from './marks.js';
 import type { Measure } from './measure.js';
 import type { Services } from './services.js';
+import type { OutputKey, OutputsOf } from './step-outputs.js';
 
 // A Step is one line of the checklist. The engine knows steps only through this contract.
 
@@ -15,6 +17,7 @@ export type Component =
   | 'files'
   | 'hosting'
   | 'flags'
+  | 'backend'
   | 'cutover'
   | 'cost'
   | 'backup';
@@ -23,8 +26,13 @@ export type ChangeAction = 'create' | 'update' | 'copy' | 'sync' | 'flip' | 'del
 
 export interface Change {
   action: ChangeAction;
-  /** What it acts on, e.g. "cognito user pool chatbot-users". */
+  /** What it acts on, for people, e.g. "cognito user pool chatbot-users". */
   resource: string;
+  /**
+   * What it acts on, for apply: a step with more than one kind of change branches on this, never on
+   * the display text above (which may be reworded).
+   */
+  subject?: string;
   summary: string;
   details?: Json;
   /** Shown in the plan as a warning the user should read before applying. */
@@ -41,11 +49,20 @@ export interface Check {
   hint?: string;
   /** A check that cannot be run here (unsupported by the service): reported, never counted as a pass. */
   skipped?: boolean;
+  /** The parts the check compared one by one (a table's key ranges), for the verify report's map. */
+  parts?: CheckPart[];
+}
+
+export interface CheckPart {
+  label: string;
+  ok: boolean;
+  /** What was compared for this part, e.g. "1200 rows, hash a1b2c3d4 = a1b2c3d4". */
+  detail: string;
 }
 
 export interface StepJournal {
   /** Record that `count` more items of `stream` are durably written, up to `cursor`. */
-  checkpoint(stream: string, cursor: Cursor, count: number, done?: boolean): void;
+  checkpoint(stream: string, cursor: Cursor, count: number, done?: boolean, bytes?: number): void;
   /** The last checkpoint of `stream` in this step, if any (across runs). */
   lastCheckpoint(stream: string): { cursor: Cursor; count: number; done: boolean } | undefined;
   /** Record the intent to create a resource, before the create call. */
@@ -60,7 +77,8 @@ export interface StepJournal {
   undone(entry: { resource?: CreatedResource; stream?: string }): void;
   /** Non-secret outputs other steps read (pool id, client id, table name, ...). */
   output(key: string, value: Json): void;
-  outputOf(stepId: string, key: string): Json | undefined;
+  /** Another step's output, typed as that step's component declares it (core/step-outputs.ts). */
+  outputOf<S extends string, K extends OutputKey<S>>(stepId: S, key: K): OutputsOf<S>[K] | undefined;
   records(): readonly JournalRecord[];
 }
 
@@ -76,6 +94,8 @@ export interface StepContext {
   progress(update: { done: number; total?: number; unit?: string }): void;
   /** Set by `apply --force`: steps may overwrite what they would otherwise refuse to touch. */
   force: boolean;
+  /** The marks of a scope (default: this step's own id), kept beside the journal. */
+  marks(scope?: string): MarkStore;
 }
 
 export interface Step {

@@ -2,7 +2,7 @@ import { hostname, userInfo } from 'node:os';
 import type { ComponentModule } from '../core/component.js';
 import { EngifyError } from '../core/errors.js';
 import { messages } from '../core/messages.js';
-import type { Check, Step } from '../core/step.js';
+import type { Check, Component, Step } from '../core/step.js';
 import type { SyncHandle } from '../core/sync-contracts.js';
 import type { FlagComponent, Mode } from '../flags/modes.js';
 import { openFlagStore } from '../flags/open-store.js';
@@ -20,7 +20,7 @@ import { verifyTasks } from './verifier.js';
 export type CutoverTo = 'target' | 'source' | 'done';
 
 export interface CutoverOutcome {
-  component: FlagComponent;
+  component: Component;
   from: Mode;
   to: Mode;
   /** What happened, in order, for the user. */
@@ -44,7 +44,7 @@ function operator(): string {
   }
 }
 
-function moduleOf(components: readonly ComponentModule[], component: FlagComponent): ComponentModule {
+function moduleOf(components: readonly ComponentModule[], component: Component): ComponentModule {
   const found = components.find((c) => c.name === component);
   if (!found) throw new Error(`no component ${component} in the registry`);
   return found;
@@ -58,7 +58,7 @@ function componentSteps(module: ComponentModule): Step[] {
 /** What reverse sync does not carry back, per component (stated before a flip, and in status). */
 export function notCarriedBack(
   components: readonly ComponentModule[],
-  component: FlagComponent,
+  component: Component,
 ): readonly string[] {
   return moduleOf(components, component).notCarriedBack ?? [];
 }
@@ -138,14 +138,77 @@ async function setMode(store: FlagStore, component: FlagComponent, mode: Mode): 
   await store.set(component, mode, current.version, operator());
 }
 
-export async function cutover(
+const ALLOWED: Record<CutoverTo, Mode[]> = {
+  target: ['source', 'draining'],
+  source: ['target', 'draining'],
+  done: ['target'],
+};
+
+/** The mode a switch component is in: journaled by its cutover, `source` until the first one. */
+function switchMode(session: EngineSession, component: Component): Mode {
+  const v = stepJournal(session.journal, `cutover.${component}`).outputOf(`cutover.${component}`, 'mode');
+  return typeof v === 'string' && (['source', 'draining', 'target', 'done'] as string[]).includes(v)
+    ? (v as Mode)
+    : 'source';
+}
+
+/** Cutover of a component moved by a switch (no flag, no data): verify, point, journal the mode. */
+async function switchCutover(
   session: EngineSession,
-  components: readonly ComponentModule[],
-  component: FlagComponent,
+  module: ComponentModule & { switch: NonNullable<ComponentModule['switch']> },
   to: CutoverTo,
   hooks: CutoverHooks,
 ): Promise<CutoverOutcome> {
-  const module = moduleOf(components, component);
+  const component = module.name;
+  const stepId = `cutover.${component}`;
+  const journal = stepJournal(session.journal, stepId);
+  const ctx = session.context({ id: stepId }, { log: hooks.log });
+  const from = switchMode(session, component);
+  const outcome: CutoverOutcome = {
+    component,
+    from,
+    to,
+    steps: [],
+    notCarriedBack: module.notCarriedBack ?? [],
+    checks: [],
+  };
+  const say = (m: string) => {
+    outcome.steps.push(m);
+    hooks.log(m);
+  };
+  if (from === to) {
+    say(messages.cutover.already(component, to));
+    return outcome;
+  }
+  if (!ALLOWED[to].includes(from))
+    throw new EngifyError({
+      code: 'CUTOVER_ORDER',
+      kind: 'config',
+      message: messages.cutover.badTransition(component, from, to),
+      hint: messages.cutover.badTransitionHint(component, from),
+    });
+  session.journal.append({ type: 'start', stepId, operation: 'sync' });
+  if (to === 'target') {
+    outcome.checks = await verifyComponent(session, module, hooks);
+    say(messages.cutover.verified(component));
+  }
+  if (to !== 'done') say(await module.switch.point(ctx, to));
+  journal.output('mode', to);
+  say(messages.cutover.flagged(component, to));
+  session.journal.append({ type: 'success', stepId, summary: `${component}: ${from} -> ${to}` });
+  return outcome;
+}
+
+export async function cutover(
+  session: EngineSession,
+  components: readonly ComponentModule[],
+  target: Component,
+  to: CutoverTo,
+  hooks: CutoverHooks,
+): Promise<CutoverOutcome> {
+  const module = moduleOf(components, target);
+  if (module.switch) return switchCutover(session, { ...module, switch: module.switch }, to, hooks);
+  const component = target as FlagComponent;
   const store = await openFlagStore(session.loaded.config.flags, session.services);
   if (!(await store.exists())) {
     throw new EngifyError({
@@ -175,12 +238,7 @@ export async function cutover(
     say(messages.cutover.already(component, to));
     return outcome;
   }
-  const allowed: Record<CutoverTo, Mode[]> = {
-    target: ['source', 'draining'],
-    source: ['target', 'draining'],
-    done: ['target'],
-  };
-  if (!allowed[to].includes(from)) {
+  if (!ALLOWED[to].includes(from)) {
     throw new EngifyError({
       code: 'CUTOVER_ORDER',
       kind: 'config',
@@ -235,6 +293,7 @@ export async function cutover(
       } else {
         await finalPass(session, module, 'forward', say);
       }
+      await module.flip?.toTarget(ctx, say);
       await flip('target');
     } finally {
       await forward?.stop();
@@ -250,6 +309,7 @@ export async function cutover(
     } else if (!stream) {
       await finalPass(session, module, 'reverse', say);
     }
+    await module.flip?.toSource(ctx, say);
     await flip('source');
     say(messages.cutover.resumeForward);
   } else {
@@ -266,11 +326,17 @@ export async function cutover(
 }
 
 /** Components whose flag is not `source`: a rollback flips these back before undoing anything else. */
-export async function componentsAwayFromSource(session: EngineSession): Promise<FlagComponent[]> {
+export async function componentsAwayFromSource(
+  session: EngineSession,
+  components: readonly ComponentModule[] = [],
+): Promise<Component[]> {
+  const switched = components
+    .filter((c) => c.switch && switchMode(session, c.name) !== 'source')
+    .map((c) => c.name);
   const store = await openFlagStore(session.loaded.config.flags, session.services);
-  if (!(await store.exists())) return [];
+  if (!(await store.exists())) return switched;
   const state = await store.read();
-  return (Object.keys(state) as FlagComponent[]).filter((c) => state[c].mode !== 'source');
+  return [...(Object.keys(state) as FlagComponent[]).filter((c) => state[c].mode !== 'source'), ...switched];
 }
 
 /**

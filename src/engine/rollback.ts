@@ -1,3 +1,4 @@
+import type { ComponentModule } from '../core/component.js';
 import { toEngifyError } from '../core/errors.js';
 import type { Step } from '../core/step.js';
 import type { TaskReport, UiTask } from '../core/task.js';
@@ -22,7 +23,15 @@ export function rollbackOrder(session: EngineSession, steps: Step[]): Step[] {
     .sort((a, b) => (lastStart.get(b.id) ?? 0) - (lastStart.get(a.id) ?? 0));
 }
 
-export function rollbackTasks(session: EngineSession, ordered: Step[]): UiTask<RollbackResult>[] {
+/**
+ * `components` tells which sync marks build on a step: a rolled-back copy takes the marks of the passes
+ * that followed it (watermarks, per-object records), so a later copy starts its passes from nothing.
+ */
+export function rollbackTasks(
+  session: EngineSession,
+  ordered: Step[],
+  components: readonly ComponentModule[] = [],
+): UiTask<RollbackResult>[] {
   let failedBefore: string | undefined;
   return ordered.map((step) => ({
     id: step.id,
@@ -41,6 +50,8 @@ export function rollbackTasks(session: EngineSession, ordered: Step[]): UiTask<R
       try {
         session.journal.append({ type: 'start', stepId: step.id, operation: 'rollback' });
         await step.rollback?.(ctx);
+        ctx.marks().clear();
+        for (const c of components) if (c.passes?.after === step.id) session.marks(`sync.${c.name}`).clear();
         session.journal.append({ type: 'rolledback', stepId: step.id });
         return { id: step.id, outcome: 'succeeded', summary: 'rolled back' };
       } catch (error) {

@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { LoadedConfig } from '../core/load-config.js';
 import type { LockHolder, TakeoverReason } from '../core/lock-holder.js';
+import type { MarkStore } from '../core/marks.js';
 import { createServices, type Services } from '../core/services.js';
 import type { Step, StepContext } from '../core/step.js';
 import { Journal } from '../state/journal.js';
 import { StateLock } from '../state/lock.js';
+import { openMarkStore } from '../state/mark-store.js';
 import { stepJournal } from './step-journal.js';
 
 // One engine session per CLI invocation: the loaded config, the journal, lazily created clients and,
@@ -31,6 +33,7 @@ export class EngineSession {
   readonly signal: AbortSignal;
   readonly force: boolean;
   private readonly lock?: StateLock;
+  private readonly markStores = new Map<string, MarkStore>();
 
   constructor(
     readonly loaded: LoadedConfig,
@@ -72,10 +75,22 @@ export class EngineSession {
       force: this.force,
       log: (message) => hooks.log?.(redact(message)),
       progress: (update) => hooks.progress?.(update),
+      marks: (scope = step.id) => this.marks(scope),
     };
   }
 
+  /** One store per scope for the whole session, so every context sees the same marks. */
+  marks(scope: string): MarkStore {
+    let store = this.markStores.get(scope);
+    if (!store) {
+      store = openMarkStore(this.loaded.stateDir, scope);
+      this.markStores.set(scope, store);
+    }
+    return store;
+  }
+
   async close(): Promise<void> {
+    for (const store of this.markStores.values()) store.close();
     this.journal.close();
     await this.services.close();
     this.lock?.release();

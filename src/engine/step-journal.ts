@@ -1,5 +1,6 @@
 import type { CreatedResource, Cursor, Json } from '../core/contracts.js';
 import type { StepJournal } from '../core/step.js';
+import type { OutputKey, OutputsOf } from '../core/step-outputs.js';
 import type { Journal, JournalRecord } from '../state/journal.js';
 
 const sameResource = (a: CreatedResource, b: CreatedResource) => a.kind === b.kind && a.name === b.name;
@@ -16,8 +17,16 @@ export function stepJournal(journal: Journal, stepId: string): StepJournal {
   };
 
   return {
-    checkpoint(stream: string, cursor: Cursor, count: number, done = false) {
-      journal.append({ type: 'checkpoint', stepId, stream, cursor, count, done });
+    checkpoint(stream: string, cursor: Cursor, count: number, done = false, bytes?: number) {
+      journal.append({
+        type: 'checkpoint',
+        stepId,
+        stream,
+        cursor,
+        count,
+        done,
+        ...(bytes ? { bytes } : {}),
+      });
     },
     lastCheckpoint(stream: string) {
       let count = 0;
@@ -71,12 +80,13 @@ export function stepJournal(journal: Journal, stepId: string): StepJournal {
     output(key: string, value: Json) {
       journal.append({ type: 'output', stepId, key, value });
     },
-    outputOf(otherStep: string, key: string) {
+    outputOf<S extends string, K extends OutputKey<S>>(otherStep: S, key: K): OutputsOf<S>[K] | undefined {
       const records = journal.forStep(otherStep);
       const lastRollback = records.findLastIndex((r) => r.type === 'rolledback');
       for (let i = records.length - 1; i > lastRollback; i--) {
         const r = records[i];
-        if (r?.type === 'output' && r.key === key) return r.value;
+        // The journal holds JSON; the declared type is what the writing step promises to record.
+        if (r?.type === 'output' && r.key === key) return r.value as OutputsOf<S>[K];
       }
       return undefined;
     },

@@ -3,7 +3,7 @@ import { messages } from '../core/messages.js';
 import type { SyncHandle } from '../core/sync-contracts.js';
 import type { FlagComponent } from '../flags/modes.js';
 import { openFlagStore } from '../flags/open-store.js';
-import { writeSyncReport } from '../state/sync-status.js';
+import { appendSyncHistory, samplesOf, writeSyncReport } from '../state/sync-status.js';
 import type { EngineSession } from './session.js';
 import { foldSteps } from './step-state.js';
 
@@ -99,11 +99,9 @@ export async function runSyncLoop(
         );
       }
     }
-    writeSyncReport(session.loaded.stateDir, {
-      pid: process.pid,
-      updatedAt: new Date().toISOString(),
-      streams: out,
-    });
+    const written = { pid: process.pid, updatedAt: new Date().toISOString(), streams: out };
+    writeSyncReport(session.loaded.stateDir, written);
+    appendSyncHistory(session.loaded.stateDir, samplesOf(written));
   };
 
   const failures = streams.map((s) =>

@@ -2,7 +2,6 @@ import {
   closeSync,
   existsSync,
   fsyncSync,
-  mkdirSync,
   openSync,
   readFileSync,
   renameSync,
@@ -10,6 +9,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
+import { ensureStateDir } from '../state/ensure-dir.js';
 import {
   FLAG_COMPONENTS,
   type FlagComponent,
@@ -23,7 +23,8 @@ import { FlagConflictError, type FlagStore } from './store.js';
 // A JSON file, replaced atomically (write temp, fsync, rename) so the app never reads half a file.
 export function fileFlagStore(path: string): FlagStore {
   const write = (state: FlagState) => {
-    mkdirSync(dirname(path), { recursive: true });
+    // Not mkdirSync({ recursive }): it never returns on a path it cannot create under /proc.
+    ensureStateDir(dirname(path));
     const tmp = `${path}.${process.pid}.tmp`;
     writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
     const fd = openSync(tmp, 'r');

@@ -1,10 +1,15 @@
 import { randomBytes } from 'node:crypto';
+import { type JobRecord, startBranchSites } from './amplify-jobs.js';
 import { matchRoute, type RunningStandIn, type StandInReply, startStandIn } from './http-stand-in.js';
 
 // Stand-in for the AWS Amplify REST-JSON API as @aws-sdk/client-amplify calls it (routes from the
 // service model: POST /apps, GET /apps, GET|POST|DELETE /apps/{appId}, POST /apps/{appId}/branches,
 // GET|POST|DELETE /apps/{appId}/branches/{branchName}, POST /apps/{appId}/domains,
-// GET|DELETE /apps/{appId}/domains/{domainName}). Errors carry the x-amzn-ErrorType header and a
+// GET|DELETE /apps/{appId}/domains/{domainName}; deployments and jobs: POST
+// /apps/{appId}/branches/{branchName}/deployments (CreateDeployment), POST .../deployments/start
+// (StartDeployment), POST .../jobs (StartJob), GET .../jobs/{jobId} (GetJob)). Deployed sites are
+// served for real (amplify-jobs.ts); the zip upload URL and the job log URLs are presigned on AWS, so
+// they take no signature here either. Errors carry the x-amzn-ErrorType header and a
 // { message } body with the modelled status: BadRequestException 400, NotFoundException 404,
 // LimitExceededException 429, InternalFailureException 500. Documented limits enforced: env var names
 // up to 255 characters and not starting with "AWS", values up to 5500 characters; app quota per region.
@@ -20,16 +25,32 @@ interface AppRecord {
   domains: Map<string, Stored>;
 }
 
+const JOB_ROUTES = {
+  CreateDeployment: '/apps/{appId}/branches/{branchName}/deployments',
+  StartDeployment: '/apps/{appId}/branches/{branchName}/deployments/start',
+  StartJob: '/apps/{appId}/branches/{branchName}/jobs',
+  GetJob: '/apps/{appId}/branches/{branchName}/jobs/{jobId}',
+} as const;
+
 export interface AmplifyStandInOptions {
   region?: string;
   /** Apps per region before CreateApp answers LimitExceededException (AWS default quota: 25). */
   maxApps?: number;
   /** Domain associations per app before CreateDomainAssociation answers LimitExceededException. */
   maxDomainsPerApp?: number;
+  /** How long a started job stays RUNNING before it ends (default 100 ms). */
+  jobDelayMs?: number;
+  /** Repository URL -> local folder standing in for its clone (RELEASE jobs build there). */
+  repositories?: Record<string, string>;
 }
 
 export interface AmplifyStandIn extends RunningStandIn {
   apps: Map<string, AppRecord>;
+  /** Where branch sites are served: send the branch host (<branch>.<defaultDomain>) as Host. */
+  hostingUrl: string;
+  /** Every job, by "<appId>/<branchName>/<jobId>". */
+  jobs: Map<string, JobRecord>;
+  servedDir(appId: string, branchName: string): string | undefined;
   /** Moves a domain association along its lifecycle (what DNS validation does on AWS). */
   setDomainStatus(appId: string, domainName: string, status: string): void;
   /** The next request to `operation` (e.g. "CreateApp") fails with this error. */
@@ -61,6 +82,9 @@ export async function startAmplifyApi(options: AmplifyStandInOptions = {}): Prom
   const region = options.region ?? 'us-east-1';
   const apps = new Map<string, AppRecord>();
   const injected: { operation: string; name: string; status: number; times: number }[] = [];
+  const jobs = new Map<string, JobRecord>();
+  const sites = await startBranchSites({ delayMs: options.jobDelayMs ?? 100, apps: () => apps.values() });
+  let base = '';
 
   const operationOf = (method: string, path: string): string => {
     if (path === '/apps') return method === 'POST' ? 'CreateApp' : 'ListApps';
@@ -78,10 +102,29 @@ export async function startAmplifyApi(options: AmplifyStandInOptions = {}): Prom
           method
         ] ?? 'Unknown'
       );
+    if (method === 'POST' && matchRoute(JOB_ROUTES.CreateDeployment, path)) return 'CreateDeployment';
+    if (method === 'POST' && matchRoute(JOB_ROUTES.StartDeployment, path)) return 'StartDeployment';
+    if (method === 'POST' && matchRoute(JOB_ROUTES.StartJob, path)) return 'StartJob';
+    if (method === 'GET' && matchRoute(JOB_ROUTES.GetJob, path)) return 'GetJob';
     return 'Unknown';
   };
 
   const running = await startStandIn((req) => {
+    const upload = matchRoute('/_upload/{appId}/{branchName}/{jobId}', req.path);
+    if (upload && req.method === 'PUT') {
+      const key = `${upload.appId}/${upload.branchName}/${upload.jobId}`;
+      if (!jobs.has(key))
+        return { status: 403, raw: 'AccessDenied', headers: { 'content-type': 'text/plain' } };
+      sites.upload(key, req.bytes);
+      return { status: 200, raw: '' };
+    }
+    const log = matchRoute('/_logs/{appId}/{branchName}/{jobId}/{step}', req.path);
+    if (log) {
+      const text = sites.log(`${log.appId}/${log.branchName}/${log.jobId}/${log.step}`);
+      return text === undefined
+        ? { status: 404, raw: 'NoSuchKey', headers: { 'content-type': 'text/plain' } }
+        : { status: 200, raw: text, headers: { 'content-type': 'text/plain' } };
+    }
     if (!req.headers.authorization?.startsWith('AWS4-HMAC-SHA256'))
       return fail(401, 'UnauthorizedException', 'Missing SigV4 signature');
     const operation = operationOf(req.method, req.path);
@@ -149,7 +192,19 @@ export async function startAmplifyApi(options: AmplifyStandInOptions = {}): Prom
     if (operation === 'UpdateApp') {
       const problem = envProblem(body.environmentVariables);
       if (problem) return fail(400, 'BadRequestException', problem);
-      for (const [k, v] of Object.entries(body)) if (k !== 'appId') record.app[k] = v;
+      if (body.repository !== undefined) {
+        // UpdateApp: "You must specify either oauthToken or accessToken"; the token is not stored.
+        if (!body.accessToken && !body.oauthToken)
+          return fail(400, 'BadRequestException', 'accessToken or oauthToken is required with repository');
+        if (options.repositories && !(String(body.repository) in options.repositories))
+          return fail(
+            400,
+            'BadRequestException',
+            `Repository ${String(body.repository)} is not accessible with that token.`,
+          );
+      }
+      for (const [k, v] of Object.entries(body))
+        if (k !== 'appId' && k !== 'accessToken' && k !== 'oauthToken') record.app[k] = v;
       record.app.updateTime = now();
       return { status: 200, body: { app: record.app } };
     }
@@ -184,6 +239,9 @@ export async function startAmplifyApi(options: AmplifyStandInOptions = {}): Prom
       record.branches.set(branchName, branch);
       return { status: 200, body: { branch } };
     }
+
+    const jobReply = jobRoute(operation, req.path, record, body);
+    if (jobReply) return jobReply;
 
     const branchParams = matchRoute('/apps/{appId}/branches/{branchName}', req.path);
     if (branchParams) {
@@ -252,8 +310,104 @@ export async function startAmplifyApi(options: AmplifyStandInOptions = {}): Prom
     return fail(404, 'NotFoundException', `No route for ${req.method} ${req.path}`);
   });
 
+  function jobRoute(
+    operation: string,
+    path: string,
+    record: AppRecord,
+    body: Stored,
+  ): StandInReply | undefined {
+    const route = JOB_ROUTES[operation as keyof typeof JOB_ROUTES];
+    if (!route) return undefined;
+    const params = matchRoute(route, path) as Record<string, string>;
+    const branch = record.branches.get(params.branchName as string);
+    if (!branch) return fail(404, 'NotFoundException', `Branch ${params.branchName} not found.`);
+    const appId = record.app.appId as string;
+    const prefix = `${appId}/${params.branchName}`;
+    const newJob = (jobType: string, stepName: string): [string, JobRecord] => {
+      const jobId = String(Number(branch.totalNumberOfJobs) + 1);
+      branch.totalNumberOfJobs = jobId;
+      const job: JobRecord = {
+        summary: {
+          jobArn: `${branch.branchArn as string}/jobs/${jobId.padStart(10, '0')}`,
+          jobId,
+          commitId: jobType === 'MANUAL' ? 'MANUAL' : 'HEAD',
+          commitMessage: jobType === 'MANUAL' ? 'Manual deployment' : 'Release',
+          commitTime: now(),
+          startTime: now(),
+          status: 'PENDING',
+          jobType,
+        },
+        steps: [{ stepName, startTime: now(), status: 'PENDING', endTime: now() }],
+        log: `${stepName} started\n`,
+      };
+      jobs.set(`${prefix}/${jobId}`, job);
+      return [jobId, job];
+    };
+    const logUrl = (jobId: string) => (step: string) => `${base}/_logs/${prefix}/${jobId}/${step}`;
+
+    if (operation === 'CreateDeployment') {
+      if (record.app.repository)
+        return fail(
+          400,
+          'BadRequestException',
+          'Manual deployments are not allowed for an app connected to a repository.',
+        );
+      const [jobId] = newJob('MANUAL', 'DEPLOY');
+      return {
+        status: 200,
+        body: { jobId, fileUploadUrls: {}, zipUploadUrl: `${base}/_upload/${prefix}/${jobId}` },
+      };
+    }
+    if (operation === 'StartDeployment') {
+      const jobId = body.jobId as string | undefined;
+      const job = jobId ? jobs.get(`${prefix}/${jobId}`) : undefined;
+      if (!jobId || !job)
+        return fail(
+          400,
+          'BadRequestException',
+          'jobId is required and must come from CreateDeployment (sourceUrl is not supported by this stand-in)',
+        );
+      if (job.summary.status !== 'PENDING')
+        return fail(400, 'BadRequestException', `Job ${jobId} was already started.`);
+      sites.run({ app: record.app, branch, job, key: `${prefix}/${jobId}`, logUrl: logUrl(jobId) });
+      return { status: 200, body: { jobSummary: job.summary } };
+    }
+    if (operation === 'StartJob') {
+      if (body.jobType !== 'RELEASE')
+        return fail(
+          400,
+          'BadRequestException',
+          `jobType ${String(body.jobType)} is not supported by this stand-in`,
+        );
+      const repository = record.app.repository as string;
+      if (!repository)
+        return fail(400, 'BadRequestException', 'A RELEASE job needs an app connected to a repository.');
+      const [jobId, job] = newJob('RELEASE', 'BUILD');
+      sites.run({
+        app: record.app,
+        branch,
+        job,
+        key: `${prefix}/${jobId}`,
+        repositoryDir: options.repositories?.[repository] ?? `/nonexistent/${repository}`,
+        logUrl: logUrl(jobId),
+      });
+      return { status: 200, body: { jobSummary: job.summary } };
+    }
+    const job = jobs.get(`${prefix}/${params.jobId}`);
+    if (!job) return fail(404, 'NotFoundException', `Job ${params.jobId} not found.`);
+    return { status: 200, body: { job: { summary: job.summary, steps: job.steps } } };
+  }
+
+  base = running.url;
   return {
     ...running,
+    hostingUrl: sites.hostingUrl,
+    jobs,
+    servedDir: sites.servedDir,
+    close: async () => {
+      await sites.close();
+      await running.close();
+    },
     apps,
     setDomainStatus(appId, domainName, status) {
       const association = apps.get(appId)?.domains.get(domainName);

@@ -333,16 +333,19 @@ function seedVercel(stack: DemoStack): number {
     { key: 'QDRANT_API_KEY', value: stack.keys.qdrantApiKey, type: 'encrypted' as const },
     { key: 'DATABASE_URL', value: stack.local.postgres.url(DEMO_SOURCE_DB), type: 'encrypted' as const },
     { key: 'NEXT_PUBLIC_APP_NAME', value: 'Chatbot Builder', type: 'plain' as const },
+    // The frontend calls the Render backend; cutover --component backend points it at the gateway.
+    { key: 'NEXT_PUBLIC_API_URL', value: stack.endpoints.renderApp, type: 'plain' as const },
   ].map((v) => ({ ...v, target: ['production', 'preview'] as ('production' | 'preview')[] }));
   stack.vercel.projects.push({
     id: DEMO_VERCEL_PROJECT,
     name: 'chatbot-builder',
     framework: 'nextjs',
-    buildCommand: null,
+    buildCommand: 'node build.mjs',
     outputDirectory: null,
     installCommand: 'npm ci',
     rootDirectory: null,
     nodeVersion: '20.x',
+    link: { type: 'github', org: 'engify-demo', repo: 'chatbot-builder', productionBranch: 'main' },
     env,
     domains: [
       { name: DEMO_DOMAIN, verified: true },

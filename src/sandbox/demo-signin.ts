@@ -43,3 +43,33 @@ export async function signIn(
     client.destroy();
   }
 }
+
+/** The ID token of a sign-in (for calling the API through the gateway), or undefined. */
+export async function signInToken(
+  endpoint: string,
+  region: string,
+  clientId: string,
+  email: string,
+  password: string,
+): Promise<string | undefined> {
+  const client = new CognitoIdentityProviderClient({
+    region,
+    endpoint,
+    credentials: { ...LOCAL_CREDENTIALS },
+    maxAttempts: 2,
+  });
+  try {
+    const out = await client.send(
+      new InitiateAuthCommand({
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        ClientId: clientId,
+        AuthParameters: { USERNAME: email, PASSWORD: password },
+      }),
+    );
+    return out.AuthenticationResult?.IdToken;
+  } catch {
+    return undefined;
+  } finally {
+    client.destroy();
+  }
+}

@@ -56,6 +56,8 @@ export interface DynamoDbVectorFront {
   /** dynalite's own URL (for a raw comparison that skips the front). */
   upstream: string;
   requests: FrontRequest[];
+  /** Resolves when the front next receives a request of `op` (tests act on it instead of sleeping). */
+  nextRequest(op: string): Promise<FrontRequest>;
   faults: {
     /** The next `count` requests of `op` answer ThrottlingException (HTTP 400). */
     throttle(op: string, count: number): void;
@@ -107,6 +109,7 @@ export async function startDynamoDbVectorFront(
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const tables = new Map<string, TableMeta>();
   const requests: FrontRequest[] = [];
+  const awaiting: { op: string; resolve: (r: FrontRequest) => void }[] = [];
   const throttles = new Map<string, number>();
   let unprocessed = 0;
 
@@ -184,6 +187,9 @@ export async function startDynamoDbVectorFront(
     }));
 
   const patchDescription = (name: string, description: Record<string, unknown> | undefined) => {
+    // dynalite adds TableThroughputModeSummary, a member DynamoDB's TableDescription does not have
+    // (neither the API reference nor the SDK's type): drop it so the front answers only real shapes.
+    if (description) delete description.TableThroughputModeSummary;
     const meta = tables.get(name);
     if (!description || !meta) return;
     if (typeof description.TableArn === 'string') meta.arn = description.TableArn;
@@ -361,6 +367,10 @@ export async function startDynamoDbVectorFront(
       if (first !== undefined) recorded.table = first;
     }
     requests.push(recorded);
+    for (const w of awaiting.filter((x) => x.op === op)) {
+      awaiting.splice(awaiting.indexOf(w), 1);
+      w.resolve(recorded);
+    }
     const left = throttles.get(op) ?? 0;
     if (left > 0) {
       throttles.set(op, left - 1);
@@ -448,6 +458,7 @@ export async function startDynamoDbVectorFront(
       }
       case 'DeleteTable': {
         const result = await call(headers, 'DeleteTable', input);
+        patchDescription(String(input.TableName), result.TableDescription as Record<string, unknown>);
         tables.delete(String(input.TableName));
         return json(result);
       }
@@ -523,6 +534,7 @@ export async function startDynamoDbVectorFront(
     url: `http://127.0.0.1:${port}`,
     upstream,
     requests,
+    nextRequest: (op) => new Promise((resolve) => awaiting.push({ op, resolve })),
     faults: {
       throttle(op, count) {
         throttles.set(op, (throttles.get(op) ?? 0) + count);

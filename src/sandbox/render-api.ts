@@ -16,7 +16,11 @@ import {
 export interface RenderServiceSeed {
   id: string;
   name: string;
-  type: 'static_site' | 'web_service' | 'private_service' | 'background_worker';
+  type: 'static_site' | 'web_service' | 'private_service' | 'background_worker' | 'cron_job';
+  healthCheckPath?: string;
+  disk?: { name: string; mountPath: string; sizeGB: number };
+  /** The service's public URL (serviceDetails.url); default https://<name>.onrender.com. */
+  url?: string;
   repo?: string;
   branch?: string;
   rootDir?: string;
@@ -90,8 +94,11 @@ export async function startRenderApi(options: RenderStandInOptions): Promise<Run
               runtime: s.runtime ?? 'node',
               region: s.region ?? 'oregon',
               plan: 'starter',
+              numInstances: 1,
+              healthCheckPath: s.healthCheckPath ?? '',
+              ...(s.disk ? { disk: { id: `dsk-${s.id}`, ...s.disk } } : {}),
               envSpecificDetails: { buildCommand: s.buildCommand ?? '', startCommand: s.startCommand ?? '' },
-              url: `https://${s.name}.onrender.com`,
+              url: s.url ?? `https://${s.name}.onrender.com`,
             };
       return {
         status: 200,

@@ -35,6 +35,78 @@ export async function makeS3rverVersioningNotImplemented(): Promise<void> {
   if (!subresources.includes('versioning')) subresources.push('versioning');
 }
 
+const filesystemStoreUrl = () => pathToFileURL(requireHere.resolve('s3rver/lib/stores/filesystem.js')).href;
+const s3rverModelUrl = () => pathToFileURL(requireHere.resolve('s3rver/lib/models/object.js')).href;
+
+/**
+ * s3rver 3.7 lists the keys of a bucket in the order of its directory walk (a key `a/b` is a file in a
+ * folder `a`), not in the UTF-8 byte order S3's ListObjectsV2 documents, and prunes folders against
+ * StartAfter by that same walk: with keys such as `a/b.txt` and `a-b.txt` a paged listing skips one and
+ * repeats another. This source (a function of s3rver's FilesystemStore and S3Object classes) replaces
+ * its listObjects with one that sorts every key of the bucket in byte order first, then applies
+ * StartAfter, Prefix, Delimiter and MaxKeys as S3 does. Kept as source text so the inline s3rver child
+ * (which runs no TypeScript) and the stack's child run the very same code.
+ */
+export const S3RVER_LIST_IN_KEY_ORDER = `(FilesystemStore, S3Object) => {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const SUFFIX = '._S3rver_object';
+  const bytes = (a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  const keysUnder = (bucketPath) => {
+    const out = [];
+    const visit = (dir) => {
+      for (const name of fs.readdirSync(dir)) {
+        const full = path.posix.join(dir, name);
+        if (fs.statSync(full).isDirectory()) visit(full);
+        else if (full.endsWith(SUFFIX))
+          out.push(FilesystemStore.decodeKeyPath(full.slice(bucketPath.length + 1, -SUFFIX.length)));
+      }
+    };
+    visit(bucketPath);
+    return out.sort(bytes);
+  };
+  FilesystemStore.prototype.listObjects = async function listObjects(bucket, options) {
+    const { delimiter = '', startAfter = '', prefix = '', maxKeys = Infinity } = options;
+    const commonPrefixes = new Set();
+    const keys = [];
+    let isTruncated = false;
+    for (const key of keysUnder(this.getBucketPath(bucket))) {
+      if (bytes(key, startAfter) <= 0 || !key.startsWith(prefix)) continue;
+      const idx = delimiter ? key.slice(prefix.length).indexOf(delimiter) : -1;
+      if (idx !== -1) {
+        commonPrefixes.add(key.slice(0, prefix.length + idx + delimiter.length));
+        continue;
+      }
+      if (keys.length >= maxKeys) {
+        isTruncated = true;
+        break;
+      }
+      keys.push(key);
+    }
+    const metadata = await Promise.all(
+      keys.map((key) => this.getMetadata(bucket, key).catch((e) => { if (e.code === 'ENOENT') return undefined; throw e; })),
+    );
+    return {
+      objects: keys
+        .map((key, i) => [key, metadata[i]])
+        .filter(([, m]) => m !== undefined)
+        .map(([key, m]) => new S3Object(bucket, key, null, m)),
+      commonPrefixes: [...commonPrefixes].sort(bytes),
+      isTruncated,
+    };
+  };
+}`;
+
+/** Installs S3RVER_LIST_IN_KEY_ORDER in this process's s3rver (call before it serves). */
+export async function makeS3rverListInKeyOrder(): Promise<void> {
+  const store = (await import(filesystemStoreUrl())) as { default: unknown };
+  const model = (await import(s3rverModelUrl())) as { default: unknown };
+  const install = new Function('require', `return ${S3RVER_LIST_IN_KEY_ORDER}`)(
+    createRequire(import.meta.url),
+  ) as (store: unknown, model: unknown) => void;
+  install(store.default, model.default);
+}
+
 export interface S3rverProcessOptions {
   directory?: string;
   /**
@@ -53,6 +125,11 @@ export async function startS3rverProcess(options: S3rverProcessOptions = {}): Pr
     // As makeS3rverVersioningNotImplemented() does in-process.
     const { default: { METHODS: subresources } } = await import(${JSON.stringify(bucketControllerUrl())});
     if (!subresources.includes('versioning')) subresources.push('versioning');
+    // As makeS3rverListInKeyOrder() does in-process.
+    const { createRequire } = await import('node:module');
+    const { default: FilesystemStore } = await import(${JSON.stringify(filesystemStoreUrl())});
+    const { default: S3Object } = await import(${JSON.stringify(s3rverModelUrl())});
+    new Function('require', 'return ' + ${JSON.stringify(S3RVER_LIST_IN_KEY_ORDER)})(createRequire(import.meta.url))(FilesystemStore, S3Object);
     const server = new S3rver({
       address: '127.0.0.1',
       port: 0,

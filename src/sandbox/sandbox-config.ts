@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEMO_BUCKETS, DEMO_SOURCE_DB, DEMO_USERS, DEMO_VERCEL_PROJECT } from './demo-seed.js';
-import { DEMO_REGION, type DemoStack } from './demo-stack.js';
+import { DEMO_GITHUB_TOKEN, DEMO_REGION, DEMO_RENDER_SERVICE, type DemoStack } from './demo-stack.js';
 import type { LocalStack } from './stack.js';
 
 // A migrations.config.json pointing every source and target at the local stack. The local
@@ -74,6 +74,8 @@ export function demoEnv(stack: DemoStack): Record<string, string> {
     ENGIFY_DEMO_SUPABASE_SERVICE_KEY: stack.keys.supabaseServiceKey,
     ENGIFY_DEMO_QDRANT_API_KEY: stack.keys.qdrantApiKey,
     ENGIFY_DEMO_VERCEL_TOKEN: stack.keys.vercelToken,
+    ENGIFY_DEMO_RENDER_KEY: stack.keys.renderKey,
+    ENGIFY_DEMO_GITHUB_TOKEN: DEMO_GITHUB_TOKEN,
     ...Object.fromEntries(
       DEMO_USERS.slice(0, 2).map((u, i) => [`ENGIFY_DEMO_PASSWORD_${i + 1}`, u.password]),
     ),
@@ -107,6 +109,7 @@ export function demoConfig(stack: DemoStack, options: DemoConfigOptions): Record
           }
         : {}),
       vercel: { token: '${ENGIFY_DEMO_VERCEL_TOKEN}', projectId: DEMO_VERCEL_PROJECT, apiUrl: e.vercel },
+      render: { apiKey: '${ENGIFY_DEMO_RENDER_KEY}', serviceId: DEMO_RENDER_SERVICE, apiUrl: e.render },
     },
     target: {
       aws: {
@@ -120,8 +123,13 @@ export function demoConfig(stack: DemoStack, options: DemoConfigOptions): Record
           dynamodb: e.dynamodb,
           s3: e.s3,
           amplify: e.amplify,
+          amplifyHosting: e.amplifyHosting,
           secretsManager: e.secretsManager,
           ssm: e.ssm,
+          route53: e.route53,
+          lambda: e.lambda,
+          apigateway: e.apigateway,
+          iam: e.iam,
         },
         maxAttempts: 3,
         requestTimeoutMs: 10_000,
@@ -141,6 +149,8 @@ export function demoConfig(stack: DemoStack, options: DemoConfigOptions): Record
         branch: 'main',
         secretStore: 'secrets-manager',
       },
+      // The zone is found by name (ListHostedZonesByName); cutover switches its records to Amplify.
+      route53: { ttl: 60, pollIntervalMs: 20 },
     },
     // A backup before any data moves (phase 2) and one before cutover, into the files bucket's backups/.
     backup: { retentionDays: 7 },
@@ -155,6 +165,24 @@ export function demoConfig(stack: DemoStack, options: DemoConfigOptions): Record
         email: u.email,
         password: `\${ENGIFY_DEMO_PASSWORD_${i + 1}}`,
       })),
+    },
+    backend: {
+      sourceDir: stack.backendSourceDir,
+      publicRoutes: ['GET /api/health', 'GET /api/public/info'],
+      acknowledge: ['long-requests', 'after-response'],
+      sourceUrl: e.renderApp,
+      pollIntervalMs: 20,
+      smoke: [
+        { method: 'GET', path: '/api/health', status: 200, deterministic: true },
+        { method: 'GET', path: '/api/bots', status: 200, auth: true },
+      ],
+    },
+    // Server-rendered Next.js: Amplify takes it only from its repository (no manual deploy of SSR).
+    hosting: {
+      deploy: 'repository',
+      repository: { token: '${ENGIFY_DEMO_GITHUB_TOKEN}' },
+      smoke: [{ path: '/', status: 200 }],
+      pollIntervalMs: 50,
     },
     flags: { store: 'file', path: '.engify/flags.json' },
     jobs: 2,

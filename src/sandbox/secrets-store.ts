@@ -13,7 +13,7 @@ export const SECRET_STRING_MAX = 65_536;
 export const SSM_STANDARD_MAX = 4096;
 export const SSM_ADVANCED_MAX = 8192;
 
-interface SecretRecord {
+export interface SecretRecord {
   arn: string;
   name: string;
   value?: string;

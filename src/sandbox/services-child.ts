@@ -6,13 +6,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { makeS3rverVersioningNotImplemented } from './s3rver-process.js';
+import { makeS3rverListInKeyOrder, makeS3rverVersioningNotImplemented } from './s3rver-process.js';
 
 interface ChildOptions {
   root: string;
   /** Lambda Invoke API endpoint for cognito-local's UserMigration trigger (served by the auth stand-in). */
   lambdaEndpoint?: string;
   userMigrationFunction?: string;
+  /** Region whose Cognito issuer tokens carry (https://cognito-idp.<region>.amazonaws.com/<poolId>). */
+  region?: string;
 }
 
 async function main(): Promise<void> {
@@ -24,6 +26,7 @@ async function main(): Promise<void> {
 
   const { default: S3rver } = await import('s3rver');
   await makeS3rverVersioningNotImplemented();
+  await makeS3rverListInKeyOrder();
   const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: s3Dir });
   const s3Address = (await s3.run()) as AddressInfo;
 
@@ -31,6 +34,9 @@ async function main(): Promise<void> {
     join(cognitoDir, '.cognito', 'config.json'),
     JSON.stringify({
       ServerConfig: { hostname: '127.0.0.1', port: 0 },
+      // Tokens carry the issuer AWS puts in them, so a JWT authorizer configured as on AWS accepts
+      // them; the JWKS stays on this server at /<poolId>/.well-known/jwks.json.
+      TokenConfig: { IssuerDomain: `https://cognito-idp.${options.region ?? 'us-east-1'}.amazonaws.com` },
       ...(options.lambdaEndpoint
         ? {
             LambdaClient: {

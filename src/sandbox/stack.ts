@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { findPostgresBin, type PostgresCluster, startPostgresCluster } from './postgres-cluster.js';
+import { type PostgresCluster, startPostgresCluster } from './postgres-cluster.js';
 
 // The embedded local stack used by `demo`, `sandbox up` and the tests: real local services on free
 // loopback ports, started in-process where possible, stopped together.
@@ -29,11 +29,7 @@ export interface StackOptions {
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 
 export async function startLocalStack(options: StackOptions = {}): Promise<LocalStack> {
-  if (!findPostgresBin()) {
-    throw new Error(
-      'The local stack needs PostgreSQL server binaries: install postgresql-15 (apt-get install -y postgresql-15) or set ENGIFY_PG_BIN',
-    );
-  }
+  // startPostgresCluster names what it looked for (system and embedded) when it finds neither.
   const root = mkdtempSync(join(tmpdir(), 'engify-stack-'));
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {

@@ -43,6 +43,8 @@ export interface VercelProjectSeed {
   installCommand: string | null;
   rootDirectory: string | null;
   nodeVersion: string;
+  /** The connected Git repository, as GET /v9/projects/{id} reports it under `link`. */
+  link?: { type: 'github' | 'gitlab' | 'bitbucket'; org: string; repo: string; productionBranch: string };
   env: VercelEnvSeed[];
   domains: { name: string; verified: boolean; redirect?: string | null; gitBranch?: string | null }[];
 }
@@ -125,6 +127,7 @@ export async function startVercelApi(options: VercelStandInOptions): Promise<Ver
           outputDirectory: p.outputDirectory,
           rootDirectory: p.rootDirectory,
           nodeVersion: p.nodeVersion,
+          ...(p.link ? { link: p.link } : {}),
           createdAt: 1_700_000_000_000,
           updatedAt: 1_700_000_000_000,
         },

@@ -81,11 +81,15 @@ describe('sync, cutover and rollback of the database through the CLI', () => {
       stdio: 'pipe',
     });
     let out = '';
-    running.stdout.on('data', (b: Buffer) => {
-      out += b.toString();
+    // Go on once the running sync says so on stdout (its status line), or fail if it exits first.
+    const announced = new Promise<void>((resolve, reject) => {
+      running.stdout.on('data', (b: Buffer) => {
+        out += b.toString();
+        if (out.includes('sync running')) resolve();
+      });
+      running.once('exit', (code) => reject(new Error(`sync exited (${code}) before running: ${out}`)));
     });
-    for (let i = 0; i < 300 && !out.includes('sync running'); i++)
-      await new Promise((r) => setTimeout(r, 100));
+    await announced;
     expect(out).toContain('sync running');
     await q(srcUrl, "INSERT INTO public.notes (body) VALUES ('while sync runs')");
     const second = await cli('sync', '--once');

@@ -43,7 +43,7 @@ const connect = async (url: string, replication = false) => {
 /** A target as the Data API presents it (no COPY, a request-size limit), over the project's pg executor. */
 async function dataApiLike(url: string, maxRequestBytes: number): Promise<SqlExecutor> {
   const inner = await createPgExecutor({ connect: () => connect(url), copy: false });
-  return { ...inner, capabilities: { copy: false, maxRequestBytes } };
+  return { ...inner, capabilities: { ...inner.capabilities, copy: false, maxRequestBytes } };
 }
 
 /** Counts the requests and parameter sets that reach the executor, to prove batching and the byte limit. */

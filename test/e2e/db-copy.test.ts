@@ -16,6 +16,7 @@ import {
   seedSource,
   writeConfig,
 } from '../helpers/db-copy-fixture.js';
+import { whenJournal } from '../helpers/journal-watch.js';
 
 // db.copy against two real PostgreSQL 15 clusters: the source seeded with the Supabase-shaped fixture
 // plus larger tables, the target holding only the pre-data schema (tables, types, sequences).
@@ -251,16 +252,17 @@ describe('db.copy', () => {
       stderr += d;
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const ranges = journalOf(path).filter(
-        (r) => r.type === 'checkpoint' && /^table:public\.wide(_items)?:\d+$/.test(r.stream ?? ''),
-      );
-      if (ranges.length >= 3) break;
-      if (Date.now() > deadline || child.exitCode !== null)
-        throw new Error(`child never checkpointed: ${stderr}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    // Kill the moment the third range checkpoint is journaled.
+    await whenJournal(
+      join(path, '..', '.engify', 'journal.jsonl'),
+      (records) =>
+        records.filter(
+          (r) => r.type === 'checkpoint' && /^table:public\.wide(_items)?:\d+$/.test(r.stream ?? ''),
+        ).length >= 3,
+      { abort: exited, what: 'three range checkpoints' },
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}: ${stderr}`);
+    });
     child.kill('SIGKILL');
     expect(await exited).toBeNull();
     const records = journalOf(path);

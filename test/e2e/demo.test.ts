@@ -83,12 +83,22 @@ describe('engify-migrate demo', () => {
     expect(out).toMatch(/ok {3}alice@demo\.engify\.dev: tokens issued/);
     expect(out).toMatch(/ok {3}bob@demo\.engify\.dev: tokens issued/);
     expect(out).not.toMatch(/FAIL /);
+    // The Render backend on Lambda behind the gateway: public, refused without a token, RDS data with one.
+    expect(out).toMatch(/ok {3}GET \/api\/health \(public\): HTTP 200/);
+    expect(out).toMatch(/ok {3}GET \/api\/bots without a token: HTTP 401/);
+    expect(out).toMatch(
+      /ok {3}GET \/api\/bots signed in as alice@demo\.engify\.dev: HTTP 200 3 bots from RDS/,
+    );
+    expect(out).toMatch(/✓ cutover backend -> target: .*frontend NEXT_PUBLIC_API_URL = http/);
     // Sync while both are live, cutover of every component, and a rollback that loses nothing.
     expect(out).toContain('found "written on Supabase while both were live" in app.public.messages');
     for (const c of ['db', 'auth', 'files', 'hosting']) {
       expect(out).toMatch(new RegExp(`✓ cutover ${c} -> target: .*${c}: flag set to target`));
     }
     expect(out).toMatch(/reverse sync drained/);
+    // DNS through Route 53: switched to Amplify at the hosting cutover, back to Vercel by the rollback.
+    expect(out).toMatch(/DNS: www\.chatbot\.engify-demo\.dev -> d[0-9a-f]+\.cloudfront\.net/);
+    expect(out).toMatch(/DNS: chatbot\.engify-demo\.dev -> cname\.vercel-dns\.com/);
     expect(out).toContain('found "written on AWS after cutover" in supabase.public.messages');
 
     // Rollback undid every step it had applied.
@@ -118,7 +128,7 @@ describe('engify-migrate demo', () => {
     const ports = [...endpoints.matchAll(/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
     expect(ports.length).toBeGreaterThanOrEqual(11);
     for (const port of new Set(ports)) expect(await refused(port), `port ${port} still open`).toBe(true);
-  }, 120_000);
+  }, 240_000); // the whole story; on a loaded 2-core machine with the embedded server it took up to 110 s
 
   it('on Ctrl-C mid-run stops every server it started and exits 130', async () => {
     let seen = '';

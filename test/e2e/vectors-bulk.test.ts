@@ -196,12 +196,10 @@ describe('vectors.copy bulk path (StartBulkPutItems)', () => {
       const ctx = killed.context(vectorsCopyStep);
       const [change] = await vectorsCopyStep.plan(ctx);
       expect(change?.details).toMatchObject({ path: 'bulk-import (StartBulkPutItems)' });
-      const seen = front.requests.length;
-      const run = vectorsCopyStep.apply(ctx, change!).catch((e: unknown) => e);
       // Kill once the import has started and is being polled.
-      while (!front.requests.slice(seen).some((r) => r.op === 'DescribeBulkOperation')) {
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      const polled = front.nextRequest('DescribeBulkOperation');
+      const run = vectorsCopyStep.apply(ctx, change!).catch((e: unknown) => e);
+      await polled;
       kill.abort(new Error('kill -9'));
       expect(await run).toBeInstanceOf(Error);
     } finally {
@@ -218,7 +216,8 @@ describe('vectors.copy bulk path (StartBulkPutItems)', () => {
       const logged = { ...ctx, log: (m: string) => logs.push(m) };
       const [change] = await vectorsCopyStep.plan(ctx);
       const scrollsBefore = qdrant.requests.filter((r) => r.path.endsWith('/scroll')).length;
-      setTimeout(() => front.bulk.release(), 100);
+      // Let the held import finish once the rerun is polling it (it resumed the journaled job).
+      void front.nextRequest('DescribeBulkOperation').then(() => front.bulk.release());
       await vectorsCopyStep.apply(logged, change!);
       expect(logs.some((m) => /resuming the journaled bulk import .* \(IN_PROGRESS\)/.test(m))).toBe(true);
       // Same job, no restaging, all points in, staging gone, verify green.

@@ -1,12 +1,13 @@
 import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findPostgresBin } from '../../src/sandbox/postgres-cluster.js';
+import { findPostgresInstall } from '../../src/sandbox/postgres-install.js';
 
-// A relocated copy of this machine's PostgreSQL 15 install whose share directory lacks some extensions,
-// so a real server reports them absent from pg_available_extensions (as a managed target lacking an
-// extension does). PostgreSQL finds its share and lib directories relative to the real path of its
-// executables, so the few binaries a cluster needs are copied (not linked); lib is linked whole.
+// A relocated copy of this machine's PostgreSQL install (system or embedded) whose share directory
+// lacks some extensions, so a real server reports them absent from pg_available_extensions (as a
+// managed target lacking an extension does). PostgreSQL finds its share and lib directories relative
+// to the real path of its executables, so the few binaries a cluster needs are copied (not linked),
+// in the same relative layout as the original; lib is linked whole.
 
 export interface TrimmedInstall {
   bin: string;
@@ -14,19 +15,27 @@ export interface TrimmedInstall {
 }
 
 export function postgresInstallWithout(extensions: string[]): TrimmedInstall {
-  const bin = findPostgresBin();
-  if (!bin?.includes('/usr/lib/postgresql/')) throw new Error('needs a Debian-layout PostgreSQL install');
-  const major = bin.split('/').at(-2) ?? '15';
+  const install = findPostgresInstall();
+  if (!install) throw new Error('no PostgreSQL install found');
   const root = mkdtempSync(join(tmpdir(), 'engify-pginstall-'));
   chmodSync(root, 0o755);
-  const newBin = join(root, 'usr', 'lib', 'postgresql', major, 'bin');
+  // Debian: <root>/usr/lib/postgresql/15/{bin,lib} + <root>/usr/share/postgresql/15.
+  // Embedded: <root>/{bin,lib} + <root>/share/postgresql (lib also holds the shared libraries).
+  const debian = install.flavor === 'system';
+  const major = String(install.major);
+  const newBin = debian ? join(root, 'usr', 'lib', 'postgresql', major, 'bin') : join(root, 'bin');
+  const newLib = debian ? join(root, 'usr', 'lib', 'postgresql', major, 'lib') : join(root, 'lib');
+  const newShare = debian
+    ? join(root, 'usr', 'share', 'postgresql', major)
+    : join(root, 'share', 'postgresql');
   mkdirSync(newBin, { recursive: true });
-  for (const exe of ['postgres', 'initdb', 'pg_ctl']) copyFileSync(join(bin, exe), join(newBin, exe));
-  for (const exe of ['postgres', 'initdb', 'pg_ctl']) chmodSync(join(newBin, exe), 0o755);
-  symlinkSync(join(bin, '..', 'lib'), join(root, 'usr', 'lib', 'postgresql', major, 'lib'));
-  const share = join(root, 'usr', 'share', 'postgresql', major);
-  mkdirSync(join(root, 'usr', 'share', 'postgresql'), { recursive: true });
-  cpSync(join('/usr/share/postgresql', major), share, {
+  for (const exe of ['postgres', 'initdb', 'pg_ctl']) {
+    copyFileSync(join(install.bin, exe), join(newBin, exe));
+    chmodSync(join(newBin, exe), 0o755);
+  }
+  symlinkSync(join(install.bin, '..', 'lib'), newLib);
+  mkdirSync(join(newShare, '..'), { recursive: true });
+  cpSync(install.share, newShare, {
     recursive: true,
     filter: (src) => {
       const file = src.split('/').at(-1) ?? '';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { EXTRA_SQL, fixturePath, psql } from './db-copy-fixture.js';
+import { EXTRA_SQL, fixturePath, runSql } from './db-copy-fixture.js';
 
 // The shared fixture without the Supabase parts, for a plain PostgreSQL source (Neon, a self-hosted
 // server): the same application schema and data, with the users in an app table of its own instead of
@@ -54,6 +54,6 @@ CREATE POLICY "owners read bots" ON public.bots FOR SELECT USING (owner_id::text
 }
 
 export function seedPlainSource(url: string, rows: number): void {
-  psql(url, ['-f', '-'], plainPostgresFixture());
-  psql(url, ['-f', '-'], EXTRA_SQL(rows));
+  runSql(url, plainPostgresFixture());
+  runSql(url, EXTRA_SQL(rows));
 }

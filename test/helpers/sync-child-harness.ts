@@ -71,6 +71,40 @@ export function started(child: ChildProcess): Promise<void> {
   });
 }
 
+/**
+ * The progress lines a sync child reports on stdout (see fixtures/sync/sync-child.ts), counted as they
+ * come: `nth(k)` resolves on the k-th line that starts with `event` (1-based), so a test can kill the
+ * child at a point it reported rather than after a guessed delay.
+ */
+export function childEvents(child: ChildProcess, event = 'applied') {
+  let seen = 0;
+  let rest = '';
+  const waiters: { k: number; resolve: () => void }[] = [];
+  child.stdout?.on('data', (d: Buffer) => {
+    rest += d.toString();
+    const lines = rest.split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!line.startsWith(event)) continue;
+      seen++;
+      for (const w of waiters.filter((x) => x.k <= seen)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  });
+  return {
+    get count() {
+      return seen;
+    },
+    nth: (k: number) =>
+      new Promise<void>((resolve) => {
+        if (seen >= k) resolve();
+        else waiters.push({ k, resolve });
+      }),
+  };
+}
+
 /** A seeded mix of single- and multi-statement transactions on the source. */
 export async function workload(random: () => number, ops: number, ledgerStart: number): Promise<void> {
   const client = new pg.Client({ connectionString: pair.source.url() });

@@ -51,11 +51,13 @@ export const authPool: Step = {
         {
           action: 'create',
           resource: poolRes,
+          subject: 'pool',
           summary: `create pool (email username, case-insensitive, custom:${SUPABASE_ID_ATTRIBUTE}, min password ${config.passwordPolicy.minimumLength})`,
         },
         {
           action: 'create',
           resource: clientRes,
+          subject: 'client',
           summary: `create client allowing ${REQUIRED_AUTH_FLOWS.join(', ')}`,
         },
       ];
@@ -72,34 +74,61 @@ export const authPool: Step = {
     }
     const recorded = ctx.journal.outputOf('auth.pool', 'userPoolId') === pool.id;
     if (diff.mutable.length > 0) {
-      changes.push({ action: 'update', resource: poolRes, summary: diff.mutable.join('; ') });
+      changes.push({
+        action: 'update',
+        resource: poolRes,
+        subject: 'pool',
+        summary: diff.mutable.join('; '),
+      });
     } else if (!recorded) {
       changes.push({
         action: 'update',
         resource: poolRes,
+        subject: 'pool',
         summary: isOurs(ctx, POOL, config.userPoolName)
           ? 'adopt the pool an interrupted run created'
           : 'use the existing pool (not created by this tool: rollback keeps it)',
       });
     } else
-      changes.push({ action: 'noop', resource: poolRes, summary: 'exists with the configured settings' });
+      changes.push({
+        action: 'noop',
+        resource: poolRes,
+        subject: 'pool',
+        summary: 'exists with the configured settings',
+      });
 
     const client = await pools.findClient(pool.id, config.appClientName);
     if (!client) {
       changes.push({
         action: 'create',
         resource: clientRes,
+        subject: 'client',
         summary: `create client allowing ${REQUIRED_AUTH_FLOWS.join(', ')}`,
       });
     } else {
       const missing = REQUIRED_AUTH_FLOWS.filter((f) => !client.authFlows.includes(f));
       const clientRecorded = ctx.journal.outputOf('auth.pool', 'appClientId') === client.id;
       if (missing.length > 0)
-        changes.push({ action: 'update', resource: clientRes, summary: `allow ${missing.join(', ')}` });
+        changes.push({
+          action: 'update',
+          resource: clientRes,
+          subject: 'client',
+          summary: `allow ${missing.join(', ')}`,
+        });
       else if (!clientRecorded)
-        changes.push({ action: 'update', resource: clientRes, summary: 'use the existing client' });
+        changes.push({
+          action: 'update',
+          resource: clientRes,
+          subject: 'client',
+          summary: 'use the existing client',
+        });
       else
-        changes.push({ action: 'noop', resource: clientRes, summary: 'exists with the required auth flows' });
+        changes.push({
+          action: 'noop',
+          resource: clientRes,
+          subject: 'client',
+          summary: 'exists with the required auth flows',
+        });
     }
     return changes;
   },
@@ -107,7 +136,7 @@ export const authPool: Step = {
   async apply(ctx, change) {
     const config = cognitoConfig(ctx);
     const pools = await adapter(ctx);
-    if (change.resource.startsWith('user pool')) {
+    if (change.subject === 'pool') {
       let pool = await pools.findPool(config.userPoolName);
       if (!pool) {
         const resource: CreatedResource = { kind: POOL, name: config.userPoolName };

@@ -1,3 +1,4 @@
+import { pipeline, Transform } from 'node:stream';
 import type { Client } from 'pg';
 import type { Json } from '../../core/contracts.js';
 import { EngifyError, isTransient } from '../../core/errors.js';
@@ -134,7 +135,7 @@ export const ATTACHED_BEFORE_LOAD = 'foreignKeysBeforeLoad';
 
 export const rangeStream = (t: TableInfo, i: number) => `table:${tableKey(t)}:${i}`;
 export const tableStream = (t: Pick<TableInfo, 'schema' | 'name'>) => `table:${tableKey(t)}`;
-export const rangesOutput = (t: Pick<TableInfo, 'schema' | 'name'>) => `ranges:${tableKey(t)}`;
+export const rangesOutput = (t: Pick<TableInfo, 'schema' | 'name'>) => `ranges:${tableKey(t)}` as const;
 const TABLE_DATA = 'table-data';
 const MAX_ATTEMPTS = 3;
 
@@ -158,6 +159,8 @@ interface WorkItem {
   table: TableInfo;
   range: KeyRange;
   of: number;
+  /** Bytes relayed by the current attempt (COPY path), journaled with the range's checkpoint. */
+  bytes?: number;
 }
 
 export interface CopyRunResult {
@@ -434,9 +437,18 @@ async function copyItem(o: CopyRunOptions, w: Worker, item: WorkItem, clear: boo
   const { table, range } = item;
   if (w.target) {
     const format = copyFormat(table);
-    return loadRangeByCopy(w.target, table, range, relayOut(w.source, table, range, format), format, {
-      clear,
+    // Counted on the way through (a pass-through keeps the relay's backpressure): the bytes of the
+    // range's checkpoint, which the verify report turns into MiB/s.
+    const counted = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        item.bytes = (item.bytes ?? 0) + chunk.length;
+        done(null, chunk);
+      },
     });
+    item.bytes = 0;
+    // pipeline(): destroying the counted end (a failed load) destroys the relay from the source too.
+    const rows = pipeline(relayOut(w.source, table, range, format), counted, () => undefined);
+    return loadRangeByCopy(w.target, table, range, rows, format, { clear });
   }
   if (!w.executor) throw new Error('worker has no target');
   return loadRangeByInsert(
@@ -573,6 +585,7 @@ async function runWorkers(
               { lo: item.range.lo, hi: item.range.hi } as Json,
               n,
               true,
+              item.bytes,
             );
             rows += n;
             o.progress({ done: rows, total, unit: 'rows' });

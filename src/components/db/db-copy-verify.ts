@@ -1,7 +1,7 @@
 import type { Client } from 'pg';
 import { messages } from '../../core/messages.js';
 import type { SqlExecutor } from '../../core/sql-executor.js';
-import type { Check } from '../../core/step.js';
+import type { Check, CheckPart } from '../../core/step.js';
 import {
   readSequences,
   readSequenceValues,
@@ -59,6 +59,7 @@ async function verifyTable(source: Client, o: VerifyOptions, table: TableInfo): 
     let sourceRows = 0n;
     let targetRows = 0n;
     const differ: string[] = [];
+    const parts: CheckPart[] = [];
     for (const range of ranges) {
       const [s, t] = await Promise.all([
         sourceChecksum(source, table, range),
@@ -66,8 +67,10 @@ async function verifyTable(source: Client, o: VerifyOptions, table: TableInfo): 
       ]);
       sourceRows += BigInt(s.rows);
       targetRows += BigInt(t.rows);
-      if (s.rows !== t.rows || s.hash !== t.hash) {
-        const label = messages.dbCopy.rangeLabel(range.index, range.lo, range.hi);
+      const label = messages.dbCopy.rangeLabel(range.index, range.lo, range.hi);
+      const same = s.rows === t.rows && s.hash === t.hash;
+      parts.push({ label, ok: same, detail: messages.dbCopy.rangePart(s, t) });
+      if (!same) {
         differ.push(
           `${label}: source ${s.rows} row(s), target ${t.rows} row(s)${s.rows === t.rows ? ', contents differ' : ''}`,
         );
@@ -78,6 +81,7 @@ async function verifyTable(source: Client, o: VerifyOptions, table: TableInfo): 
       expected: { rows: sourceRows.toString(), ranges: ranges.length, differing: [] },
       actual: { rows: targetRows.toString(), ranges: ranges.length, differing: differ },
       ok: differ.length === 0,
+      parts,
       ...(differ.length > 0 ? { hint: messages.dbCopy.rangesDiffer(key, differ) } : {}),
     };
   } catch (error) {

@@ -7,6 +7,7 @@ import type { Change, Check, Step, StepContext } from '../../core/step.js';
 import { introspectSchema } from '../../providers/postgres/introspect.js';
 import { createPgExecutor } from '../../providers/postgres/pg-executor.js';
 import type { SchemaModel } from '../../providers/postgres/schema-model.js';
+import { deparseOnTarget } from '../../providers/postgres/view-deparse.js';
 import { createSqlExecutor, targetDatabaseName } from './create-executor.js';
 import { dbSourceOf } from './db-source.js';
 import {
@@ -329,11 +330,13 @@ async function plan(ctx: StepContext): Promise<Change[]> {
         ? {
             action: 'noop',
             resource: `database ${target.database}`,
+            subject: 'database',
             summary: m.databaseExists(target.database),
           }
         : {
             action: 'create',
             resource: `database ${target.database}`,
+            subject: 'database',
             summary: m.databaseCreate(target.database),
           },
     );
@@ -352,6 +355,7 @@ async function plan(ctx: StepContext): Promise<Change[]> {
         ? {
             action: 'create',
             resource: `schema of ${target.database}`,
+            subject: 'schema',
             summary: m.schemaCreate(pf.toCreate.length, pf.present.length, t.postLoad.length),
             details,
             ...(warnings.length ? { warnings } : {}),
@@ -359,6 +363,7 @@ async function plan(ctx: StepContext): Promise<Change[]> {
         : {
             action: 'noop',
             resource: `schema of ${target.database}`,
+            subject: 'schema',
             summary: m.schemaInStep(pf.present.length),
             details,
             ...(warnings.length ? { warnings } : {}),
@@ -391,7 +396,7 @@ async function createDatabase(ctx: StepContext, name: string): Promise<void> {
 async function apply(ctx: StepContext, change: Change): Promise<void> {
   const rds = rdsOf(ctx.config);
   const database = targetDatabaseName(rds);
-  if (change.resource === `database ${database}`) {
+  if (change.subject === 'database') {
     if (change.action === 'create') await createDatabase(ctx, database);
     return;
   }
@@ -476,7 +481,7 @@ async function verify(ctx: StepContext): Promise<Check[]> {
     const actual = await introspectSchema(target.executor, [
       ...new Set([...schemasOf(ctx.config), ...t.kept.tables.map((x) => x.schema)]),
     ]);
-    const diff = diffSchema(t.kept, actual, { postLoad });
+    const diff = diffSchema(await inTargetsWords(t.kept, actual, target.executor), actual, { postLoad });
     checks.push({
       name: 'schema diff (tables, columns, types, keys, views, functions)',
       expected: [],
@@ -662,3 +667,25 @@ export const dbSchemaStep: Step = {
 };
 
 export default dbSchemaStep;
+
+/**
+ * The expected model with its view definitions printed by the target's server when the two majors
+ * differ (pg_get_viewdef's output changed in 16), so the diff compares meaning, not printing style.
+ */
+async function inTargetsWords(
+  expected: SchemaModel,
+  actual: SchemaModel,
+  db: SqlExecutor,
+): Promise<SchemaModel> {
+  const major = (v: number) => Math.floor(v / 10000);
+  if (major(expected.serverVersionNum) === major(actual.serverVersionNum) || expected.views.length === 0)
+    return expected;
+  const printed = await deparseOnTarget(
+    db,
+    expected.views.map((v) => v.definition),
+  );
+  return {
+    ...expected,
+    views: expected.views.map((v, i) => ({ ...v, definition: printed[i] ?? v.definition })),
+  };
+}

@@ -168,7 +168,7 @@ export const filesCopy: Step = {
       const options = {
         afterCutover,
         project: ctx.config.project,
-        carried: (key: string) => carriedOf(ctx.journal, key),
+        carried: (key: string) => carriedOf(ctx, key),
       };
       for (const bucket of await buckets(ctx, source)) {
         try {

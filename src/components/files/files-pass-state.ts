@@ -5,18 +5,18 @@ import type { StepContext } from '../../core/step.js';
 import type { StorageObject } from '../../providers/supabase/storage/index.js';
 import { objectRowPages } from '../../providers/supabase/storage/object-rows.js';
 
-// What the files passes remember between runs (journal of step sync.files) and the listings they need
-// beyond the storage source's own.
+// What the files passes remember between runs (the marks of scope sync.files, beside the journal) and
+// the listings they need beyond the storage source's own.
 //
-// Outputs (last record of a key wins):
+// Marks:
 //   forward:watermark:<bucket>  ISO time: Storage objects updated before it (minus MARGIN_MS) were seen
 //   reverse:watermark:<bucket>  ISO time: S3 objects last modified before it (minus MARGIN_MS) were seen
-//   carried:<s3 key>            CarriedRecord of what the reverse pass uploaded to Storage, or null once
-//                               it no longer applies (overwritten by a forward copy, or deleted)
+//   carried:<s3 key>            CarriedRecord of what the reverse pass uploaded to Storage (deleted once
+//                               it no longer applies: overwritten by a forward copy, or deleted)
 // The carried records are how the two directions tell their own writes apart without touching the
 // app's custom metadata on Storage: an object whose Storage ETag is the one the reverse pass got back
 // is not new to the forward pass, and an S3 object whose ETag is the one the reverse pass read is not
-// new to the reverse pass.
+// new to the reverse pass. A rollback of files.copy clears them all.
 
 /** Re-examined window behind a watermark: covers transactions that commit late and clock skew. */
 export const MARGIN_MS = 120_000;
@@ -32,64 +32,58 @@ export interface CarriedRecord {
 
 const CARRIED = 'carried:';
 
-export function readCarried(ctx: StepContext): Map<string, CarriedRecord> {
-  const carried = new Map<string, CarriedRecord>();
-  for (const r of ctx.journal.records()) {
-    if (r.type === 'rolledback') carried.clear();
-    if (r.type !== 'output' || !r.key.startsWith(CARRIED)) continue;
-    const key = r.key.slice(CARRIED.length);
-    if (r.value === null) carried.delete(key);
-    else carried.set(key, r.value as unknown as CarriedRecord);
-  }
-  return carried;
-}
-
-/** The step whose journal holds the passes' records (the engine runs a component's passes as sync.<component>). */
+/** The scope of the passes' marks (the engine runs a component's passes as sync.<component>). */
 export const FILES_SYNC_STEP = 'sync.files';
 
-/**
- * What the reverse pass carried to Storage for one S3 key, read from another step (files.copy's verify):
- * the same fold as readCarried (null clears, a rollback of sync.files forgets), for one key.
- */
-// FIXME: outputOf scans the journal once per call; verify calls it only for objects lacking a valid
-// stored hash (the app's own writes), so the cost is (app-written objects) x (journal length).
-export function carriedOf(journal: StepContext['journal'], key: string): CarriedRecord | undefined {
-  const value = journal.outputOf(FILES_SYNC_STEP, `${CARRIED}${key}`);
+const marksOf = (ctx: Pick<StepContext, 'marks'>) => ctx.marks(FILES_SYNC_STEP);
+
+function asCarried(value: Json | undefined): CarriedRecord | undefined {
   if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value))
     return undefined;
   const record = value as unknown as CarriedRecord;
   return typeof record.sha256 === 'string' && typeof record.size === 'number' ? record : undefined;
 }
 
-export function rememberCarried(ctx: StepContext, key: string, record: CarriedRecord | null): void {
-  ctx.journal.output(`${CARRIED}${key}`, record as unknown as Json);
+export function readCarried(ctx: Pick<StepContext, 'marks'>): Map<string, CarriedRecord> {
+  const carried = new Map<string, CarriedRecord>();
+  for (const [key, value] of marksOf(ctx).entries()) {
+    const record = key.startsWith(CARRIED) ? asCarried(value) : undefined;
+    if (record) carried.set(key.slice(CARRIED.length), record);
+  }
+  return carried;
+}
+
+/** What the reverse pass carried to Storage for one S3 key (files.copy's verify asks, object by object). */
+export function carriedOf(ctx: Pick<StepContext, 'marks'>, key: string): CarriedRecord | undefined {
+  return asCarried(marksOf(ctx).get(`${CARRIED}${key}`));
+}
+
+export function rememberCarried(
+  ctx: Pick<StepContext, 'marks'>,
+  key: string,
+  record: CarriedRecord | null,
+): void {
+  marksOf(ctx).set(`${CARRIED}${key}`, record as unknown as Json);
 }
 
 export function readWatermark(
-  ctx: StepContext,
+  ctx: Pick<StepContext, 'marks'>,
   direction: 'forward' | 'reverse',
   bucket: string,
 ): Date | undefined {
-  const key = `${direction}:watermark:${bucket}`;
-  const records = ctx.journal.records();
-  let value: Json | undefined;
-  for (let i = records.length - 1; i >= 0 && value === undefined; i--) {
-    const r = records[i];
-    if (r?.type === 'rolledback') break;
-    if (r?.type === 'output' && r.key === key) value = r.value;
-  }
+  const value = marksOf(ctx).get(`${direction}:watermark:${bucket}`);
   if (typeof value !== 'string') return undefined;
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : new Date(at - MARGIN_MS);
 }
 
 export function saveWatermark(
-  ctx: StepContext,
+  ctx: Pick<StepContext, 'marks'>,
   direction: 'forward' | 'reverse',
   bucket: string,
   at: Date,
 ): void {
-  ctx.journal.output(`${direction}:watermark:${bucket}`, at.toISOString());
+  marksOf(ctx).set(`${direction}:watermark:${bucket}`, at.toISOString());
 }
 
 export const normaliseEtag = (etag: string | undefined) => etag?.replace(/^W\//, '').replace(/"/g, '');

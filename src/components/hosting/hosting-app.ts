@@ -75,7 +75,7 @@ export const hostingAppStep: Step = {
   id: 'hosting.app',
   phase: 3,
   component: 'hosting',
-  title: 'Amplify app and production branch from the Vercel/Render project',
+  title: 'Amplify app and production branch from the Vercel/Render/Railway project',
   dependsOn: [],
   enabled: hostingEnabled,
 

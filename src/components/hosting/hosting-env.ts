@@ -62,6 +62,11 @@ async function desired(ctx: StepContext): Promise<Desired> {
     }
   };
   for (const v of front.vars) place(v);
+  // A cutover that re-pointed a frontend variable (the backend's API URL) owns its value from then on.
+  const switched = ctx.journal.outputOf('cutover.backend', 'frontendVariable');
+  const switchedTo = ctx.journal.outputOf('cutover.backend', 'frontendValue');
+  if (typeof switched === 'string' && typeof switchedTo === 'string' && switched in plain)
+    plain[switched] = switchedTo;
   if (a.secretStore === 'secrets-manager' && secrets.length > 0) plain[PREFIX_VAR] = secretsPrefix(ctx);
   const problems = [...front.problems];
 

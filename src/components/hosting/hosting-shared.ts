@@ -5,9 +5,7 @@ import type { HostingSource, SourceEnvVar } from '../../core/hosting-source.js';
 import { messages } from '../../core/messages.js';
 import type { Check, StepContext } from '../../core/step.js';
 import { type AmplifyOps, amplifyOps } from '../../providers/amplify/app.js';
-import { createRenderSource } from '../../providers/render/render-source.js';
 import { type SecretStore, secretsManagerStore, ssmStore } from '../../providers/secrets/secret-store.js';
-import { createVercelSource } from '../../providers/vercel/vercel-source.js';
 import {
   AMPLIFY_ENV_VALUE_MAX,
   type AmplifyConfig,
@@ -16,6 +14,7 @@ import {
   type RewriteResult,
   rewriteEnv,
 } from './env-rewrite.js';
+import { configuredHostingSources } from './hosting-sources.js';
 
 // What the three hosting steps share: which source is the frontend (Amplify) and which the backend
 // (Render service whose variables go to Secrets Manager), the AWS values phase 1 produced, naming of
@@ -25,10 +24,7 @@ export const APP_STEP = 'hosting.app';
 const m = messages.hosting;
 
 export function hostingEnabled(config: Config): boolean {
-  return (
-    (config.source.vercel !== undefined || config.source.render !== undefined) &&
-    config.target.amplify !== undefined
-  );
+  return configuredHostingSources(config).length > 0 && config.target.amplify !== undefined;
 }
 
 export function amplifyConfig(ctx: StepContext): AmplifyConfig {
@@ -42,28 +38,30 @@ export function amplifyConfig(ctx: StepContext): AmplifyConfig {
   return a;
 }
 
-/** The project Amplify hosts: the Vercel project when there is one, else the Render service. */
+/** The project Amplify hosts: the first configured source that can be a frontend (hosting-sources.ts). */
 export function frontendSource(ctx: StepContext): HostingSource {
-  const { vercel, render } = ctx.config.source;
-  const options = { signal: ctx.signal };
-  if (vercel) return createVercelSource(vercel, options);
-  if (render) return createRenderSource(render, options);
+  const found = configuredHostingSources(ctx.config, { signal: ctx.signal }).find((s) =>
+    s.entry.roles.includes('frontend'),
+  );
+  if (found) return found.source;
   throw new EngifyError({ code: 'HOSTING_NO_SOURCE', kind: 'config', message: m.noSource, hint: m.noSource });
 }
 
-/** A Render service next to a Vercel frontend (or a non-static Render service) is a backend. */
+/**
+ * The backend service, if any: a source that can host one, next to another source that is the frontend
+ * (a Render service beside a Vercel project), or the frontend source itself when its service is not a
+ * static site.
+ */
 export async function backendSource(
   ctx: StepContext,
 ): Promise<{ source: HostingSource; name: string } | undefined> {
-  const { vercel, render } = ctx.config.source;
-  if (!render) return undefined;
-  const source = createRenderSource(render, { signal: ctx.signal });
-  if (!vercel) {
-    const settings = await source.settings();
-    if (settings.serviceType === 'static_site') return undefined;
-    return { source, name: settings.name };
-  }
-  return { source, name: (await source.settings()).name };
+  const all = configuredHostingSources(ctx.config, { signal: ctx.signal });
+  const frontend = all.find((s) => s.entry.roles.includes('frontend'));
+  const backend = all.find((s) => s.entry.roles.includes('backend'));
+  if (!backend) return undefined;
+  const settings = await backend.source.settings();
+  if (backend === frontend && settings.serviceType === 'static_site') return undefined;
+  return { source: backend.source, name: settings.name };
 }
 
 export function awsValues(ctx: StepContext): AwsValues {

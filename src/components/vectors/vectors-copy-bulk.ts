@@ -31,8 +31,8 @@ import type { VectorsLayout } from './vectors-layout.js';
 const ID = 'vectors.copy';
 const REJECTED_KEPT = 50;
 export const stageStreamOf = (collection: string) => `bulk-stage:${collection}`;
-export const bulkJobKey = (collection: string) => `bulk-job:${collection}`;
-export const bulkResultKey = (collection: string) => `bulk-result:${collection}`;
+export const bulkJobKey = (collection: string) => `bulk-job:${collection}` as const;
+export const bulkResultKey = (collection: string) => `bulk-result:${collection}` as const;
 
 export interface Staging {
   bucket: string;

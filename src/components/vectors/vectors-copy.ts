@@ -25,7 +25,7 @@ import { measureCollection } from './vectors-sample.js';
 
 const ID = 'vectors.copy';
 const streamOf = (collection: string) => `collection:${collection}`;
-const rejectedKey = (collection: string) => `rejected:${collection}`;
+const rejectedKey = (collection: string) => `rejected:${collection}` as const;
 const REJECTED_KEPT = 50;
 
 interface RejectedReport {

@@ -25,7 +25,7 @@ import { readLayout, requireDynamo, type VectorsLayout } from './vectors-layout.
 
 // The vectors component's sync passes.
 // Forward (Qdrant -> DynamoDB, before cutover): vectorsIncrementalPass over every selected collection,
-// each collection's watermark kept as the journal output `watermark:<collection>` of 'sync.vectors'.
+// each collection's watermark kept as the mark `watermark:<collection>` of scope 'sync.vectors'.
 // Reverse (DynamoDB -> Qdrant, after cutover): an item counts as this tool's and unchanged when it carries
 // MIGRATED_BY and a content_hash equal to the hash of the vector and payload it holds; every other item
 // (written by the app, or changed by it) is decoded and upserted into Qdrant, then re-marked with the
@@ -49,13 +49,13 @@ export const vectorsForwardPass: ComponentPass = async (ctx) => {
   if (!read) return summary;
   for (const info of read.layout.collections) {
     ctx.signal.throwIfAborted();
-    const previous = ctx.journal.outputOf(STREAM, watermarkKey(info.name));
+    const previous = ctx.marks(STREAM).get(watermarkKey(info.name));
     const result = await vectorsIncrementalPass(ctx, {
       collection: info.name,
       ...(typeof previous === 'number' ? { watermark: previous } : {}),
     });
     if (result.watermark !== undefined && result.watermark !== previous)
-      ctx.journal.output(watermarkKey(info.name), result.watermark);
+      ctx.marks(STREAM).set(watermarkKey(info.name), result.watermark);
     summary.applied += result.upserted;
     summary.deleted += result.deleted;
     summary.unchanged += result.unchanged;

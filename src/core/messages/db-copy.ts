@@ -71,6 +71,10 @@ export const dbCopyMessages = {
   checkRows: (table: string) => `db.copy parity ${table}`,
   checkRowsNoKey: (table: string) =>
     `db.copy parity ${table} (no primary key: whole-table hash, changes cannot be captured by key)`,
+  rangePart: (s: { rows: string; hash: string }, t: { rows: string; hash: string }) =>
+    s.rows === t.rows && s.hash === t.hash
+      ? `${s.rows} row(s), hash ${s.hash.slice(0, 12)} on both sides`
+      : `source ${s.rows} row(s) hash ${s.hash.slice(0, 12)}; target ${t.rows} row(s) hash ${t.hash.slice(0, 12)}`,
   rangeLabel: (index: number, lo: string | null, hi: string | null) =>
     `range ${index + 1} [${lo ?? '-inf'}, ${hi ?? '+inf'})`,
   rangesDiffer: (table: string, ranges: string[]) =>

@@ -12,6 +12,10 @@ export const filesMessages = {
   missingFieldHint: (field: string) =>
     `Set ${field} in migrations.config.json (or choose another source.supabase.storage.mode: 'db', 'api' or 's3').`,
   apiUnauthorized: (host: string) => `The Supabase Storage API at ${host} refused the service role key.`,
+  s3Unauthorized: (host: string, code: string) =>
+    `The Supabase Storage S3 endpoint at ${host} refused the S3 access keys (${code}).`,
+  s3UnauthorizedHint:
+    'Set source.supabase.storage.s3AccessKeyId and source.supabase.storage.s3SecretAccessKey to an S3 access key pair of this project (Storage settings, S3 access keys), and check source.supabase.storage.s3Endpoint.',
   apiUnauthorizedHint:
     "Set source.supabase.serviceRoleKey to the project's service_role key (Project Settings > API), not the anon key.",
   apiUnavailable: (host: string, what: string, status: number) =>

@@ -38,7 +38,8 @@ export const hostingMessages = {
     'Check the IAM permissions (amplify:*) and the region in target.aws, then rerun; the run resumes where it stopped.',
   appMissing: (name: string) => `The Amplify app "${name}" does not exist yet.`,
   appMissingHint: 'Apply hosting.app first (engify-migrate apply --phase 3).',
-  noSource: 'Neither source.vercel nor source.render is configured: there is no project to move to Amplify.',
+  noSource:
+    'None of source.vercel, source.render or source.railway is configured: there is no project to move to Amplify.',
 
   // Env vars
   envTooLong: (key: string, length: number, max: number) =>

@@ -1,5 +1,5 @@
 // User-facing text about the state directory and the files in it (journal, lock). Re-exported through
-// src/ui/messages.ts as messages.state.
+// src/core/messages.ts as messages.state.
 
 export const stateMessages = {
   dirUnusable: (path: string, code: string, at: string) =>
@@ -12,4 +12,7 @@ export const stateMessages = {
   journalBadRecord: (problems: string[]) => `the record has the wrong shape (${problems.join('; ')})`,
   journalCorruptHint: (path: string, line: number) =>
     `This tool never skips a record in the middle of the journal: without it, resume and rollback would not know what was done. Restore ${path} from a backup, or repair line ${line} by hand (one JSON record per line, like its neighbours), then rerun the same command.`,
+  marksCorrupt: (path: string, line: number) => `The sync marks file ${path} line ${line} is damaged.`,
+  marksCorruptHint: (path: string) =>
+    `These marks only say where incremental sync passes got to. Delete ${path} and rerun: the next pass compares both sides in full and rebuilds them.`,
 };

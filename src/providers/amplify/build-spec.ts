@@ -28,12 +28,8 @@ export type AmplifyPlatform = 'WEB' | 'WEB_COMPUTE';
 export function platformFor(settings: HostingSettings, override?: AmplifyPlatform): AmplifyPlatform {
   if (override) return override;
   if (settings.framework === 'nextjs' && settings.outputDirectory !== 'out') return 'WEB_COMPUTE';
-  if (
-    settings.provider === 'render' &&
-    settings.serviceType !== null &&
-    settings.serviceType !== 'static_site' &&
-    settings.startCommand
-  )
+  // A server process (Render web service, Railway service) with a start command needs compute.
+  if (settings.serviceType !== null && settings.serviceType !== 'static_site' && settings.startCommand)
     return 'WEB_COMPUTE';
   return 'WEB';
 }

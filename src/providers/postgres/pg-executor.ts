@@ -1,4 +1,4 @@
-import type { Client } from 'pg';
+import pg, { type Client } from 'pg';
 import type { Json } from '../../core/contracts.js';
 import { withRetry } from '../../core/retry.js';
 import { isTypedSqlValue, type SqlExecutor, type SqlParam, type SqlResult } from '../../core/sql-executor.js';
@@ -33,6 +33,25 @@ const toJson = (value: unknown): Json => {
   return String(value);
 };
 
+// Date and time types come back in PostgreSQL's own text form, as the Data API returns them. pg's
+// default parsers turn them into a JS Date: microseconds are cut to milliseconds, and `date` and
+// `timestamp` (no zone) are read as the Node process's local time, so the value shifts with TZ.
+const pgTypes = pg.types;
+const TEXT_FORM_OIDS = new Set([
+  1082, // date
+  1083, // time
+  1114, // timestamp
+  1184, // timestamptz
+  1186, // interval
+  1266, // timetz
+]);
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    TEXT_FORM_OIDS.has(oid)
+      ? (value: string) => value
+      : pgTypes.getTypeParser(oid, format ?? 'text')) as typeof pgTypes.getTypeParser,
+};
+
 const plain = (params: SqlParam[] | undefined): unknown[] | undefined =>
   params?.map((p) => (isTypedSqlValue(p) ? p.value : p instanceof Uint8Array ? Buffer.from(p) : p));
 
@@ -54,10 +73,10 @@ export async function createPgExecutor(
       broken = true;
     });
   watch(client);
-  const capabilities = { copy: options.copy ?? true };
+  const capabilities = { copy: options.copy ?? true, structuredValues: true };
 
   const run = async (c: Client, sql: string, params?: SqlParam[]): Promise<SqlResult> => {
-    const result = await c.query(sql, plain(params));
+    const result = await c.query({ text: sql, values: plain(params), types });
     return {
       rows: (result.rows ?? []).map((r: Record<string, unknown>) => toJson(r) as Record<string, Json>),
       rowCount: result.rowCount ?? 0,

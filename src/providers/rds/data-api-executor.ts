@@ -149,7 +149,12 @@ export function createDataApiExecutor(
   options: DataApiExecutorOptions = {},
 ): SqlExecutor {
   const maxRequestBytes = options.maxRequestBytes ?? DATA_API_MAX_REQUEST_BYTES;
-  const capabilities = { copy: false, maxRequestBytes, maxResponseBytes: DATA_API_MAX_RESPONSE_BYTES };
+  const capabilities = {
+    copy: false,
+    structuredValues: false,
+    maxRequestBytes,
+    maxResponseBytes: DATA_API_MAX_RESPONSE_BYTES,
+  };
   const base = {
     resourceArn: target.resourceArn,
     secretArn: target.secretArn,

@@ -21,7 +21,14 @@ interface RenderService {
   name: string;
   type: string;
   rootDir?: string | null;
+  repo?: string | null;
+  branch?: string | null;
   serviceDetails?: {
+    healthCheckPath?: string;
+    plan?: string;
+    numInstances?: number;
+    url?: string;
+    disk?: { name: string; mountPath: string; sizeGB: number } | null;
     runtime?: string;
     env?: string;
     region?: string;
@@ -94,6 +101,16 @@ export function createRenderSource(
         runtime: d.runtime ?? d.env ?? null,
         region: d.region ?? null,
         serviceType: s.type,
+        service: {
+          healthCheckPath: d.healthCheckPath || null,
+          disk: d.disk ? { name: d.disk.name, mountPath: d.disk.mountPath, sizeGB: d.disk.sizeGB } : null,
+          repo: s.repo ?? null,
+          branch: s.branch ?? null,
+          plan: d.plan ?? null,
+          numInstances: d.numInstances ?? null,
+          url: d.url ?? null,
+        },
+        repository: s.repo ? { url: s.repo, branch: s.branch ?? null } : null,
       };
     },
 

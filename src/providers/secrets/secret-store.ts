@@ -11,7 +11,7 @@ export interface SecretStore {
   kind: SecretStoreKind;
   maxBytes: number;
   /** exists, and whether it carries our ownership tag (always false for SSM, which we do not tag-read). */
-  describe(name: string): Promise<{ exists: boolean; tagged: boolean }>;
+  describe(name: string): Promise<{ exists: boolean; tagged: boolean; arn?: string }>;
   /** Creates a new secret; fails with the provider's "already exists" error when it exists. */
   create(name: string, value: string, tags: Record<string, string>): Promise<void>;
   put(name: string, value: string): Promise<void>;
@@ -39,6 +39,7 @@ export async function secretsManagerStore(
         return {
           exists: true,
           tagged: (d.Tags ?? []).some((t) => t.Key === OWNER_TAG && t.Value === project),
+          ...(d.ARN ? { arn: d.ARN } : {}),
         };
       } catch (e) {
         if (isNotFound(e)) return { exists: false, tagged: false };

@@ -33,6 +33,20 @@ interface VercelProject {
   installCommand: string | null;
   rootDirectory: string | null;
   nodeVersion?: string | null;
+  /** The connected Git repository (GET /v9/projects/{id}: link.type, org, repo, productionBranch). */
+  link?: { type?: string; org?: string; repo?: string; productionBranch?: string } | null;
+}
+
+const GIT_HOSTS: Record<string, string> = {
+  github: 'https://github.com',
+  gitlab: 'https://gitlab.com',
+  bitbucket: 'https://bitbucket.org',
+};
+
+function repositoryOf(link: VercelProject['link']): HostingSettings['repository'] {
+  const host = link?.type ? GIT_HOSTS[link.type] : undefined;
+  if (!host || !link?.org || !link.repo) return null;
+  return { url: `${host}/${link.org}/${link.repo}`, branch: link.productionBranch ?? null };
 }
 
 interface VercelEnv {
@@ -150,6 +164,7 @@ export function createVercelSource(
         runtime: 'node',
         region: null,
         serviceType: null,
+        repository: repositoryOf(p.link),
       };
     },
 

@@ -8,6 +8,8 @@ import { startForwardSync } from '../../../src/components/db/sync/sync-runner.js
 import { installTriggerCapture } from '../../../src/components/db/sync/trigger-capture.js';
 import { freePort } from '../../../src/sandbox/free-port.js';
 import { type PostgresCluster, startPostgresCluster } from '../../../src/sandbox/postgres-cluster.js';
+import { mulberry32 } from '../../helpers/seeded-random.js';
+import { childEvents, started } from '../../helpers/sync-child-harness.js';
 import { sql, tableDigest, waitFor } from '../../helpers/sync-fixture.js';
 
 // Trigger capture, the fallback where logical decoding is unavailable: against a real PostgreSQL 15
@@ -165,22 +167,39 @@ describe('trigger capture on PostgreSQL 15', () => {
       sourceUrl: source.url(),
       targetUrl: target.url(),
       startPosition: start,
-      limits,
+      // Small batches, so the child reports several commits (3 to 5 here) to choose the kill point from.
+      limits: { ...limits, maxChanges: 10 },
       pollMs: 50,
     };
     const spawnChild = (options: Record<string, unknown>): ChildProcess =>
       spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(options)], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
+    const ledgerRows = async (url: string) =>
+      Number((await sql(url, 'SELECT count(*)::int AS n FROM public.ledger')).rows[0]?.n ?? 0);
+    let killedBehind = 0;
     for (let trial = 0; trial < 4; trial++) {
+      // Where the kill lands: right after the k-th commit the child reports, k seeded.
+      const k = 1 + Math.floor(mulberry32(300 + trial)() * 3);
       const child = spawnChild(base);
       const exit = new Promise((resolve) => child.on('exit', (_c, signal) => resolve(signal)));
-      await new Promise<void>((resolve) => child.stdout?.on('data', () => resolve()));
-      const work = writes(source.url(), 1000 + trial * 100, 60);
-      await new Promise((r) => setTimeout(r, 100 + trial * 150));
+      const events = childEvents(child);
+      await started(child);
+      // Long enough that the child commits several times while the writes go on, however loaded the machine.
+      const work = writes(source.url(), 1000 + trial * 1000, 400);
+      // Fewer than k commits: kill once the child has caught up (a point it reached, too).
+      const caughtUp = work.then(() =>
+        waitFor(
+          async () => (await ledgerRows(target.url())) === (await ledgerRows(source.url())),
+          20_000,
+          'the child to catch up',
+        ),
+      );
+      await Promise.race([events.nth(k), caughtUp]);
       child.kill('SIGKILL');
       expect(await exit).toBe('SIGKILL');
       await work;
+      if ((await ledgerRows(target.url())) < (await ledgerRows(source.url()))) killedBehind++;
       const rerun = spawnChild({ ...base, drainAndExit: true });
       let stderr = '';
       rerun.stderr?.on('data', (d: Buffer) => {
@@ -190,6 +209,8 @@ describe('trigger capture on PostgreSQL 15', () => {
       expect(code, stderr).toBe(0);
       await expectParity(source.url(), target.url());
     }
+    // The kills must land while the child still had changes to apply.
+    expect(killedBehind).toBeGreaterThanOrEqual(2);
   }, 60_000);
 
   it('stops with the schema-change message when a captured row has a column the target lacks', async () => {

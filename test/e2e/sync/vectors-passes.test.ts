@@ -124,7 +124,7 @@ describe.each([
       await q(`/collections/${name}/points/delete?wait=true`, { points: [7] });
       const fwd = await vectorsForwardPass(ctx);
       expect([fwd.applied, fwd.deleted, fwd.refused]).toEqual([2, 1, []]);
-      if (watermarkField) expect(ctx.journal.outputOf('sync.vectors', `watermark:${name}`)).toBe(201);
+      if (watermarkField) expect(ctx.marks('sync.vectors').get(`watermark:${name}`)).toBe(201);
       const item3 = await raw.send(
         new GetItemCommand({ TableName: table, Key: { pk: { S: name }, sk: { S: '3' } } }),
       );

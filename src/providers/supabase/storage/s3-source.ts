@@ -1,6 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Batch } from '../../../core/contracts.js';
+import { EngifyError } from '../../../core/errors.js';
+import { messages } from '../../../core/messages.js';
 import type { OpenedObject, StorageBucket, StorageObject, StorageSource } from './types.js';
 
 // Supabase Storage's S3-compatible endpoint (https://<ref>.supabase.co/storage/v1/s3) with S3 access
@@ -18,6 +20,29 @@ export interface S3SourceOptions {
   maxAttempts: number;
   /** Bucket visibility from the Storage API, when it is configured. */
   publicBuckets?: () => Promise<Map<string, boolean>>;
+}
+
+// What S3 answers for keys it does not accept; as with the Storage API's refused service key, these
+// are config errors that name the fields to fix, not transient failures to retry.
+const REFUSED_KEYS = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'InvalidToken']);
+
+function explain(error: unknown, endpoint: string): unknown {
+  const e = error as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+  const code = e.name ?? e.Code ?? '';
+  if (!REFUSED_KEYS.has(code) && e.$metadata?.httpStatusCode !== 403) return error;
+  let host = endpoint;
+  try {
+    host = new URL(endpoint).host;
+  } catch {
+    // keep the configured text
+  }
+  return new EngifyError({
+    code: 'FILES_SOURCE_UNAUTHORIZED',
+    kind: 'config',
+    message: messages.files.s3Unauthorized(host, code || 'HTTP 403'),
+    hint: messages.files.s3UnauthorizedHint,
+    cause: error,
+  });
 }
 
 export function s3StorageSource(options: S3SourceOptions): StorageSource {
@@ -50,7 +75,9 @@ export function s3StorageSource(options: S3SourceOptions): StorageSource {
     resumesAfterName: true,
     async listBuckets(): Promise<StorageBucket[]> {
       const { ListBucketsCommand } = await import('@aws-sdk/client-s3');
-      const out = await (await s3()).send(new ListBucketsCommand({}));
+      const out = await (await s3()).send(new ListBucketsCommand({})).catch((e: unknown) => {
+        throw explain(e, options.endpoint);
+      });
       const visibility = options.publicBuckets ? await options.publicBuckets() : undefined;
       return (out.Buckets ?? [])
         .map((b) => b.Name ?? '')
@@ -61,14 +88,18 @@ export function s3StorageSource(options: S3SourceOptions): StorageSource {
       const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
       let token: string | undefined;
       do {
-        const out = await (await s3()).send(
-          new ListObjectsV2Command({
-            Bucket: bucket,
-            MaxKeys: options.pageSize,
-            ...(token ? { ContinuationToken: token } : after ? { StartAfter: after } : {}),
-          }),
-          { abortSignal: signal },
-        );
+        const out = await (await s3())
+          .send(
+            new ListObjectsV2Command({
+              Bucket: bucket,
+              MaxKeys: options.pageSize,
+              ...(token ? { ContinuationToken: token } : after ? { StartAfter: after } : {}),
+            }),
+            { abortSignal: signal },
+          )
+          .catch((e: unknown) => {
+            throw explain(e, options.endpoint);
+          });
         const items = (out.Contents ?? []).map(
           (o): StorageObject => ({
             bucket,
@@ -102,7 +133,7 @@ export function s3StorageSource(options: S3SourceOptions): StorageSource {
       } catch (error) {
         const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
         if (e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return undefined;
-        throw error;
+        throw explain(error, options.endpoint);
       }
     },
     async close() {

@@ -67,12 +67,16 @@ describe('S3ObjectWriter', () => {
     const open = async () => {
       opens++;
       if (opens === 1) {
-        const broken = new Readable({ read() {} });
-        broken.push(body.subarray(0, MiB));
-        setTimeout(
-          () => broken.destroy(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })),
-          20,
-        );
+        // One MiB, then a reset as soon as the writer asks for more (not after some milliseconds).
+        let sent = false;
+        const broken = new Readable({
+          read() {
+            if (!sent) {
+              sent = true;
+              this.push(body.subarray(0, MiB));
+            } else this.destroy(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+          },
+        });
         return { body: broken };
       }
       return { body: chunked(body) };

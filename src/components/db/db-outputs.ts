@@ -1,0 +1,22 @@
+// What the db steps record for db.copy, sync and cutover.
+declare module '../../core/step-outputs.js' {
+  interface StepOutputs {
+    'db.schema': { database: string; schemas: string[]; preLoadDone: boolean; postLoadStatements: number };
+    'db.copy': {
+      /** Logical replication slot made at the snapshot (null: trigger capture). */
+      slot: string | null;
+      publication: string | null;
+      /** The LSN the slot starts at. */
+      consistentPoint: string;
+      /** Trigger capture: the pg_snapshot text the copy was read at. */
+      snapshot: string;
+      snapshotAt: string;
+      resumedAt: string;
+      postLoadDone: boolean;
+      /** Foreign keys attached while their table was still empty (verify counts their orphans). */
+      foreignKeysBeforeLoad: { table: string; name: string }[];
+      [ranges: `ranges:${string}`]: { lo: string | null; hi: string | null }[];
+    };
+  }
+}
+export {};
