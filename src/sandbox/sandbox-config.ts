@@ -142,8 +142,8 @@ export function demoConfig(stack: DemoStack, options: DemoConfigOptions): Record
         secretStore: 'secrets-manager',
       },
     },
-    // A backup before any data moves (phase 2) and one before cutover, into the files bucket's backups/.
-    backup: { retentionDays: 7 },
+    // A backup before any data moves (phase 2) and one before cutover, in a bucket of their own.
+    backup: { bucket: `${project}-backups`, retentionDays: 7 },
     auth: {
       passwords: 'import-hashes',
       // The stand-in checks the role is given, as AWS does; locally it is never assumed.
