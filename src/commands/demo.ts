@@ -206,6 +206,14 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
           'apply --phase 1 (again: nothing to do)',
           () => applyCommand(sub, undefined, { phase: '1', yes: true }),
         ],
+        [
+          '(a bucket for backups)',
+          async () => {
+            const { createDemoBackupBucket } = await import('../sandbox/demo-backup-bucket.js');
+            await createDemoBackupBucket(stack.endpoints.s3, loaded.config.backup?.bucket ?? '');
+            return ExitCode.ok;
+          },
+        ],
         ['apply --phase 2', () => applyCommand(sub, undefined, { phase: '2', yes: true })],
         ['apply --phase 3', () => applyCommand(sub, undefined, { phase: '3', yes: true })],
         [

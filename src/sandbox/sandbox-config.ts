@@ -152,8 +152,8 @@ export function demoConfig(stack: DemoStack, options: DemoConfigOptions): Record
       // The zone is found by name (ListHostedZonesByName); cutover switches its records to Amplify.
       route53: { ttl: 60, pollIntervalMs: 20 },
     },
-    // A backup before any data moves (phase 2) and one before cutover, into the files bucket's backups/.
-    backup: { retentionDays: 7 },
+    // A backup before any data moves (phase 2) and one before cutover, in a bucket of their own.
+    backup: { bucket: `${project}-backups`, retentionDays: 7 },
     auth: {
       passwords: 'import-hashes',
       // The stand-in checks the role is given, as AWS does; locally it is never assumed.

@@ -286,3 +286,45 @@ describe('backup: bad input and the cutover guard', () => {
     expect(after.stderr).not.toMatch(/No complete backup/);
   }, 120_000);
 });
+
+describe('backup: retention rule and a KMS key the role cannot use (S3 answers as AWS does)', () => {
+  it('sets the lifecycle rule on the prefix, and names the key when S3 refuses SSE-KMS', async () => {
+    const { startS3AnswerProxy } = await import('../helpers/s3-answer-proxy.js');
+    let lifecycle = '';
+    const proxy = await startS3AnswerProxy(inject('stack').endpoints.s3, (req, body) => {
+      if (req.url?.includes('?lifecycle') && req.method === 'GET')
+        return {
+          status: 404,
+          body: '<Error><Code>NoSuchLifecycleConfiguration</Code><Message>The lifecycle configuration does not exist</Message></Error>',
+        };
+      if (req.url?.includes('?lifecycle') && req.method === 'PUT') {
+        lifecycle = body.toString();
+        return { status: 200 };
+      }
+      if (req.headers['x-amz-server-side-encryption'] === 'aws:kms')
+        return {
+          status: 403,
+          body: '<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
+        };
+      return undefined;
+    });
+    try {
+      const ws = await workspace(10);
+      const config = JSON.parse(readFileSync(ws.configPath, 'utf8'));
+      config.target.aws.endpoints.s3 = proxy.endpoint;
+      config.backup = { retentionDays: 14, kmsKeyId: 'alias/engify-backups' };
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(ws.configPath, JSON.stringify(config));
+      const r = await runCli(['--config', ws.configPath, 'backup'], { cwd: ws.dir, env: ws.env });
+      expect(lifecycle).toMatch(/<ID>engify-migrate-backups<\/ID>/);
+      expect(lifecycle).toMatch(/<Prefix>backups\/<\/Prefix>/);
+      expect(lifecycle).toMatch(/<Days>14<\/Days>/);
+      expect(lifecycle).toMatch(/<DaysAfterInitiation>1<\/DaysAfterInitiation>/);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/with KMS key alias\/engify-backups \(access denied\)/);
+      expect(r.stderr).toMatch(/kms:GenerateDataKey/);
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
+});

@@ -65,6 +65,10 @@ describe('engify-migrate demo', () => {
     ])
       expect(out).toMatch(new RegExp(`✓ ${step.replace('.', '\\.')} `));
 
+    // A backup before any data moves (phase 2's first step), and a fresh one before cutover.
+    expect(out).toMatch(/✓ backup\.source /);
+    expect(out).toMatch(/✓ backup: \d{8}T\d{6}Z: \d+ object\(s\) in s3:\/\/engify-demo-backups\/backups\//);
+
     // The plan ends with the cost table: dated prices, each target service, the total.
     expect(out).toMatch(/Cost and free tier \(us-east-1, list prices in USD\)/);
     expect(out).toMatch(/prices as checked on \d{4}-\d{2}-\d{2} .*prices change/);
