@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type QdrantStandIn, startQdrantStandIn } from '../../src/sandbox/qdrant-server.js';
 import { ROOT, runCli } from '../helpers/cli.js';
 import { uniqueName, withDatabase } from '../helpers/db-cli-fixture.js';
-import { psql, query, runSql } from '../helpers/db-copy-fixture.js';
+import { query, runSql } from '../helpers/db-copy-fixture.js';
 import { e2eWorkspace } from '../helpers/e2e-config.js';
 
 // The cost estimate of `plan`, through the built CLI, on a generated large catalog: a table of 100M
@@ -37,9 +37,8 @@ beforeAll(async () => {
   const name = uniqueName('cost');
   runSql(cluster, `CREATE DATABASE ${name}`);
   sourceUrl = withDatabase(cluster, name);
-  psql(
+  runSql(
     sourceUrl,
-    ['-f', '-'],
     `CREATE SCHEMA auth;
      CREATE TABLE auth.users (id uuid PRIMARY KEY, email text, phone text, encrypted_password text,
        email_confirmed_at timestamptz, phone_confirmed_at timestamptz, created_at timestamptz,
@@ -52,10 +51,11 @@ beforeAll(async () => {
               CASE WHEN g % 4 = 0 THEN now() - interval '2 days' ELSE now() - interval '45 days' END,
               '{}', '{}'
          FROM generate_series(1, ${USERS}) g;
-     VACUUM ANALYZE auth.users;
      CREATE TABLE public.events (id bigint PRIMARY KEY, body text);
      UPDATE pg_class SET reltuples = ${ROWS}, relpages = ${PAGES} WHERE oid = 'public.events'::regclass;`,
   );
+  // Alone: VACUUM cannot run inside the implicit transaction of a multi-statement query.
+  runSql(sourceUrl, 'VACUUM ANALYZE auth.users');
 }, 120_000);
 
 afterAll(async () => {
