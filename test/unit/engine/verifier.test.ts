@@ -54,8 +54,8 @@ describe('verifySelection', () => {
       { type: 'start', stepId: 'db.copy', operation: 'apply' },
       { type: 'checkpoint', stepId: 'db.copy', stream: 'public.t', cursor: 10, count: 10 },
     ];
-    const phase2 = [['db.copy', 'interrupted'], ...PHASE_2.slice(1).map((id) => [id, 'pending'])];
-    expect(PHASE_2[0]).toBe('db.copy');
+    const phase2 = PHASE_2.map((id) => [id, id === 'db.copy' ? 'interrupted' : 'pending']);
+    expect(PHASE_2).toContain('db.copy');
     expect(select(entries, 2)).toEqual(phase2);
     expect(select(entries)).toEqual([...PHASE_1.map((id) => [id, 'applied']), ...phase2]);
   });
