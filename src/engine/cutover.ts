@@ -152,18 +152,18 @@ function switchMode(session: EngineSession, component: Component): Mode {
     : 'source';
 }
 
-/** Cutover of a component moved by a switch (no flag, no data): verify, point, journal the mode. */
-async function switchCutover(
+/** What every cutover starts with: its journal and context, the outcome it reports, the order check. */
+function beginCutover(
   session: EngineSession,
-  module: ComponentModule & { switch: NonNullable<ComponentModule['switch']> },
+  module: ComponentModule,
+  component: Component,
+  from: Mode,
   to: CutoverTo,
   hooks: CutoverHooks,
-): Promise<CutoverOutcome> {
-  const component = module.name;
+) {
   const stepId = `cutover.${component}`;
   const journal = stepJournal(session.journal, stepId);
   const ctx = session.context({ id: stepId }, { log: hooks.log });
-  const from = switchMode(session, component);
   const outcome: CutoverOutcome = {
     component,
     from,
@@ -178,7 +178,7 @@ async function switchCutover(
   };
   if (from === to) {
     say(messages.cutover.already(component, to));
-    return outcome;
+    return { already: true as const, outcome };
   }
   if (!ALLOWED[to].includes(from))
     throw new EngifyError({
@@ -187,6 +187,21 @@ async function switchCutover(
       message: messages.cutover.badTransition(component, from, to),
       hint: messages.cutover.badTransitionHint(component, from),
     });
+  return { already: false as const, stepId, journal, ctx, outcome, say };
+}
+
+/** Cutover of a component moved by a switch (no flag, no data): verify, point, journal the mode. */
+async function switchCutover(
+  session: EngineSession,
+  module: ComponentModule & { switch: NonNullable<ComponentModule['switch']> },
+  to: CutoverTo,
+  hooks: CutoverHooks,
+): Promise<CutoverOutcome> {
+  const component = module.name;
+  const begun = beginCutover(session, module, component, switchMode(session, component), to, hooks);
+  if (begun.already) return begun.outcome;
+  const { stepId, journal, ctx, outcome, say } = begun;
+  const from = outcome.from;
   session.journal.append({ type: 'start', stepId, operation: 'sync' });
   if (to === 'target') {
     outcome.checks = await verifyComponent(session, module, hooks);
@@ -218,34 +233,10 @@ export async function cutover(
       hint: messages.cutover.noFlagStoreHint,
     });
   }
-  const from = (await store.read())[component].mode;
-  const stepId = `cutover.${component}`;
-  const journal = stepJournal(session.journal, stepId);
-  const ctx = session.context({ id: stepId }, { log: hooks.log });
-  const outcome: CutoverOutcome = {
-    component,
-    from,
-    to,
-    steps: [],
-    notCarriedBack: module.notCarriedBack ?? [],
-    checks: [],
-  };
-  const say = (m: string) => {
-    outcome.steps.push(m);
-    hooks.log(m);
-  };
-  if (from === to) {
-    say(messages.cutover.already(component, to));
-    return outcome;
-  }
-  if (!ALLOWED[to].includes(from)) {
-    throw new EngifyError({
-      code: 'CUTOVER_ORDER',
-      kind: 'config',
-      message: messages.cutover.badTransition(component, from, to),
-      hint: messages.cutover.badTransitionHint(component, from),
-    });
-  }
+  const begun = beginCutover(session, module, component, (await store.read())[component].mode, to, hooks);
+  if (begun.already) return begun.outcome;
+  const { stepId, journal, ctx, outcome, say } = begun;
+  const from = outcome.from;
   const maxLag = session.loaded.config.sync.maxLagSeconds;
   const stream = module.stream;
   const flip = async (mode: Mode) => {
