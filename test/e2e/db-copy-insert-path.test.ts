@@ -24,7 +24,7 @@ beforeAll(async () => {
   [source, target] = await Promise.all([startPostgresCluster(), startPostgresCluster()]);
   seedSource(source.url(), 1500);
   createDatabase(target.url(), 'insert_path');
-  createTargetSchema(source.url(), target.url('insert_path'));
+  createTargetSchema(target.url('insert_path'));
 });
 
 afterAll(async () => {

@@ -79,7 +79,7 @@ afterAll(async () => {
 
 function freshTarget(name: string): string {
   createDatabase(target.url(), name);
-  createTargetSchema(source.url(), target.url(name));
+  createTargetSchema(target.url(name));
   return target.url(name);
 }
 

@@ -71,7 +71,7 @@ async function rerunToParity(w: Workspace) {
 describe('db migration through the CLI', () => {
   it('phase 1 + phase 2, verify, noop rerun, FKs into auth.users, rollback leaves the source untouched', async () => {
     const w = dbWorkspace();
-    const before = dataFingerprint(w.source.url);
+    const before = await dataFingerprint(w.source.url);
 
     const p1 = await w.cli('apply', '--phase', '1', '--yes');
     expect(p1.code, out(p1)).toBe(0);
@@ -151,7 +151,7 @@ describe('db migration through the CLI', () => {
     );
     const pubs = await query(w.source.url, 'SELECT 1 FROM pg_publication');
     expect({ slots: slots.length, publications: pubs.length }).toEqual({ slots: 0, publications: 0 });
-    expect(dataFingerprint(w.source.url)).toBe(before);
+    expect(await dataFingerprint(w.source.url)).toBe(before);
   }, 90_000);
 
   it('foreignKeys "after-load": every table loads at once, every key is added and validated after the load', async () => {

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,17 +28,29 @@ export function withDatabase(clusterUrl: string, database: string): string {
   return u.toString();
 }
 
-/** Hash of every row of the source's data schemas (pg_dump is deterministic for unchanged data). */
-export function dataFingerprint(url: string): string {
-  const dump = execFileSync(
-    'pg_dump',
-    ['--data-only', '--schema=public', '--schema=auth', '--schema=storage', '-d', url],
-    { maxBuffer: 512 * 1024 * 1024 },
-  )
-    .toString()
-    // pg_dump 15.14+ brackets the script with a random \restrict token.
-    .replace(/^\\(un)?restrict .*$/gm, '');
-  return createHash('sha256').update(dump).digest('hex');
+/**
+ * Hash of every row and sequence state of the source's data schemas, read through the driver (no
+ * pg_dump on a bare machine). Rows are hashed in their text form in sorted order, so the result only
+ * changes when the data does.
+ */
+export async function dataFingerprint(url: string): Promise<string> {
+  const relations = await query<{ r: string; kind: string }>(
+    url,
+    `SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS r, c.relkind::text AS kind
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname IN ('public', 'auth', 'storage') AND c.relkind IN ('r', 'p', 'S')
+      ORDER BY 1`,
+  );
+  const hash = createHash('sha256');
+  for (const { r, kind } of relations) {
+    const sql =
+      kind === 'S'
+        ? `SELECT last_value || ':' || is_called AS d FROM ${r}`
+        : `SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') AS d FROM ${r} x`;
+    const [row] = await query<{ d: string }>(url, sql);
+    hash.update(`${r}=${row?.d ?? ''}\n`);
+  }
+  return hash.digest('hex');
 }
 
 const AUTH_COLUMNS = ['id', 'email', 'phone', 'raw_user_meta_data', 'created_at'];

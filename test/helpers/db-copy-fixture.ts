@@ -75,26 +75,57 @@ export function seedSource(url: string, rows: number): void {
   execSql(url, '-', EXTRA_SQL(rows));
 }
 
-/** The target gets the source's tables, types and sequences (no indexes, constraints or data). */
-export function createTargetSchema(sourceUrl: string, targetUrl: string): void {
-  runSql(
-    targetUrl,
-    `DO $$ BEGIN
-       IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN CREATE ROLE anon NOLOGIN; END IF;
-       IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN CREATE ROLE authenticated NOLOGIN; END IF;
-       IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN CREATE ROLE service_role NOLOGIN; END IF;
-     END $$`,
-  );
-  const dump = execFileSync('pg_dump', [
-    '--schema-only',
-    '--section=pre-data',
-    '--no-publications',
-    '-d',
-    sourceUrl,
-  ]).toString();
-  // pg_dump 15.14+ brackets the script with psql's \restrict meta-commands, which only psql knows.
-  execSql(targetUrl, '-', dump.replace(/^\\(un)?restrict .*$/gm, ''));
+/**
+ * The target gets the tables, types and sequences of what seedSource creates, and nothing pg_dump would
+ * put in its post-data section (indexes, constraints other than CHECK, triggers, policies) and no data:
+ * the job of db.schema, which these tests do not depend on. Built from the same fixture rather than by
+ * `pg_dump --section=pre-data`, so the tests run where no PostgreSQL client tools are installed.
+ */
+export function createTargetSchema(targetUrl: string): void {
+  execSql(targetUrl, fixturePath);
+  execSql(targetUrl, '-', EXTRA_SQL(0));
+  runSql(targetUrl, STRIP_TO_PRE_DATA);
 }
+
+const APP_SCHEMAS = "('public', 'auth', 'storage', 'realtime')";
+
+const STRIP_TO_PRE_DATA = `DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT c.relname AS tab, n.nspname AS sch, p.polname AS pol
+             FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname IN ${APP_SCHEMAS} LOOP
+    EXECUTE format('DROP POLICY %I ON %I.%I', r.pol, r.sch, r.tab);
+  END LOOP;
+  FOR r IN SELECT c.relname AS tab, n.nspname AS sch, t.tgname AS trg
+             FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE NOT t.tgisinternal AND n.nspname IN ${APP_SCHEMAS} LOOP
+    EXECUTE format('DROP TRIGGER %I ON %I.%I', r.trg, r.sch, r.tab);
+  END LOOP;
+  -- Foreign keys first: the keys they reference cannot go while they stand.
+  FOR r IN SELECT c.relname AS tab, n.nspname AS sch, k.conname AS con
+             FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname IN ${APP_SCHEMAS} AND k.contype IN ('f', 'p', 'u', 'x')
+            ORDER BY k.contype = 'f' DESC LOOP
+    EXECUTE format('ALTER TABLE %I.%I DROP CONSTRAINT %I', r.sch, r.tab, r.con);
+  END LOOP;
+  FOR r IN SELECT n.nspname AS sch, i.relname AS idx
+             FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_namespace n ON n.oid = i.relnamespace
+            WHERE n.nspname IN ${APP_SCHEMAS} LOOP
+    EXECUTE format('DROP INDEX %I.%I', r.sch, r.idx);
+  END LOOP;
+  FOR r IN SELECT n.nspname AS sch, c.relname AS tab
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind = 'r' AND n.nspname IN ${APP_SCHEMAS} LOOP
+    EXECUTE format('ALTER TABLE %I.%I DISABLE ROW LEVEL SECURITY', r.sch, r.tab);
+    EXECUTE format('TRUNCATE %I.%I RESTART IDENTITY CASCADE', r.sch, r.tab);
+  END LOOP;
+  FOR r IN SELECT n.nspname AS sch, c.relname AS seq
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind = 'S' AND n.nspname IN ${APP_SCHEMAS} LOOP
+    EXECUTE format('ALTER SEQUENCE %I.%I RESTART', r.sch, r.seq);
+  END LOOP;
+END $$`;
 
 export function createDatabase(clusterUrl: string, name: string): void {
   runSql(clusterUrl, `CREATE DATABASE ${name}`);
