@@ -1,5 +1,5 @@
 import { checklist } from '../components/registry.js';
-import { EngifyError, ExitCode, StalePlanError } from '../core/errors.js';
+import { EngifyError, ExitCode, STALE_PLAN_CODES, StalePlanError } from '../core/errors.js';
 import { messages } from '../core/messages.js';
 import type { Change, Phase } from '../core/step.js';
 import { applyTasks } from '../engine/executor.js';
@@ -110,6 +110,7 @@ export async function applyCommand(
       // this same run changed something is planned again, right before it runs: its plan above was
       // made before what it builds on existed. A saved plan is always applied as reviewed.
       let earlierChanged = false;
+      let drifted = false;
       for (const phase of phases) {
         if (!force) gate(phase);
         const steps = all.filter((s) => s.phase === phase);
@@ -128,6 +129,7 @@ export async function applyCommand(
         if (results.some((r) => r.outcome === 'succeeded')) earlierChanged = true;
         ok += results.filter((r) => r.outcome === 'succeeded' || r.outcome === 'noop').length;
         failed += results.filter((r) => r.outcome === 'failed').length;
+        if (results.some((r) => r.error && STALE_PLAN_CODES.has(r.error.code))) drifted = true;
         skipped += results.filter((r) => r.outcome === 'skipped').length;
         for (const r of results) {
           if (r.error?.hint) io.renderer.info(`  ${r.id}: ${r.error.hint}`);
@@ -136,6 +138,7 @@ export async function applyCommand(
         if (failed > 0) break;
       }
       io.renderer.info(messages.apply.done(ok, failed, skipped));
+      if (drifted) return ExitCode.stalePlan;
       return failed > 0 ? ExitCode.failed : ExitCode.ok;
     },
   );

@@ -57,6 +57,9 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 export class LockHeldError extends EngifyError {}
 export class StalePlanError extends EngifyError {}
 
+/** Codes of errors that mean "the plan no longer matches what is there": exit 4, plan again. */
+export const STALE_PLAN_CODES: ReadonlySet<string> = new Set(['PLAN_STALE', 'PLAN_DRIFT']);
+
 export function exitCodeFor(error: unknown): ExitCode {
   if (error instanceof LockHeldError) return ExitCode.locked;
   if (error instanceof StalePlanError) return ExitCode.stalePlan;

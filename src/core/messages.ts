@@ -129,6 +129,10 @@ export const messages = {
     stale: (why: string) => `The saved plan is stale: ${why}.`,
     staleHint: 'Run `engify-migrate plan --out <file>` again, review it, then apply the new file.',
     configChanged: 'the config changed since the plan was made',
+    drift: (step: string, resource: string, planned: string, found: string) =>
+      `${step}: ${resource} changed since the plan was made (planned for: ${planned}; found now: ${found}), so this step left it as it is.`,
+    driftHint:
+      'Run `engify-migrate plan` again, review what it would do now, then apply; what earlier steps did is kept and is not done twice.',
     stateChanged: (steps: string[]) =>
       `live state changed since the plan was made (steps ${steps.join(', ')})`,
     edited: (path: string) =>

@@ -41,6 +41,17 @@ export interface Change {
   measures?: Measure[];
 }
 
+/**
+ * One planned action of a step with its kind and details typed: `subject` is what apply branches on,
+ * `details` what plan observed and decided, which apply consumes instead of looking again. A step
+ * declares the union of its actions (e.g. `PlannedAction<'bucket', {...}> | PlannedAction<'cors', {...}>`)
+ * as the type parameter of Step. Details are type aliases (not interfaces) so that they are Json.
+ */
+export interface PlannedAction<S extends string = string, D extends Json = Json> extends Change {
+  subject: S;
+  details: D;
+}
+
 export interface Check {
   name: string;
   expected: Json;
@@ -98,7 +109,12 @@ export interface StepContext {
   marks(scope?: string): MarkStore;
 }
 
-export interface Step {
+/**
+ * `A` is the union of actions this step plans; apply receives exactly those (from this run's plan or a
+ * saved one, whose digest proves it came from plan). Apply looks at live state again only to detect
+ * drift since the plan, and then throws planDrift (exit 4) instead of doing something else.
+ */
+export interface Step<A extends Change = Change> {
   id: string;
   phase: Phase;
   component: Component;
@@ -107,9 +123,9 @@ export interface Step {
   /** False when the config has nothing for this step (e.g. no qdrant source): it is left out of plans. */
   enabled(config: Config): boolean;
   /** Read-only against live systems. */
-  plan(ctx: StepContext): Promise<Change[]>;
+  plan(ctx: StepContext): Promise<A[]>;
   /** Idempotent; checkpoints through ctx.journal. */
-  apply(ctx: StepContext, change: Change): Promise<void>;
+  apply(ctx: StepContext, change: A): Promise<void>;
   /** Never throws: failures are Checks. */
   verify(ctx: StepContext): Promise<Check[]>;
   /** Undo only what the journal says this step did; never touches source data. */

@@ -1,7 +1,9 @@
 import type { CognitoConfig } from '../../config/schema.js';
 import type { CreatedResource } from '../../core/contracts.js';
 import { EngifyError } from '../../core/errors.js';
-import type { Change, Check, Step, StepContext } from '../../core/step.js';
+import { messages } from '../../core/messages.js';
+import { planDrift } from '../../core/plan-drift.js';
+import type { Check, PlannedAction, Step, StepContext } from '../../core/step.js';
 import {
   poolDiff,
   REQUIRED_AUTH_FLOWS,
@@ -32,7 +34,22 @@ const isOurs = (ctx: StepContext, kind: string, name: string) =>
     (r) => r.kind === kind && r.name === name,
   );
 
-export const authPool: Step = {
+/**
+ * What plan decided, which apply carries out without deciding again: `create` (none was there), or
+ * `use` an existing pool/client by the id plan found (updating what the diff listed, adopting it into
+ * the journal when an interrupted run of ours created it).
+ */
+type PoolAction =
+  | PlannedAction<
+      'pool',
+      { kind: 'create' } | { kind: 'use'; poolId: string; update: boolean; adopt: boolean }
+    >
+  | PlannedAction<
+      'client',
+      { kind: 'create' } | { kind: 'use'; clientId: string; missingFlows: string[]; adopt: boolean }
+    >;
+
+export const authPool: Step<PoolAction> = {
   id: 'auth.pool',
   phase: 1,
   component: 'auth',
@@ -46,6 +63,13 @@ export const authPool: Step = {
     const pool = await pools.findPool(config.userPoolName);
     const poolRes = `user pool ${config.userPoolName}`;
     const clientRes = `app client ${config.appClientName}`;
+    const createClient: PoolAction = {
+      action: 'create',
+      resource: clientRes,
+      subject: 'client',
+      summary: `create client allowing ${REQUIRED_AUTH_FLOWS.join(', ')}`,
+      details: { kind: 'create' },
+    };
     if (!pool) {
       return [
         {
@@ -53,32 +77,32 @@ export const authPool: Step = {
           resource: poolRes,
           subject: 'pool',
           summary: `create pool (email username, case-insensitive, custom:${SUPABASE_ID_ATTRIBUTE}, min password ${config.passwordPolicy.minimumLength})`,
+          details: { kind: 'create' },
         },
-        {
-          action: 'create',
-          resource: clientRes,
-          subject: 'client',
-          summary: `create client allowing ${REQUIRED_AUTH_FLOWS.join(', ')}`,
-        },
+        createClient,
       ];
     }
-    const changes: Change[] = [];
+    const changes: PoolAction[] = [];
     const diff = poolDiff(pool, config);
     if (diff.immutable.length > 0) {
       throw new EngifyError({
         code: 'COGNITO_POOL_INCOMPATIBLE',
         kind: 'config',
-        message: `An existing user pool named ${config.userPoolName} (${pool.id}) cannot be used: ${diff.immutable.join('; ')}.`,
-        hint: 'These settings cannot be changed after a pool is created: pick another target.cognito.userPoolName.',
+        message: messages.auth.poolIncompatible(config.userPoolName, pool.id, diff.immutable),
+        hint: messages.auth.poolIncompatibleHint,
       });
     }
     const recorded = ctx.journal.outputOf('auth.pool', 'userPoolId') === pool.id;
+    const adopt =
+      isOurs(ctx, POOL, config.userPoolName) && !ctx.journal.createdResources().some((r) => r.kind === POOL);
+    const use = { kind: 'use' as const, poolId: pool.id, update: diff.mutable.length > 0, adopt };
     if (diff.mutable.length > 0) {
       changes.push({
         action: 'update',
         resource: poolRes,
         subject: 'pool',
         summary: diff.mutable.join('; '),
+        details: use,
       });
     } else if (!recorded) {
       changes.push({
@@ -88,6 +112,7 @@ export const authPool: Step = {
         summary: isOurs(ctx, POOL, config.userPoolName)
           ? 'adopt the pool an interrupted run created'
           : 'use the existing pool (not created by this tool: rollback keeps it)',
+        details: use,
       });
     } else
       changes.push({
@@ -95,25 +120,30 @@ export const authPool: Step = {
         resource: poolRes,
         subject: 'pool',
         summary: 'exists with the configured settings',
+        details: use,
       });
 
     const client = await pools.findClient(pool.id, config.appClientName);
     if (!client) {
-      changes.push({
-        action: 'create',
-        resource: clientRes,
-        subject: 'client',
-        summary: `create client allowing ${REQUIRED_AUTH_FLOWS.join(', ')}`,
-      });
+      changes.push(createClient);
     } else {
       const missing = REQUIRED_AUTH_FLOWS.filter((f) => !client.authFlows.includes(f));
       const clientRecorded = ctx.journal.outputOf('auth.pool', 'appClientId') === client.id;
+      const details = {
+        kind: 'use' as const,
+        clientId: client.id,
+        missingFlows: missing,
+        adopt:
+          isOurs(ctx, CLIENT, config.appClientName) &&
+          !ctx.journal.createdResources().some((r) => r.kind === CLIENT),
+      };
       if (missing.length > 0)
         changes.push({
           action: 'update',
           resource: clientRes,
           subject: 'client',
           summary: `allow ${missing.join(', ')}`,
+          details,
         });
       else if (!clientRecorded)
         changes.push({
@@ -121,6 +151,7 @@ export const authPool: Step = {
           resource: clientRes,
           subject: 'client',
           summary: 'use the existing client',
+          details,
         });
       else
         changes.push({
@@ -128,6 +159,7 @@ export const authPool: Step = {
           resource: clientRes,
           subject: 'client',
           summary: 'exists with the required auth flows',
+          details,
         });
     }
     return changes;
@@ -137,48 +169,60 @@ export const authPool: Step = {
     const config = cognitoConfig(ctx);
     const pools = await adapter(ctx);
     if (change.subject === 'pool') {
-      let pool = await pools.findPool(config.userPoolName);
-      if (!pool) {
-        const resource: CreatedResource = { kind: POOL, name: config.userPoolName };
-        ctx.journal.intent(resource);
-        const id = await pools.createPool(config, ctx.config.project);
-        ctx.journal.created({ ...resource, id });
-        pool = await pools.describePool(id);
-      } else {
-        if (
-          isOurs(ctx, POOL, config.userPoolName) &&
-          !ctx.journal.createdResources().some((r) => r.kind === POOL)
-        ) {
-          ctx.journal.created({ kind: POOL, name: config.userPoolName, id: pool.id });
+      const planned = change.details;
+      let poolId: string;
+      if (planned.kind === 'create') {
+        // A pool of that name that appeared since the plan is someone else's (ours would be journaled).
+        const appeared = await pools.findPool(config.userPoolName);
+        if (appeared && !isOurs(ctx, POOL, config.userPoolName))
+          throw planDrift(this.id, change.resource, 'no such pool', `pool ${appeared.id}`);
+        if (appeared) poolId = appeared.id;
+        else {
+          const resource: CreatedResource = { kind: POOL, name: config.userPoolName };
+          ctx.journal.intent(resource);
+          poolId = await pools.createPool(config, ctx.config.project);
+          ctx.journal.created({ ...resource, id: poolId });
         }
-        if (poolDiff(pool, config).mutable.length > 0) await pools.updatePasswordPolicy(pool.id, config);
+      } else {
+        poolId = planned.poolId;
+        if (!(await pools.describePool(poolId)))
+          throw planDrift(this.id, change.resource, `pool ${poolId}`, 'no such pool');
+        if (planned.adopt) ctx.journal.created({ kind: POOL, name: config.userPoolName, id: poolId });
+        if (planned.update) await pools.updatePasswordPolicy(poolId, config);
       }
-      if (!pool) throw new Error('the user pool vanished right after it was created');
-      ctx.journal.output('userPoolId', pool.id);
+      ctx.journal.output('userPoolId', poolId);
       ctx.journal.output('region', ctx.config.target.aws.region);
       return;
     }
     const poolId = ctx.journal.outputOf('auth.pool', 'userPoolId');
     if (typeof poolId !== 'string') throw new Error('the user pool must be created before its app client');
-    let client = await pools.findClient(poolId, config.appClientName);
-    if (!client) {
-      const resource: CreatedResource = { kind: CLIENT, name: config.appClientName };
-      ctx.journal.intent(resource);
-      const id = await pools.createClient(poolId, config.appClientName);
-      ctx.journal.created({ ...resource, id });
-      client = { id, name: config.appClientName, authFlows: [...REQUIRED_AUTH_FLOWS] };
+    const planned = change.details;
+    let clientId: string;
+    if (planned.kind === 'create') {
+      const appeared = await pools.findClient(poolId, config.appClientName);
+      if (appeared && !isOurs(ctx, CLIENT, config.appClientName))
+        throw planDrift(this.id, change.resource, 'no such client', `client ${appeared.id}`);
+      if (appeared) clientId = appeared.id;
+      else {
+        const resource: CreatedResource = { kind: CLIENT, name: config.appClientName };
+        ctx.journal.intent(resource);
+        clientId = await pools.createClient(poolId, config.appClientName);
+        ctx.journal.created({ ...resource, id: clientId });
+      }
     } else {
-      if (
-        isOurs(ctx, CLIENT, config.appClientName) &&
-        !ctx.journal.createdResources().some((r) => r.kind === CLIENT)
-      ) {
-        ctx.journal.created({ kind: CLIENT, name: config.appClientName, id: client.id });
-      }
-      if (REQUIRED_AUTH_FLOWS.some((f) => !client?.authFlows.includes(f))) {
-        await pools.updateClientFlows(poolId, client.id, client.authFlows);
-      }
+      clientId = planned.clientId;
+      const found = await pools.findClient(poolId, config.appClientName);
+      if (found?.id !== clientId)
+        throw planDrift(
+          this.id,
+          change.resource,
+          `client ${clientId}`,
+          found ? `client ${found.id}` : 'no such client',
+        );
+      if (planned.adopt) ctx.journal.created({ kind: CLIENT, name: config.appClientName, id: clientId });
+      if (planned.missingFlows.length > 0) await pools.updateClientFlows(poolId, clientId, found.authFlows);
     }
-    ctx.journal.output('appClientId', client.id);
+    ctx.journal.output('appClientId', clientId);
   },
 
   async verify(ctx) {

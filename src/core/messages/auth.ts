@@ -1,6 +1,10 @@
 // User-facing text of the auth component. Re-exported through src/ui/messages.ts as messages.auth.
 
 export const authMessages = {
+  poolIncompatible: (name: string, id: string, problems: string[]) =>
+    `An existing user pool named ${name} (${id}) cannot be used: ${problems.join('; ')}.`,
+  poolIncompatibleHint:
+    'These settings cannot be changed after a pool is created: pick another target.cognito.userPoolName.',
   resource: (pool: string) => `cognito users in pool ${pool}`,
   planSummary: (create: number, update: number, skipped: number, reported: number, strategy: string) =>
     `${create} user(s) to create, ${update} to update, ${skipped} skipped (soft-deleted/anonymous), ${reported} reported; passwords: ${strategy}`,
