@@ -8,7 +8,6 @@ import {
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vectorsCopyStep } from '../../src/components/vectors/vectors-copy.js';
-import { vectorsTableStep } from '../../src/components/vectors/vectors-table.js';
 import type { Check } from '../../src/core/step.js';
 import { EngineSession } from '../../src/engine/session.js';
 import {
@@ -19,6 +18,7 @@ import { type QdrantStandIn, startQdrantStandIn } from '../../src/sandbox/qdrant
 import { type S3rverProcess, startS3rverProcess } from '../../src/sandbox/s3rver-process.js';
 import { qdrantRequester, seedRandomCollection } from '../helpers/qdrant-seed.js';
 import { loadTestConfig } from '../helpers/session.js';
+import { applyVectorsTable } from '../helpers/vectors-table.js';
 
 // vectors.copy's bulk path (StartBulkPutItems) end to end: Qdrant stand-in -> gzip DYNAMODB_JSON objects
 // in s3rver -> the DynamoDB front's bulk operation -> dynalite; the small collection stays on BatchWriteItem.
@@ -84,11 +84,7 @@ const starts = (table: string) =>
   front.requests.filter((r) => r.op === 'StartBulkPutItems' && r.table === table);
 
 async function createTable(session: EngineSession) {
-  await vectorsTableStep.apply(session.context(vectorsTableStep), {
-    action: 'create',
-    resource: 't',
-    summary: '',
-  });
+  await applyVectorsTable(session);
 }
 
 beforeAll(async () => {

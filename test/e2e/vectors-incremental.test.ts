@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vectorsCopyStep } from '../../src/components/vectors/vectors-copy.js';
 import { vectorsIncrementalPass } from '../../src/components/vectors/vectors-incremental.js';
-import { vectorsTableStep } from '../../src/components/vectors/vectors-table.js';
 import { EngineSession } from '../../src/engine/session.js';
 import {
   type DynamoDbVectorFront,
@@ -10,6 +9,7 @@ import {
 import { type QdrantStandIn, startQdrantStandIn } from '../../src/sandbox/qdrant-server.js';
 import { qdrantRequester } from '../helpers/qdrant-seed.js';
 import { loadTestConfig } from '../helpers/session.js';
+import { applyVectorsTable } from '../helpers/vectors-table.js';
 
 let qdrant: QdrantStandIn;
 let front: DynamoDbVectorFront;
@@ -58,11 +58,7 @@ describe.each([
     await qput(`/collections/${name}/points?wait=true`, { points });
     const session = new EngineSession(loadTestConfig(cfg(`tbl-${name}`, name, watermarkField)));
     try {
-      await vectorsTableStep.apply(session.context(vectorsTableStep), {
-        action: 'create',
-        resource: 't',
-        summary: '',
-      });
+      await applyVectorsTable(session);
       const ctx = session.context(vectorsCopyStep);
       for (const c of await vectorsCopyStep.plan(ctx)) await vectorsCopyStep.apply(ctx, c);
       // Nothing changed yet.

@@ -12,6 +12,7 @@ import {
 import { type QdrantStandIn, startQdrantStandIn } from '../../src/sandbox/qdrant-server.js';
 import { qdrantRequester, seedRandomCollection } from '../helpers/qdrant-seed.js';
 import { loadTestConfig } from '../helpers/session.js';
+import { applyVectorsTable } from '../helpers/vectors-table.js';
 
 // vectors.table and vectors.copy driven through the Step contract with a real journal, against dynalite
 // behind the vector front and the Qdrant stand-in, over HTTP with the real clients.
@@ -152,11 +153,7 @@ describe('vectors.table + vectors.copy end to end', () => {
     ]);
     const session = new EngineSession(loadTestConfig(config('vec-bad', ['bad'])));
     try {
-      await vectorsTableStep.apply(session.context(vectorsTableStep), {
-        action: 'create',
-        resource: 't',
-        summary: '',
-      });
+      await applyVectorsTable(session);
       const cctx = session.context(vectorsCopyStep);
       for (const c of await vectorsCopyStep.plan(cctx)) await vectorsCopyStep.apply(cctx, c);
       expect(await countItems('vec-bad')).toBe(2);
@@ -194,11 +191,7 @@ describe('vectors.table + vectors.copy end to end', () => {
     });
     const first = new EngineSession(loaded, { signal: crash.signal });
     try {
-      await vectorsTableStep.apply(first.context(vectorsTableStep), {
-        action: 'create',
-        resource: 't',
-        summary: '',
-      });
+      await applyVectorsTable(first);
       const [change] = await vectorsCopyStep.plan(first.context(vectorsCopyStep));
       front.faults.unprocessed(3);
       front.faults.throttle('BatchWriteItem', 3);
@@ -233,11 +226,7 @@ describe('vectors.table + vectors.copy end to end', () => {
     await seedCollection('doomed', 'Cosine', 200, 8, 5);
     const session = new EngineSession(loadTestConfig(config('vec-doomed', ['doomed'])));
     try {
-      await vectorsTableStep.apply(session.context(vectorsTableStep), {
-        action: 'create',
-        resource: 't',
-        summary: '',
-      });
+      await applyVectorsTable(session);
       const ctx = session.context(vectorsCopyStep);
       const [change] = await vectorsCopyStep.plan(ctx);
       let scrolls = 0;

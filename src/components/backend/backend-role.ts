@@ -1,7 +1,7 @@
-import type { CreatedResource } from '../../core/contracts.js';
+import type { CreatedResource, Json } from '../../core/contracts.js';
 import { EngifyError } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
-import type { Change, Check, Step, StepContext } from '../../core/step.js';
+import type { Check, PlannedAction, Step, StepContext } from '../../core/step.js';
 import { type IamOps, iamOps, OWNER_TAG } from '../../providers/iam/roles.js';
 import { type SecretStore, secretsManagerStore } from '../../providers/secrets/secret-store.js';
 import { unreadableCheck } from '../hosting/hosting-shared.js';
@@ -44,7 +44,12 @@ const ours = (ctx: StepContext, kind: string, name: string) =>
 const pending = (ctx: StepContext, kind: string, name: string) =>
   ctx.journal.pendingIntents().some((r) => r.kind === kind && r.name === name);
 
-export const backendRoleStep: Step = {
+/** The function's secret (where each variable goes) and the execution role. */
+type RoleAction =
+  | PlannedAction<'secret', { kind: 'secret'; placements: Json }>
+  | PlannedAction<'role', { kind: 'role'; acknowledged: string[] }>;
+
+export const backendRoleStep: Step<RoleAction> = {
   id: ROLE_STEP,
   phase: 3,
   component: 'backend',
@@ -66,7 +71,7 @@ export const backendRoleStep: Step = {
     const caveats = want.caveats.map((c) => m.caveat(c.key, c.where));
     const ops = await iam(ctx);
     const role = await ops.getRole(roleName);
-    const changes: Change[] = [];
+    const changes: RoleAction[] = [];
     const count = Object.keys(want.secret).length;
     if (count > 0) {
       const store = await secrets(ctx);
@@ -80,6 +85,7 @@ export const backendRoleStep: Step = {
           : same
             ? 'in step'
             : `update ${count} secret variable(s)`,
+        subject: 'secret',
         details: { kind: 'secret', placements: want.placements },
       });
     }
@@ -101,6 +107,7 @@ export const backendRoleStep: Step = {
         : role
           ? 'attach the logging and secret-read policies'
           : 'create (trust lambda.amazonaws.com; AWSLambdaBasicExecutionRole; read of the function secret)',
+      subject: 'role',
       details: { kind: 'role', acknowledged: caveats },
       warnings: [...warnings, ...caveats.map((c) => `acknowledged: ${c}`)],
     });
@@ -111,8 +118,7 @@ export const backendRoleStep: Step = {
     const want = await desired(ctx);
     requirePool(ctx);
     const { roleName, secretName } = names(ctx);
-    const kind = (change.details as { kind?: string } | undefined)?.kind;
-    if (kind === 'secret') {
+    if (change.subject === 'secret') {
       const store = await secrets(ctx);
       const value = JSON.stringify(want.secret);
       const resource: CreatedResource = { kind: SECRET, name: secretName };

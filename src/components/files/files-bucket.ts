@@ -1,6 +1,8 @@
 import type { S3Config } from '../../config/schema.js';
 import { EngifyError } from '../../core/errors.js';
-import type { Check, Step, StepContext } from '../../core/step.js';
+import { messages } from '../../core/messages.js';
+import { planDrift } from '../../core/plan-drift.js';
+import type { Check, PlannedAction, Step, StepContext } from '../../core/step.js';
 import { bucketAdapter, bucketDiff, desiredCors } from '../../providers/s3/bucket.js';
 
 const BUCKET = 's3-bucket';
@@ -22,7 +24,16 @@ async function adapter(ctx: StepContext) {
   return bucketAdapter(await ctx.services.s3());
 }
 
-export const filesBucket: Step = {
+/**
+ * `create`: there was no bucket; `use`: plan found it (and `adopt` when an interrupted run of ours
+ * created it). Either way apply then sets encryption, versioning and CORS as configured.
+ */
+type BucketAction = PlannedAction<
+  'bucket',
+  { kind: 'create'; cors: number; versioning: boolean } | { kind: 'use'; adopt: boolean; diff: string[] }
+>;
+
+export const filesBucket: Step<BucketAction> = {
   id: 'files.bucket',
   phase: 1,
   component: 'files',
@@ -38,8 +49,8 @@ export const filesBucket: Step = {
       throw new EngifyError({
         code: 'S3_BUCKET_FOREIGN',
         kind: 'config',
-        message: `The bucket ${config.bucket} exists but these credentials cannot access it (403): bucket names are global.`,
-        hint: 'Pick another target.s3.bucket name, or use credentials of the account that owns it.',
+        message: messages.files.bucketForeign(config.bucket),
+        hint: messages.files.bucketForeignHint,
       });
     }
     if (!observed.exists) {
@@ -47,42 +58,64 @@ export const filesBucket: Step = {
         {
           action: 'create',
           resource,
+          subject: 'bucket',
           summary: `create with SSE-S3 encryption${config.versioning ? ', versioning' : ''}${config.cors.length ? `, ${config.cors.length} CORS rule(s)` : ''}`,
-          details: { cors: desiredCors(config).length, versioning: config.versioning },
+          details: { kind: 'create', cors: desiredCors(config).length, versioning: config.versioning },
         },
       ];
     }
     const diff = bucketDiff(observed, config, refusedSettings(ctx));
     const recorded = ctx.journal.outputOf('files.bucket', 'bucket') === config.bucket;
-    if (diff.length > 0) return [{ action: 'update', resource, summary: diff.join('; ') }];
+    const ours = ctx.journal.pendingIntents().some((r) => r.kind === BUCKET && r.name === config.bucket);
+    const adopt = ours && !ctx.journal.createdResources().some((r) => r.kind === BUCKET);
+    const use = { kind: 'use' as const, adopt, diff };
+    if (diff.length > 0)
+      return [{ action: 'update', resource, subject: 'bucket', summary: diff.join('; '), details: use }];
     if (!recorded) {
-      const ours = ctx.journal.pendingIntents().some((r) => r.kind === BUCKET && r.name === config.bucket);
       return [
         {
           action: 'update',
           resource,
+          subject: 'bucket',
           summary: ours
             ? 'adopt the bucket an interrupted run created'
             : 'use the existing bucket (not created by this tool: rollback keeps it)',
+          details: use,
         },
       ];
     }
-    return [{ action: 'noop', resource, summary: 'exists with the configured settings' }];
+    return [
+      {
+        action: 'noop',
+        resource,
+        subject: 'bucket',
+        summary: 'exists with the configured settings',
+        details: use,
+      },
+    ];
   },
 
-  async apply(ctx) {
+  async apply(ctx, change) {
     const config = s3Config(ctx);
     const buckets = await adapter(ctx);
     const observed = await buckets.observe(config.bucket);
-    if (!observed.exists) {
-      ctx.journal.intent({ kind: BUCKET, name: config.bucket });
-      await buckets.create(config.bucket, ctx.config.target.aws.region);
-      ctx.journal.created({ kind: BUCKET, name: config.bucket, id: config.bucket });
-    } else if (
-      ctx.journal.pendingIntents().some((r) => r.kind === BUCKET && r.name === config.bucket) &&
-      !ctx.journal.createdResources().some((r) => r.kind === BUCKET)
-    ) {
-      ctx.journal.created({ kind: BUCKET, name: config.bucket, id: config.bucket });
+    const planned = change.details;
+    if (planned.kind === 'create') {
+      // Bucket names are global: one that appeared since the plan is someone else's, never ours to adopt.
+      const ours = [...ctx.journal.pendingIntents(), ...ctx.journal.createdResources()].some(
+        (r) => r.kind === BUCKET && r.name === config.bucket,
+      );
+      if (observed.exists && !ours)
+        throw planDrift(this.id, change.resource, 'no such bucket', 'a bucket of that name');
+      if (!observed.exists) {
+        ctx.journal.intent({ kind: BUCKET, name: config.bucket });
+        await buckets.create(config.bucket, ctx.config.target.aws.region);
+        ctx.journal.created({ kind: BUCKET, name: config.bucket, id: config.bucket });
+      }
+    } else {
+      if (!observed.exists)
+        throw planDrift(this.id, change.resource, 'the existing bucket', 'no such bucket');
+      if (planned.adopt) ctx.journal.created({ kind: BUCKET, name: config.bucket, id: config.bucket });
     }
     const refused = await buckets.configure(config.bucket, config);
     for (const r of refused) ctx.log(`the S3 service does not support ${r}; left as is`);

@@ -1,7 +1,7 @@
 import type { Config } from '../../config/schema.js';
 import { EngifyError } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
-import type { Change, Check, Step, StepContext } from '../../core/step.js';
+import type { Check, PlannedAction, Step, StepContext } from '../../core/step.js';
 import { openFlagStore } from '../../flags/open-store.js';
 import { META } from '../../providers/s3/object-metadata.js';
 import { S3ObjectWriter } from '../../providers/s3/objects.js';
@@ -76,7 +76,15 @@ async function buckets(ctx: StepContext, source: StorageSource): Promise<Storage
 const targetOf = (config: Config, bucket: string) =>
   `s3://${config.target.s3?.bucket}/${config.target.s3?.prefix ?? ''}${bucket}/`;
 
-export const filesCopy: Step = {
+/** A bucket to copy, with what plan listed in it; `none` when no bucket is selected at all. */
+type FilesCopyAction =
+  | PlannedAction<
+      'bucket',
+      { bucket: string; objects?: number; bytes?: number; public?: boolean | null; mode?: string | null }
+    >
+  | PlannedAction<'none', null>;
+
+export const filesCopy: Step<FilesCopyAction> = {
   id: 'files.copy',
   phase: 2,
   component: 'files',
@@ -92,8 +100,16 @@ export const filesCopy: Step = {
     try {
       const selected = await buckets(ctx, source);
       if (selected.length === 0)
-        return [{ action: 'noop', resource: 'files', summary: messages.files.noBuckets }];
-      const changes: Change[] = [];
+        return [
+          {
+            action: 'noop',
+            resource: 'files',
+            subject: 'none',
+            summary: messages.files.noBuckets,
+            details: null,
+          },
+        ];
+      const changes: FilesCopyAction[] = [];
       for (const bucket of selected) {
         const resource = targetOf(ctx.config, bucket.name);
         const warnings =
@@ -106,7 +122,9 @@ export const filesCopy: Step = {
           changes.push({
             action: 'noop',
             resource,
+            subject: 'bucket',
             summary: messages.files.alreadyCopied(bucket.name),
+            details: { bucket: bucket.name },
             warnings,
           });
           continue;
@@ -127,6 +145,7 @@ export const filesCopy: Step = {
         changes.push({
           action: 'copy',
           resource,
+          subject: 'bucket',
           summary: messages.files.copySummary(bucket.name, objects, bytes, resource),
           details: {
             bucket: bucket.name,
@@ -146,10 +165,8 @@ export const filesCopy: Step = {
   },
 
   async apply(ctx, change) {
-    if (change.action !== 'copy') return;
-    const details = change.details as { bucket?: unknown } | undefined;
-    const bucket = typeof details?.bucket === 'string' ? details.bucket : undefined;
-    if (!bucket) return;
+    if (change.action !== 'copy' || change.subject !== 'bucket') return;
+    const { bucket } = change.details;
     const { source, writer, concurrency } = await open(ctx);
     try {
       await copyBucket(ctx, source, writer, bucket, concurrency);

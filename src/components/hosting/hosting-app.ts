@@ -2,7 +2,8 @@ import type { App } from '@aws-sdk/client-amplify';
 import type { CreatedResource } from '../../core/contracts.js';
 import { EngifyError } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
-import type { Change, Check, Step, StepContext } from '../../core/step.js';
+import { planDrift } from '../../core/plan-drift.js';
+import type { Check, PlannedAction, Step, StepContext } from '../../core/step.js';
 import { type AmplifyOps, OWNER_TAG } from '../../providers/amplify/app.js';
 import { buildSpec, frameworkLabel, platformFor } from '../../providers/amplify/build-spec.js';
 import { amplifyConfig, frontendSource, hostingEnabled, ops, unreadableCheck } from './hosting-shared.js';
@@ -71,7 +72,12 @@ async function locate(
   });
 }
 
-export const hostingAppStep: Step = {
+/** The app (with the id plan found, null when there was none) and its production branch. */
+type AppAction =
+  | PlannedAction<'app', { platform: string; framework: string; buildSpec: string; appId: string | null }>
+  | PlannedAction<'branch', { branch: string }>;
+
+export const hostingAppStep: Step<AppAction> = {
   id: 'hosting.app',
   phase: 3,
   component: 'hosting',
@@ -90,14 +96,20 @@ export const hostingAppStep: Step = {
       if (!(error instanceof EngifyError) || error.code !== 'AMPLIFY_APP_COLLISION') throw error;
       warnings.push(`${error.message} ${error.hint ?? ''}`.trim());
     }
-    const changes: Change[] = [];
-    const spec = { platform: want.platform, framework: want.framework, buildSpec: want.buildSpec };
+    const changes: AppAction[] = [];
+    const spec = {
+      platform: want.platform,
+      framework: want.framework,
+      buildSpec: want.buildSpec,
+      appId: located?.app.appId ?? null,
+    };
     if (!located)
       changes.push({
         action: 'create',
         resource: `amplify app ${want.name}`,
         summary: `create Amplify app ${want.name} (${want.platform}, ${want.framework})`,
-        details: { kind: 'app', ...spec },
+        subject: 'app',
+        details: spec,
         ...(warnings.length ? { warnings } : {}),
       });
     else if (
@@ -108,21 +120,24 @@ export const hostingAppStep: Step = {
         action: 'update',
         resource: `amplify app ${want.name}`,
         summary: 'update platform / build spec',
-        details: { kind: 'app', ...spec },
+        subject: 'app',
+        details: spec,
       });
     else if (!located.owned && ctx.journal.outputOf('hosting.app', 'appId') !== located.app.appId)
       changes.push({
         action: 'update',
         resource: `amplify app ${want.name}`,
         summary: `adopt existing app ${located.app.appId} (its build settings are left as they are)`,
-        details: { kind: 'app', ...spec },
+        subject: 'app',
+        details: spec,
       });
     else
       changes.push({
         action: 'noop',
         resource: `amplify app ${want.name}`,
         summary: located.owned ? 'in step' : `adopted existing app ${located.app.appId}`,
-        details: { kind: 'app', ...spec },
+        subject: 'app',
+        details: spec,
       });
     const branch = located?.app.appId ? await amplify.getBranch(located.app.appId, want.branch) : undefined;
     changes.push(
@@ -131,13 +146,15 @@ export const hostingAppStep: Step = {
             action: 'noop',
             resource: `amplify branch ${want.branch}`,
             summary: 'in step',
-            details: { kind: 'branch' },
+            subject: 'branch',
+            details: { branch: want.branch },
           }
         : {
             action: 'create',
             resource: `amplify branch ${want.branch}`,
             summary: `create branch ${want.branch} (stage PRODUCTION)`,
-            details: { kind: 'branch' },
+            subject: 'branch',
+            details: { branch: want.branch },
           },
     );
     return changes;
@@ -147,6 +164,19 @@ export const hostingAppStep: Step = {
     const want = await desired(ctx);
     const amplify = await ops(ctx);
     let located = await locate(ctx, amplify, want.name);
+    if (change.subject === 'app') {
+      const plannedId = change.details.appId;
+      const foundId = located?.app.appId ?? null;
+      // An app that appeared since the plan (not one an interrupted run of ours made), or another one
+      // than plan found, is not what the user reviewed.
+      if (plannedId === null ? foundId !== null && !located?.owned : foundId !== plannedId)
+        throw planDrift(
+          this.id,
+          change.resource,
+          plannedId ? `app ${plannedId}` : 'no such app',
+          foundId ? `app ${foundId}` : 'no such app',
+        );
+    }
     if (!located) {
       const resource: CreatedResource = { kind: APP, name: want.name };
       ctx.journal.intent(resource);
@@ -176,7 +206,7 @@ export const hostingAppStep: Step = {
       ctx.journal.output('defaultDomain', located.app.defaultDomain ?? '');
       ctx.journal.output('adopted', !located.owned);
     }
-    if ((change.details as { kind?: string } | undefined)?.kind === 'app') return;
+    if (change.subject === 'app') return;
 
     const branch = await amplify.getBranch(appId, want.branch);
     const resource: CreatedResource = { kind: BRANCH, name: want.branch, id: appId };

@@ -1,7 +1,7 @@
 import type { Json } from '../../core/contracts.js';
 import { EngifyError, toEngifyError } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
-import type { Change, Check, Step, StepContext } from '../../core/step.js';
+import type { Check, PlannedAction, Step, StepContext } from '../../core/step.js';
 import { BatchWriter } from '../../providers/dynamodb/batch-writer.js';
 import { deletePrefix } from '../../providers/dynamodb/bulk-import.js';
 import {
@@ -96,7 +96,21 @@ export async function copyCollection(
   return { written, rejected };
 }
 
-export const vectorsCopyStep: Step = {
+/** One collection: copied already (`noop`), or to copy by the path plan chose, with what it counted. */
+type CopyDetails = {
+  collection: string;
+  points?: number;
+  dimensions?: number;
+  distance?: string;
+  vectorAttribute?: string;
+  index?: string;
+  path?: string;
+  staging?: string;
+  resumeAfter?: number;
+};
+type VectorsCopyAction = PlannedAction<'collection', CopyDetails>;
+
+export const vectorsCopyStep: Step<VectorsCopyAction> = {
   id: ID,
   phase: 2,
   component: 'vectors',
@@ -108,7 +122,7 @@ export const vectorsCopyStep: Step = {
     const { cfg, source, layout } = await setup(ctx);
     const counts = new Map<string, number>();
     for (const info of layout.collections) counts.set(info.name, await source.count(info.name));
-    const changes: Change[] = [];
+    const changes: VectorsCopyAction[] = [];
     for (const info of layout.collections) {
       const count = counts.get(info.name) ?? 0;
       const last = ctx.journal.lastCheckpoint(streamOf(info.name));
@@ -118,7 +132,9 @@ export const vectorsCopyStep: Step = {
         changes.push({
           action: 'noop',
           resource,
+          subject: 'collection',
           summary: messages.vectors.planCopied(info.name, last.count),
+          details: { collection: info.name },
         });
         continue;
       }
@@ -135,6 +151,7 @@ export const vectorsCopyStep: Step = {
       changes.push({
         action: 'copy',
         resource,
+        subject: 'collection',
         summary: `${messages.vectors.planCopy(info.name, count, cfg.vectorTable, target.indexName, last?.count)}. ${why}`,
         details: {
           collection: info.name,
@@ -166,9 +183,9 @@ export const vectorsCopyStep: Step = {
 
   async apply(ctx, change) {
     const { cfg, client, source, layout } = await setup(ctx);
-    const wanted = (change.details as { collection?: string } | undefined)?.collection;
-    const infos = layout.collections.filter((c) => wanted === undefined || c.name === wanted);
-    if (wanted !== undefined && infos.length === 0) {
+    const wanted = change.details.collection;
+    const infos = layout.collections.filter((c) => c.name === wanted);
+    if (infos.length === 0) {
       throw new EngifyError({
         code: 'QDRANT_COLLECTION_GONE',
         kind: 'system',
@@ -176,7 +193,7 @@ export const vectorsCopyStep: Step = {
         hint: messages.vectors.collectionGoneHint,
       });
     }
-    const planned = change.details as { path?: string } | undefined;
+    const planned = change.details;
     const writer = new BatchWriter(client, {
       table: cfg.vectorTable,
       concurrency: cfg.writeConcurrency,
@@ -185,9 +202,9 @@ export const vectorsCopyStep: Step = {
     });
     for (const info of infos) {
       try {
-        // The path the plan chose; without a plan's details (or resuming a started stage), decide again.
+        // The path the plan chose; without one (resuming a started stage), decide again.
         const bulk =
-          planned?.path !== undefined
+          planned.path !== undefined
             ? planned.path.startsWith('bulk')
             : ctx.journal.lastCheckpoint(stageStreamOf(info.name)) !== undefined ||
               usesBulk(cfg, await source.count(info.name));

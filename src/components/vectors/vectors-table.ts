@@ -1,8 +1,9 @@
 import type { VectorIndex } from '@aws-sdk/client-dynamodb';
-import type { CreatedResource, Json } from '../../core/contracts.js';
+import type { CreatedResource } from '../../core/contracts.js';
 import { EngifyError, toEngifyError } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
-import type { Change, Check, Step, StepContext } from '../../core/step.js';
+import { planDrift } from '../../core/plan-drift.js';
+import type { Check, PlannedAction, Step, StepContext } from '../../core/step.js';
 import { INDEX_KIND, TABLE_KIND, vectorTableManager } from '../../providers/dynamodb/vector-table-manager.js';
 import { readLayout, requireDynamo, vectorIndexOf } from './vectors-layout.js';
 
@@ -20,14 +21,24 @@ async function desiredOf(ctx: StepContext): Promise<{ table: string; indexes: Ve
   };
 }
 
-const describeIndex = (ix: VectorIndex): Json => ({
+const describeIndex = (ix: VectorIndex): IndexSummary => ({
   name: ix.IndexName ?? '',
   attribute: ix.VectorAttribute?.AttributeName ?? '',
   dimensions: ix.Dimensions ?? 0,
   distance: ix.DistanceFunction ?? '',
 });
 
-export const vectorsTableStep: Step = {
+type IndexSummary = { name: string; attribute: string; dimensions: number; distance: string };
+
+/** `create` the table with its indexes, or add the `add` indexes plan found missing on the existing one. */
+type TableAction = PlannedAction<
+  'table',
+  | { kind: 'create'; table: string; billingMode: string; key: string; vectorIndexes: IndexSummary[] }
+  | { kind: 'add-indexes'; table: string; addVectorIndexes: IndexSummary[] }
+  | { kind: 'none'; table: string }
+>;
+
+export const vectorsTableStep: Step<TableAction> = {
   id: ID,
   phase: 1,
   component: 'vectors',
@@ -45,8 +56,10 @@ export const vectorsTableStep: Step = {
         {
           action: 'create',
           resource,
+          subject: 'table',
           summary: messages.vectors.planCreate(desired.table, desired.indexes.length),
           details: {
+            kind: 'create',
             table: desired.table,
             billingMode: 'PAY_PER_REQUEST',
             key: 'pk (HASH, S) + sk (RANGE, S)',
@@ -72,24 +85,46 @@ export const vectorsTableStep: Step = {
         {
           action: 'update',
           resource,
+          subject: 'table',
           summary: messages.vectors.planAddIndexes(
             desired.table,
             missing.map((m) => m.IndexName ?? ''),
           ),
-          details: { table: desired.table, addVectorIndexes: missing.map(describeIndex) },
+          details: {
+            kind: 'add-indexes',
+            table: desired.table,
+            addVectorIndexes: missing.map(describeIndex),
+          },
         },
       ];
     }
-    return [{ action: 'noop', resource, summary: messages.vectors.planNoop(desired.table) }];
+    return [
+      {
+        action: 'noop',
+        resource,
+        subject: 'table',
+        summary: messages.vectors.planNoop(desired.table),
+        details: { kind: 'none', table: desired.table },
+      },
+    ];
   },
 
-  async apply(ctx, _change: Change) {
-    // Recomputed from live state rather than trusted from the plan: a rerun after a crash does only what is missing.
+  async apply(ctx, change) {
     const desired = await desiredOf(ctx);
     const manager = vectorTableManager(await ctx.services.dynamodb(), ctx.signal);
     let observed = await manager.observe(desired);
     const tableResource: CreatedResource = { kind: TABLE_KIND, name: desired.table };
     const pending = ctx.journal.pendingIntents();
+    const ours = [...pending, ...ctx.journal.createdResources()].some(
+      (p) => p.kind === TABLE_KIND && p.name === desired.table,
+    );
+    const planned = change.details;
+    if (planned.table !== desired.table)
+      throw planDrift(this.id, change.resource, `table ${planned.table}`, `table ${desired.table}`);
+    if (planned.kind === 'create' && observed.exists && !ours)
+      throw planDrift(this.id, change.resource, 'no such table', 'a table of that name');
+    if (planned.kind !== 'create' && !observed.exists)
+      throw planDrift(this.id, change.resource, 'the existing table', 'no such table');
     if (!observed.exists) {
       ctx.journal.intent(tableResource);
       const created = await manager.create(desired);
@@ -97,10 +132,15 @@ export const vectorsTableStep: Step = {
       ctx.log(messages.vectors.created(desired.table));
     } else {
       // A crash between CreateTable and `created` leaves the intent pending: the table is ours.
-      if (pending.some((p) => p.kind === TABLE_KIND && p.name === desired.table)) {
+      if (pending.some((p) => p.kind === TABLE_KIND && p.name === desired.table))
         ctx.journal.created({ ...tableResource, ...(observed.id ? { id: observed.id } : {}) });
-      }
-      for (const ix of manager.missingIndexes(desired, observed)) {
+      // Only the indexes plan listed: one the layout wants since then waits for the next plan.
+      const plannedIndexes = new Set(
+        planned.kind === 'add-indexes' ? planned.addVectorIndexes.map((i) => i.name) : [],
+      );
+      for (const ix of manager
+        .missingIndexes(desired, observed)
+        .filter((m) => plannedIndexes.has(m.IndexName ?? ''))) {
         const res: CreatedResource = { kind: INDEX_KIND, name: `${desired.table}/${ix.IndexName}` };
         ctx.journal.intent(res);
         ctx.journal.created(await manager.addIndex(desired.table, ix));

@@ -3,6 +3,9 @@
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 export const filesMessages = {
+  bucketForeign: (bucket: string) =>
+    `The bucket ${bucket} exists but these credentials cannot access it (403): bucket names are global.`,
+  bucketForeignHint: 'Pick another target.s3.bucket name, or use credentials of the account that owns it.',
   bucketBusy: (bucket: string, what: string, tries: number) =>
     `S3 answered OperationAborted (409) to setting ${what} on bucket ${bucket} ${tries} times: another operation on that bucket is still in progress.`,
   bucketBusyHint:

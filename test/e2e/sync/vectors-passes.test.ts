@@ -10,7 +10,6 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vectorsCopyStep } from '../../../src/components/vectors/vectors-copy.js';
 import { vectorsForwardPass, vectorsReversePass } from '../../../src/components/vectors/vectors-passes.js';
-import { vectorsTableStep } from '../../../src/components/vectors/vectors-table.js';
 import type { EngineSession } from '../../../src/engine/session.js';
 import {
   type DynamoDbVectorFront,
@@ -19,6 +18,7 @@ import {
 import { type QdrantStandIn, startQdrantStandIn } from '../../../src/sandbox/qdrant-server.js';
 import { qdrantRequester } from '../../helpers/qdrant-seed.js';
 import { openTestSession } from '../../helpers/session.js';
+import { applyVectorsTable } from '../../helpers/vectors-table.js';
 
 // The vectors sync passes driven with a real 'sync.vectors' StepContext, after the real vectors.table and
 // vectors.copy steps, against the Qdrant stand-in (which normalises Cosine vectors, as Qdrant does) and
@@ -97,11 +97,7 @@ describe.each([
       },
     });
     try {
-      await vectorsTableStep.apply(session.context(vectorsTableStep), {
-        action: 'create',
-        resource: 't',
-        summary: '',
-      });
+      await applyVectorsTable(session);
       const cctx = session.context(vectorsCopyStep);
       for (const c of await vectorsCopyStep.plan(cctx)) await vectorsCopyStep.apply(cctx, c);
       const ctx = session.context({ id: 'sync.vectors' });
