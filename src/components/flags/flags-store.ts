@@ -1,5 +1,6 @@
 import { hostname, userInfo } from 'node:os';
-import type { Check, Step, StepContext } from '../../core/step.js';
+import { planDrift } from '../../core/plan-drift.js';
+import type { Check, PlannedAction, Step, StepContext } from '../../core/step.js';
 import { FLAG_COMPONENTS } from '../../flags/modes.js';
 import { openFlagStore } from '../../flags/open-store.js';
 
@@ -15,7 +16,10 @@ export function operator(): string {
 
 const store = (ctx: StepContext) => openFlagStore(ctx.config.flags, ctx.services);
 
-export const flagsStore: Step = {
+/** `create` the store (none was there), or `use` the one plan found, adopting it when a run of ours made it. */
+type StoreAction = PlannedAction<'store', { kind: 'create' } | { kind: 'use'; adopt: boolean }>;
+
+export const flagsStore: Step<StoreAction> = {
   id: 'flags.store',
   phase: 1,
   component: 'flags',
@@ -30,37 +34,51 @@ export const flagsStore: Step = {
         {
           action: 'create',
           resource: s.location,
+          subject: 'store',
           summary: `create with ${FLAG_COMPONENTS.join(', ')} in mode source`,
+          details: { kind: 'create' },
         },
       ];
     }
     const recorded = ctx.journal.outputOf('flags.store', 'location') === s.location;
+    const ours = ctx.journal.pendingIntents().some((r) => r.kind === KIND && r.name === s.location);
+    const use = { kind: 'use' as const, adopt: ours };
     if (!recorded) {
-      const ours = ctx.journal.pendingIntents().some((r) => r.kind === KIND && r.name === s.location);
       return [
         {
           action: 'update',
           resource: s.location,
+          subject: 'store',
+          details: use,
           summary: ours
             ? 'adopt the store an interrupted run created'
             : 'use the existing flag store (rollback keeps it)',
         },
       ];
     }
-    return [{ action: 'noop', resource: s.location, summary: 'exists' }];
+    return [{ action: 'noop', resource: s.location, subject: 'store', summary: 'exists', details: use }];
   },
 
-  async apply(ctx) {
+  async apply(ctx, change) {
     const s = await store(ctx);
-    const pending = ctx.journal.pendingIntents().some((r) => r.kind === KIND && r.name === s.location);
-    if (!(await s.exists())) {
+    const exists = await s.exists();
+    const planned = change.details;
+    const ours = [...ctx.journal.pendingIntents(), ...ctx.journal.createdResources()].some(
+      (r) => r.kind === KIND && r.name === s.location,
+    );
+    if (planned.kind === 'create' && exists && !ours)
+      throw planDrift(this.id, change.resource, 'no flag store', 'a flag store');
+    if (planned.kind === 'use' && !exists)
+      throw planDrift(this.id, change.resource, 'the existing store', 'none');
+    if (!exists) {
       ctx.journal.intent({ kind: KIND, name: s.location });
       await s.create(operator());
       ctx.journal.created({ kind: KIND, name: s.location });
     } else {
       // Fills in components missing from an older or hand-made store; never changes existing modes.
       await s.create(operator());
-      if (pending) ctx.journal.created({ kind: KIND, name: s.location });
+      if (ctx.journal.pendingIntents().some((r) => r.kind === KIND && r.name === s.location))
+        ctx.journal.created({ kind: KIND, name: s.location });
     }
     ctx.journal.output('location', s.location);
   },

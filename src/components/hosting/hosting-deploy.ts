@@ -2,7 +2,8 @@ import type { HostingDeployConfig } from '../../config/schema.js';
 import type { Json } from '../../core/contracts.js';
 import { EngifyError } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
-import type { Change, Check, Step, StepContext } from '../../core/step.js';
+import { planDrift } from '../../core/plan-drift.js';
+import type { Check, PlannedAction, Step, StepContext } from '../../core/step.js';
 import { platformFor } from '../../providers/amplify/build-spec.js';
 import {
   type DeployOps,
@@ -120,7 +121,20 @@ function finish(ctx: StepContext, job: JobState, done: Deployed): void {
   ctx.log(m.deployed(job.jobId, done.way));
 }
 
-async function applyManual(ctx: StepContext, d: DeployOps, appId: string, branch: string) {
+/** What plan decided to deploy: a build to run, an artifact of a known digest, or a repository release. */
+type DeployDetails =
+  | { way: 'manual'; build: string; artifactDir: string; smoke: string[] }
+  | { way: 'manual'; artifactDir: string; digest: string; files: number; smoke: string[] }
+  | { way: 'repository'; repository: string; branch: string; smoke: string[] };
+type DeployAction = PlannedAction<'deploy', DeployDetails>;
+
+async function applyManual(
+  ctx: StepContext,
+  d: DeployOps,
+  appId: string,
+  branch: string,
+  change: DeployAction,
+) {
   const h = deployConfig(ctx);
   const settings = await frontendSource(ctx).settings();
   const command = buildCommandOf(h, settings.buildCommand);
@@ -133,6 +147,15 @@ async function applyManual(ctx: StepContext, d: DeployOps, appId: string, branch
     resolveIn(ctx.configDir, h.artifactDir as string),
     'hosting.artifactDir',
   );
+  // Without a build, plan saw the artifact itself: files changed since then are not what was reviewed.
+  const planned = change.details;
+  if ('digest' in planned && planned.digest !== artifact.digest)
+    throw planDrift(
+      'hosting.deploy',
+      change.resource,
+      `artifact ${planned.digest}`,
+      `artifact ${artifact.digest}`,
+    );
   const deployed = record<Deployed>(ctx, 'deployed');
   if (deployed?.appId === appId && deployed.digest === artifact.digest) {
     ctx.log(m.alreadyDeployed(artifact.digest, deployed.jobId));
@@ -157,9 +180,23 @@ async function applyManual(ctx: StepContext, d: DeployOps, appId: string, branch
   finish(ctx, await pollJob(ctx, d, appId, branch, jobId), next);
 }
 
-async function applyRepository(ctx: StepContext, d: DeployOps, appId: string, branch: string) {
+async function applyRepository(
+  ctx: StepContext,
+  d: DeployOps,
+  appId: string,
+  branch: string,
+  change: DeployAction,
+) {
   const h = deployConfig(ctx);
   const repository = await repositoryOf(ctx, h);
+  const planned = change.details;
+  if (planned.way !== 'repository' || planned.repository !== repository)
+    throw planDrift(
+      'hosting.deploy',
+      change.resource,
+      planned.way === 'repository' ? planned.repository : 'a manual deploy',
+      repository,
+    );
   const deployed = record<Deployed>(ctx, 'deployed');
   if (deployed?.appId === appId && deployed.way === 'repository' && deployed.repository === repository) {
     ctx.log(m.alreadyReleased(repository, deployed.jobId));
@@ -185,7 +222,7 @@ async function applyRepository(ctx: StepContext, d: DeployOps, appId: string, br
   finish(ctx, await pollJob(ctx, d, appId, branch, jobId), next);
 }
 
-export const hostingDeployStep: Step = {
+export const hostingDeployStep: Step<DeployAction> = {
   id: DEPLOY_STEP,
   phase: 3,
   component: 'hosting',
@@ -218,11 +255,12 @@ export const hostingDeployStep: Step = {
             action: 'create',
             resource,
             summary: m.planBuild(command, h.artifactDir as string),
+            subject: 'deploy',
             details: { way: 'manual', build: command, artifactDir: dir, smoke },
           },
         ];
       const artifact = describeArtifact(dir, 'hosting.artifactDir');
-      const details = {
+      const details: DeployDetails = {
         way: 'manual',
         artifactDir: dir,
         digest: artifact.digest,
@@ -231,41 +269,57 @@ export const hostingDeployStep: Step = {
       };
       if (app && deployed?.appId === app && deployed.digest === artifact.digest)
         return [
-          { action: 'noop', resource, summary: m.alreadyDeployed(artifact.digest, deployed.jobId), details },
+          {
+            action: 'noop',
+            resource,
+            subject: 'deploy',
+            summary: m.alreadyDeployed(artifact.digest, deployed.jobId),
+            details,
+          },
         ];
       return [
         {
           action: 'create',
           resource,
+          subject: 'deploy',
           summary: m.planManual(artifact.files, artifact.bytes, artifact.digest),
           details,
         },
       ];
     }
     const repository = await repositoryOf(ctx, h);
-    const details = { way: 'repository', repository, branch: a.branch, smoke };
+    const details: DeployDetails = { way: 'repository', repository, branch: a.branch, smoke };
     const warnings =
       settings.repository?.branch && settings.repository.branch !== a.branch
         ? [m.branchDiffers(settings.repository.branch, a.branch)]
         : [];
     if (app && deployed?.appId === app && deployed.way === 'repository' && deployed.repository === repository)
-      return [{ action: 'noop', resource, summary: m.alreadyReleased(repository, deployed.jobId), details }];
-    const change: Change = {
+      return [
+        {
+          action: 'noop',
+          resource,
+          subject: 'deploy',
+          summary: m.alreadyReleased(repository, deployed.jobId),
+          details,
+        },
+      ];
+    const change: DeployAction = {
       action: 'create',
       resource,
+      subject: 'deploy',
       summary: m.planRepository(repository, a.branch),
       details,
     };
     return [warnings.length ? { ...change, warnings } : change];
   },
 
-  async apply(ctx) {
+  async apply(ctx, change) {
     const h = deployConfig(ctx);
     const appId = requireAppId(ctx);
     const branch = amplifyConfig(ctx).branch;
     const d = await deployOps(await ctx.services.amplify(), { signal: ctx.signal });
-    if (h.deploy === 'manual') await applyManual(ctx, d, appId, branch);
-    else await applyRepository(ctx, d, appId, branch);
+    if (h.deploy === 'manual') await applyManual(ctx, d, appId, branch, change);
+    else await applyRepository(ctx, d, appId, branch, change);
   },
 
   async verify(ctx) {

@@ -2,7 +2,8 @@ import type { DomainAssociation } from '@aws-sdk/client-amplify';
 import type { CreatedResource, Json } from '../../core/contracts.js';
 import type { SourceDomain } from '../../core/hosting-source.js';
 import { messages } from '../../core/messages.js';
-import type { Check, Step, StepContext } from '../../core/step.js';
+import { planDrift } from '../../core/plan-drift.js';
+import type { Check, PlannedAction, Step, StepContext } from '../../core/step.js';
 import { dnsRecords } from '../../providers/amplify/app.js';
 import {
   amplifyConfig,
@@ -51,7 +52,15 @@ function printRecords(ctx: StepContext, a: DomainAssociation) {
   for (const r of dnsRecords(a)) ctx.log(m.dnsRecord(r.name, r.type, r.value));
 }
 
-export const hostingDomainStep: Step = {
+/** The domain association: none configured, `create` it, or it exists (with the records plan read). */
+type DomainAction = PlannedAction<
+  'domain',
+  | { kind: 'none' }
+  | { kind: 'create'; subdomains: string[] }
+  | { kind: 'exists'; subdomains: string[]; dnsRecords: Json }
+>;
+
+export const hostingDomainStep: Step<DomainAction> = {
   id: 'hosting.domain',
   phase: 3,
   component: 'hosting',
@@ -61,7 +70,16 @@ export const hostingDomainStep: Step = {
 
   async plan(ctx) {
     const want = await desired(ctx);
-    if (!want) return [{ action: 'noop', resource: 'amplify domain', summary: m.noDomain }];
+    if (!want)
+      return [
+        {
+          action: 'noop',
+          resource: 'amplify domain',
+          subject: 'domain',
+          summary: m.noDomain,
+          details: { kind: 'none' },
+        },
+      ];
     const app = currentAppId(ctx);
     const existing = app ? await (await ops(ctx)).getDomain(app, want.domain) : undefined;
     const subdomains = want.prefixes.map((p) => (p ? `${p}.${want.domain}` : want.domain));
@@ -71,7 +89,8 @@ export const hostingDomainStep: Step = {
           action: 'noop',
           resource: `amplify domain ${want.domain}`,
           summary: m.domainStatus(want.domain, existing.domainStatus ?? 'UNKNOWN'),
-          details: { subdomains, dnsRecords: records(existing) },
+          subject: 'domain',
+          details: { kind: 'exists', subdomains, dnsRecords: records(existing) },
         },
       ];
     return [
@@ -79,14 +98,15 @@ export const hostingDomainStep: Step = {
         action: 'create',
         resource: `amplify domain ${want.domain}`,
         summary: `associate ${subdomains.join(', ')} with branch ${amplifyConfig(ctx).branch}; DNS records are printed after apply`,
-        details: { subdomains },
+        subject: 'domain',
+        details: { kind: 'create', subdomains },
       },
     ];
   },
 
-  async apply(ctx) {
+  async apply(ctx, change) {
     const want = await desired(ctx);
-    if (!want) {
+    if (!want || change.details.kind === 'none') {
       ctx.log(m.noDomain);
       return;
     }
@@ -95,6 +115,13 @@ export const hostingDomainStep: Step = {
     const amplify = await ops(ctx);
     const resource: CreatedResource = { kind: DOMAIN, name: want.domain, id: appId };
     let association = await amplify.getDomain(appId, want.domain);
+    const ours = [...ctx.journal.pendingIntents(), ...ctx.journal.createdResources()].some(
+      (r) => r.kind === DOMAIN && r.name === want.domain && r.id === appId,
+    );
+    // Only `create` is ever applied (an existing association plans a noop): one that appeared since the
+    // plan, not from an interrupted run of ours, belongs to someone else.
+    if (association && !ours)
+      throw planDrift(this.id, change.resource, 'no association', `association ${want.domain}`);
     if (!association) {
       ctx.journal.intent(resource);
       association = await amplify.createDomain(
