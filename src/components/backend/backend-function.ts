@@ -2,8 +2,9 @@ import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
 import type { CreatedResource } from '../../core/contracts.js';
 import { EngifyError } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
+import { assertAsPlanned } from '../../core/plan-drift.js';
 import { sleep } from '../../core/retry.js';
-import type { Change, Check, Step, StepContext } from '../../core/step.js';
+import type { Check, PlannedAction, Step, StepContext } from '../../core/step.js';
 import { type FunctionSpec, type LambdaOps, lambdaOps, OWNER_TAG } from '../../providers/lambda/functions.js';
 import { unreadableCheck } from '../hosting/hosting-shared.js';
 import {
@@ -81,7 +82,29 @@ function drift(
 
 const codeSha = (want: Desired) => (want.code.kind === 'zip' ? want.code.pkg.sha256 : undefined);
 
-export const backendFunctionStep: Step = {
+type FunctionSettings = {
+  runtime: string;
+  memoryMb: number;
+  timeoutSeconds: number;
+  layers: string[];
+  env: string[];
+  secretKeys: string[];
+};
+/** The function's settings as plan showed them (variable names, never values) and its package. */
+type FunctionAction = PlannedAction<'function', FunctionSettings & { package: string }>;
+
+function settingsOf(want: Awaited<ReturnType<typeof desired>>): FunctionSettings {
+  return {
+    runtime: want.code.kind === 'zip' ? want.code.runtime : 'image',
+    memoryMb: want.memoryMb,
+    timeoutSeconds: want.timeoutSeconds,
+    layers: want.layers,
+    env: Object.keys(want.environment).sort(),
+    secretKeys: Object.keys(want.secret).sort(),
+  };
+}
+
+export const backendFunctionStep: Step<FunctionAction> = {
   id: FUNCTION_STEP,
   phase: 3,
   component: 'backend',
@@ -97,20 +120,13 @@ export const backendFunctionStep: Step = {
       want.code.kind === 'zip'
         ? m.planBuilt(want.code.pkg.bytes, want.code.pkg.unzipped, want.code.pkg.files)
         : `image ${want.code.imageUri}`;
-    const details = {
-      runtime: want.code.kind === 'zip' ? want.code.runtime : 'image',
-      memoryMb: want.memoryMb,
-      timeoutSeconds: want.timeoutSeconds,
-      layers: want.layers,
-      env: Object.keys(want.environment).sort(),
-      secretKeys: Object.keys(want.secret).sort(),
-      package: pkg,
-    };
+    const details = { ...settingsOf(want), package: pkg };
     if (!fn)
       return [
         {
           action: 'create',
           resource: `lambda function ${functionName}`,
+          subject: 'function',
           summary: `create (${pkg})`,
           details,
         },
@@ -121,26 +137,39 @@ export const backendFunctionStep: Step = {
         {
           action: 'update',
           resource: `lambda function ${functionName}`,
+          subject: 'function',
           summary: 'update once the role exists',
           details,
         },
       ];
     const d = drift(fn, spec(ctx, want), codeSha(want));
     if (!d.code && d.config.length === 0)
-      return [{ action: 'noop', resource: `lambda function ${functionName}`, summary: 'in step', details }];
+      return [
+        {
+          action: 'noop',
+          resource: `lambda function ${functionName}`,
+          subject: 'function',
+          summary: 'in step',
+          details,
+        },
+      ];
     const parts = [...(d.code ? ['code'] : []), ...d.config];
     return [
       {
         action: 'update',
         resource: `lambda function ${functionName}`,
+        subject: 'function',
         summary: `update ${parts.join(', ')}`,
         details,
       },
-    ] as Change[];
+    ];
   },
 
-  async apply(ctx) {
+  async apply(ctx, change) {
     const want = await desired(ctx);
+    const { package: _shown, ...planned } = change.details;
+    // The package is rebuilt here and its byte count may differ by a build's noise; its settings may not.
+    assertAsPlanned(this.id, change, 'the function settings', planned, settingsOf(want));
     const b = backendConfig(ctx);
     const s = spec(ctx, want);
     const ops = await lambda(ctx);

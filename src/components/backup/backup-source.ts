@@ -1,7 +1,7 @@
 import type { Json } from '../../core/contracts.js';
 import { EngifyError } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
-import type { Check, Step, StepContext } from '../../core/step.js';
+import type { Check, PlannedAction, Step, StepContext } from '../../core/step.js';
 import { readTables } from '../../providers/postgres/catalog.js';
 import { backupStore } from '../../providers/s3/backup-store.js';
 import {
@@ -54,7 +54,21 @@ export async function runBackup(ctx: StepContext): Promise<BackupRecord> {
   return record;
 }
 
-export const backupSourceStep: Step = {
+/** A backup to take (or resume) into this bucket and prefix; `noop` once the last one is complete. */
+type BackupAction = PlannedAction<
+  'backup',
+  | { kind: 'done'; id: string }
+  | {
+      kind: 'take';
+      bucket: string;
+      prefix: string;
+      retentionDays: number;
+      usersEncryption: string;
+      resumes?: Json;
+    }
+>;
+
+export const backupSourceStep: Step<BackupAction> = {
   id: BACKUP_STEP,
   phase: 2,
   component: 'backup',
@@ -67,7 +81,15 @@ export const backupSourceStep: Step = {
     const resource = messages.backup.resource(s.bucket, s.prefix);
     const last = lastBackup(ctx);
     if (last && !pendingOf(ctx) && ctx.journal.lastCheckpoint(STREAM)?.done)
-      return [{ action: 'noop', resource, summary: messages.backup.planDone(last.id) }];
+      return [
+        {
+          action: 'noop',
+          resource,
+          subject: 'backup',
+          summary: messages.backup.planDone(last.id),
+          details: { kind: 'done', id: last.id },
+        },
+      ];
     const db = await ctx.services.pg(s.sourceUrl);
     let tables = 0;
     let bytes = 0;
@@ -90,7 +112,9 @@ export const backupSourceStep: Step = {
           s.retentionDays,
           s.kmsKeyId ? `SSE-KMS ${s.kmsKeyId}` : 'SSE-S3',
         ),
+        subject: 'backup',
         details: {
+          kind: 'take',
           bucket: s.bucket,
           prefix: s.prefix,
           retentionDays: s.retentionDays,
@@ -102,7 +126,7 @@ export const backupSourceStep: Step = {
   },
 
   async apply(ctx, change) {
-    if (change.action === 'noop') return;
+    if (change.details.kind === 'done') return;
     await runBackup(ctx);
   },
 

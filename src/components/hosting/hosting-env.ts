@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { CreatedResource, Json } from '../../core/contracts.js';
 import { EngifyError } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
-import type { Change, Check, Step, StepContext } from '../../core/step.js';
+import { assertAsPlanned } from '../../core/plan-drift.js';
+import type { Check, PlannedAction, Step, StepContext } from '../../core/step.js';
 import { OWNER_TAG, type SecretStore } from '../../providers/secrets/secret-store.js';
 import type { RewrittenVar } from './env-rewrite.js';
 import {
@@ -133,7 +134,10 @@ async function ensureSecret(
   if ((await store.get(name)) !== value) await store.put(name, value);
 }
 
-export const hostingEnvStep: Step = {
+/** Where each variable goes (plain, secret store, rewritten), as plan showed it; never the values. */
+type EnvAction = PlannedAction<'env', { placements: Json }>;
+
+export const hostingEnvStep: Step<EnvAction> = {
   id: 'hosting.env',
   phase: 3,
   component: 'hosting',
@@ -155,9 +159,10 @@ export const hostingEnvStep: Step = {
         inStep =
           (await (await secretStore(ctx, 'secrets-manager')).get(want.backend.name)) === want.backend.value;
     }
-    const change: Change = {
+    const change: EnvAction = {
       action: inStep ? 'noop' : app ? 'update' : 'create',
       resource: `amplify env ${a.appName}`,
+      subject: 'env',
       summary: inStep
         ? 'env vars and secrets in step'
         : `${Object.keys(want.plain).length} env var(s), ${want.secrets.length} secret(s) in ${a.secretStore}${want.backend ? ', 1 backend secret in secrets-manager' : ''}`,
@@ -167,9 +172,16 @@ export const hostingEnvStep: Step = {
     return [change];
   },
 
-  async apply(ctx) {
+  async apply(ctx, change) {
     const want = await desired(ctx);
     if (want.error) throw want.error;
+    assertAsPlanned(
+      this.id,
+      change,
+      'the variables and where they go',
+      change.details.placements,
+      want.placements,
+    );
     const a = amplifyConfig(ctx);
     const appId = requireAppId(ctx);
     const store = await secretStore(ctx, a.secretStore);
