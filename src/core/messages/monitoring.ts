@@ -27,6 +27,14 @@ export const monitoringMessages = {
   published: (component: string, datums: number) => `metrics: ${datums} datum(s) published for ${component}`,
   dropped: (component: string, datums: number, reason: string) =>
     `metrics: ${datums} datum(s) for ${component} dropped (${reason}); sync goes on`,
+  // ----- demo --------------------------------------------------------------------------------------
+  demoPublished: (calls: number, datums: number, namespace: string) =>
+    `CloudWatch got ${calls} PutMetricData call(s), ${datums} datum(s), in namespace ${namespace} (at most one call per component a minute)`,
+  demoMetric: (component: string, metric: string, value: string) => `  ${component} ${metric}: ${value}`,
+  demoAlarm: (name: string, state: string) => `  alarm ${name}: ${state}`,
+  demoStopped: (minutes: number) =>
+    `sync stopped; ${minutes} minutes pass on the CloudWatch stand-in's clock:`,
+  demoChanged: (name: string, from: string, to: string) => `  alarm ${name}: ${from} -> ${to}`,
   // ----- status ------------------------------------------------------------------------------------
   alarmMissing: 'missing (run `apply --phase 1`)',
   alarmsUnreadable: (reason: string) => `alarm states unreadable: ${reason}`,
