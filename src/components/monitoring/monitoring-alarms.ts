@@ -91,7 +91,7 @@ export const monitoringAlarmsStep: Step = {
     }
     const noData = alarms.find((a) => a.action === 'create' && a.resource.endsWith(n.noData));
     if (noData) noData.warnings = [...(noData.warnings ?? []), m.noDataNote];
-    changes.push(...alarms, await planDashboard(ctx, n.dashboard, body(ctx)));
+    changes.push(...alarms, await planDashboard(ctx, n.dashboard, body(ctx), { owner: true }));
     return changes;
   },
 

@@ -53,8 +53,10 @@ export const monitoringBackendStep: Step = {
     const n = names(ctx.config);
     return [
       ...(await planAlarms(ctx, backendAlarms(ctx.config, t, topic(ctx)))),
-      await planDashboard(ctx, n.dashboard, dashboardBody(ctx.config, ctx.config.target.aws.region, t)),
-    ].map((c) => (c.subject === 'dashboard' ? { ...c, warnings: undefined } : c));
+      await planDashboard(ctx, n.dashboard, dashboardBody(ctx.config, ctx.config.target.aws.region, t), {
+        owner: false,
+      }),
+    ];
   },
 
   async apply(ctx, change) {

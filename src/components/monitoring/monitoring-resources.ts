@@ -75,9 +75,15 @@ export async function applyAlarm(ctx: StepContext, spec: AlarmSpec, field: strin
     ctx.journal.created({ ...resource, id: `alarm:${spec.AlarmName}` });
 }
 
-export async function planDashboard(ctx: StepContext, name: string, body: string): Promise<Change> {
+export async function planDashboard(
+  ctx: StepContext,
+  name: string,
+  body: string,
+  opts: { owner: boolean },
+): Promise<Change> {
   const current = await (await cloudwatch(ctx)).getDashboard(name);
-  const mine = ours(ctx, KIND.dashboard, name) || pending(ctx, KIND.dashboard, name);
+  // A step that only adds a row to another step's dashboard does not own it.
+  const mine = !opts.owner || ours(ctx, KIND.dashboard, name) || pending(ctx, KIND.dashboard, name);
   const widgets = (JSON.parse(body) as { widgets: unknown[] }).widgets.length;
   return {
     action: current === undefined ? 'create' : current === body && (mine || ctx.force) ? 'noop' : 'update',
