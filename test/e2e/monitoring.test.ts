@@ -276,4 +276,56 @@ describe('monitoring through the CLI', () => {
     await runCli(['--config', clean.configPath, 'rollback', '--yes'], { env: clean.env });
     expect(observe(clean.project)).toEqual({ alarms: [], topics: [], dashboard: null });
   }, 180_000);
+  it('refuses an alarm of the same name it did not create (unless --force, and then keeps it), and a reserved namespace', async () => {
+    const ws = workspace();
+    const cli = (...args: string[]) => runCli(['--config', ws.configPath, ...args], { env: ws.env });
+    const theirs = `engify-${ws.project}-sync-errors`;
+    const client = new CloudWatchClient({
+      region: 'us-east-1',
+      endpoint: cw.url,
+      credentials: { accessKeyId: 'K', secretAccessKey: 'S' },
+    });
+    await client.send(
+      new PutMetricAlarmCommand({
+        AlarmName: theirs,
+        Namespace: 'Custom',
+        MetricName: 'Mine',
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanThreshold',
+      }),
+    );
+    client.destroy();
+    const plan = await cli('plan', '--phase', '1');
+    expect(plan.stdout).toContain(`alarm ${theirs} exists and is not ours`);
+    const refused = await cli('apply', '--phase', '1', '--yes');
+    // The step fails (exit 1) naming the alarm and the way out; nothing of the user's is changed.
+    expect(refused.code, refused.stdout + refused.stderr).toBe(1);
+    const said = refused.stdout + refused.stderr;
+    expect(said).toContain(`CloudWatch alarm ${theirs} exists and was not created by engify-migrate`);
+    expect(said).toContain('--force');
+    expect(cw.alarms.get(theirs)?.spec.MetricName).toBe('Mine');
+
+    const forced = await cli('apply', '--phase', '1', '--yes', '--force');
+    expect(forced.code, forced.stdout + forced.stderr).toBe(0);
+    expect(cw.alarms.get(theirs)?.spec.MetricName).toBe('Errors');
+    // In step now: a rerun without --force has nothing to do (and no reason to refuse).
+    const rerun = await cli('apply', '--phase', '1', '--yes');
+    expect(rerun.code, rerun.stdout + rerun.stderr).toBe(0);
+    expect(rerun.stdout).toContain('in step, nothing to do');
+    expect((await cli('rollback', '--yes')).code).toBe(0);
+    // Taken over, never ours: rollback leaves it; what the tool created is gone.
+    expect(ourAlarms(ws.project)).toEqual([theirs]);
+    expect(observe(ws.project).dashboard).toBeNull();
+
+    const bad = workspace((c) => {
+      c.monitoring = { namespace: 'AWS/Lambda' };
+    });
+    const badRun = await runCli(['--config', bad.configPath, 'plan'], { env: bad.env });
+    expect(badRun.code).toBe(2);
+    expect(badRun.stderr).toContain('monitoring.namespace');
+    expect(badRun.stderr).toContain('"AWS/" is reserved');
+  }, 120_000);
 });

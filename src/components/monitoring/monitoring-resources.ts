@@ -45,12 +45,12 @@ export async function planAlarms(ctx: StepContext, specs: AlarmSpec[]): Promise<
     const same = existing && alarmDigest(existing as Partial<AlarmSpec>) === alarmDigest(spec);
     const mine = ours(ctx, KIND.alarm, spec.AlarmName) || pending(ctx, KIND.alarm, spec.AlarmName);
     return {
-      action: !existing ? 'create' : same && (mine || ctx.force) ? 'noop' : 'update',
+      action: !existing ? 'create' : same ? 'noop' : 'update',
       resource: `cloudwatch alarm ${spec.AlarmName}`,
       subject: 'alarm',
       summary: !existing ? m.alarmCreate(threshold(spec)) : same ? m.inStep : m.alarmUpdate(threshold(spec)),
       details: { name: spec.AlarmName },
-      ...(existing && !mine ? { warnings: [m.notOursPlan('alarm', spec.AlarmName)] } : {}),
+      ...(existing && !mine && !same ? { warnings: [m.notOursPlan('alarm', spec.AlarmName)] } : {}),
     } satisfies Change;
   });
 }
@@ -67,9 +67,11 @@ export async function applyAlarm(ctx: StepContext, spec: AlarmSpec, field: strin
     return;
   }
   const mine = ours(ctx, KIND.alarm, spec.AlarmName);
-  if (!mine && !pending(ctx, KIND.alarm, spec.AlarmName) && !ctx.force)
+  const same = alarmDigest(existing as Partial<AlarmSpec>) === alarmDigest(spec);
+  // In step needs nothing (not even ownership); a change to one that is not ours needs --force.
+  if (!same && !mine && !pending(ctx, KIND.alarm, spec.AlarmName) && !ctx.force)
     refuse('CloudWatch alarm', spec.AlarmName, field);
-  if (alarmDigest(existing as Partial<AlarmSpec>) !== alarmDigest(spec)) await cw.putAlarm(spec);
+  if (!same) await cw.putAlarm(spec);
   // Made by a run killed between the call and its record: ours. Taken over with --force: not ours.
   if (!mine && pending(ctx, KIND.alarm, spec.AlarmName))
     ctx.journal.created({ ...resource, id: `alarm:${spec.AlarmName}` });
@@ -86,12 +88,14 @@ export async function planDashboard(
   const mine = !opts.owner || ours(ctx, KIND.dashboard, name) || pending(ctx, KIND.dashboard, name);
   const widgets = (JSON.parse(body) as { widgets: unknown[] }).widgets.length;
   return {
-    action: current === undefined ? 'create' : current === body && (mine || ctx.force) ? 'noop' : 'update',
+    action: current === undefined ? 'create' : current === body ? 'noop' : 'update',
     resource: `cloudwatch dashboard ${name}`,
     subject: 'dashboard',
     summary:
       current === undefined ? m.dashboardCreate(widgets) : current === body ? m.inStep : m.dashboardUpdate,
-    ...(current !== undefined && !mine ? { warnings: [m.notOursPlan('dashboard', name)] } : {}),
+    ...(current !== undefined && current !== body && !mine
+      ? { warnings: [m.notOursPlan('dashboard', name)] }
+      : {}),
   };
 }
 
@@ -107,7 +111,7 @@ export async function applyDashboard(ctx: StepContext, name: string, body: strin
     return;
   }
   const mine = ours(ctx, KIND.dashboard, name);
-  if (opts.owner && !mine && !pending(ctx, KIND.dashboard, name) && !ctx.force)
+  if (current !== body && opts.owner && !mine && !pending(ctx, KIND.dashboard, name) && !ctx.force)
     refuse('CloudWatch dashboard', name, 'monitoring.dashboard.name');
   if (current !== body) await cw.putDashboard(name, body);
   if (opts.owner && !mine && pending(ctx, KIND.dashboard, name)) ctx.journal.created(resource);
