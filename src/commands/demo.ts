@@ -199,6 +199,38 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
         return ok ? ExitCode.ok : ExitCode.failed;
       };
 
+      // What `sync` published to CloudWatch (the stand-in), then sync "stopped": the stand-in's clock
+      // moves 11 minutes and the no-data alarm goes OK -> ALARM.
+      const showMonitoring = async (): Promise<ExitCode> => {
+        const cw = stack.local.cloudwatch;
+        const mm = messages.monitoring;
+        const ns = loaded.config.monitoring?.namespace ?? 'EngifyMigrate';
+        const calls = cw.calls('PutMetricData');
+        const datums = calls.reduce(
+          (n, r) => n + ((JSON.parse(r.body) as { MetricData?: unknown[] }).MetricData?.length ?? 0),
+          0,
+        );
+        io.renderer.info(mm.demoPublished(calls.length, datums, ns));
+        for (const component of ['db', 'auth', 'files', 'vectors'])
+          for (const metric of ['LagSeconds', 'ChangesAppliedPerSecond', 'Errors']) {
+            const points = cw.datapoints(ns, metric, {
+              Project: loaded.config.project,
+              Component: component,
+            });
+            const last = points.at(-1);
+            if (last)
+              io.renderer.info(mm.demoMetric(component, metric, `max ${last.max}, ${last.count} sample(s)`));
+          }
+        const noData = `engify-${loaded.config.project}-sync-no-data`;
+        const before = cw.alarms.get(noData)?.state ?? 'missing';
+        for (const [name, a] of cw.alarms) io.renderer.info(mm.demoAlarm(name, a.state));
+        io.renderer.info(mm.demoStopped(11));
+        cw.advance(11 * 60_000);
+        const after = cw.alarms.get(noData)?.state ?? 'missing';
+        io.renderer.info(mm.demoChanged(noData, before, after));
+        return before === 'OK' && after === 'ALARM' ? ExitCode.ok : ExitCode.failed;
+      };
+
       const stages: Stage[] = [
         ['plan', () => planCommand(sub, {})],
         ['apply --phase 1', () => applyCommand(sub, undefined, { phase: '1', yes: true })],
@@ -245,6 +277,7 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
         ],
         ['sync --once', () => syncCommand(sub, { once: true })],
         ['(the write is on AWS)', () => expectRow(targetUrl, 'written on Supabase while both were live')],
+        ['(the metrics sync published, and an alarm when sync stops)', showMonitoring],
         // Reverse sync will write into the old database after cutover: back it up first (cutover asks).
         ['backup (before cutover)', () => backupCommand(sub, {})],
         ...(

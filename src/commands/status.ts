@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { checklist } from '../components/registry.js';
+import { checklist, components } from '../components/registry.js';
 import { ExitCode } from '../core/errors.js';
 import { messages } from '../core/messages.js';
 import { createServices } from '../core/services.js';
@@ -42,6 +42,11 @@ export async function statusCommand(io: CommandIo): Promise<ExitCode> {
         ),
       );
     } finally {
+      // What components add (alarm states, for one), each on its own line; a hook reports its own
+      // failures as lines.
+      for (const c of components)
+        for (const line of (await c.status?.({ config: loaded.config, services }).catch(() => [])) ?? [])
+          io.renderer.data(line.label, line.data);
       await services.close();
     }
     const sync = readSyncReport(loaded.stateDir);
@@ -61,6 +66,8 @@ export async function statusCommand(io: CommandIo): Promise<ExitCode> {
           reportedAt: sync.updatedAt,
         });
       }
+      for (const [component, report] of Object.entries(sync.observers ?? {}))
+        io.renderer.data(`sync observer ${component}`, report);
     }
     for (const phase of [1, 2, 3, 4] as const) {
       for (const step of checklist.filter((s) => s.phase === phase)) {

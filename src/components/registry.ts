@@ -8,6 +8,7 @@ import { dbComponent } from './db/db-component.js';
 import { filesComponent } from './files/files-component.js';
 import { flagsComponent } from './flags/flags-component.js';
 import { hostingComponent } from './hosting/hosting-component.js';
+import { monitoringComponent } from './monitoring/monitoring-component.js';
 import { vectorsComponent } from './vectors/vectors-component.js';
 
 // The one list of components. Adding a component is a folder under components/ plus one line here;
@@ -23,6 +24,8 @@ export const components: readonly ComponentModule[] = [
   hostingComponent,
   costComponent,
   backendComponent,
+  // After backend: monitoring.backend watches what backend.api created.
+  monitoringComponent,
 ];
 
 // The checklist: every step of every phase, phase by phase, and within a phase in registry order.

@@ -132,6 +132,8 @@ const awsEndpoints = z.strictObject({
   route53: httpUrl.optional(),
   apigateway: httpUrl.optional(),
   iam: httpUrl.optional(),
+  cloudwatch: httpUrl.optional(),
+  sns: httpUrl.optional(),
   /**
    * Where Amplify branch URLs (https://<branch>.<defaultDomain>) are reached, for a local stack: requests
    * go to this origin with the branch host kept in the Host header.
@@ -579,6 +581,50 @@ const backup = z.strictObject({
   kmsKeyId: nonEmpty.optional(),
 });
 
+/** monitoring.alarms: CloudWatch metrics from `sync`, alarms, a dashboard, an SNS topic (components/monitoring). */
+const monitoring = z.strictObject({
+  /** CloudWatch namespace `sync` publishes into (dimensions Project and Component). */
+  namespace: z
+    .string()
+    .regex(/^[A-Za-z0-9_./#:-]{1,255}$/, {
+      message: 'expected a CloudWatch namespace (1-255 of A-Z a-z 0-9 . _ - / # :)',
+    })
+    .refine((s) => !s.startsWith('AWS/'), {
+      message: 'expected a namespace of your own ("AWS/" is reserved)',
+    })
+    .default('EngifyMigrate'),
+  /** Where alarm notifications go: subscribed (email) to the topic; the address must confirm it. */
+  alarmEmail: z.string().email({ message: 'expected an email address' }).optional(),
+  /**
+   * The SNS topic alarms notify: created (create: true, the default when alarmEmail is set; named
+   * `name` or <project>-alarms), or an existing one of yours by ARN (never deleted by rollback).
+   */
+  snsTopic: z
+    .strictObject({
+      create: z.boolean().default(true),
+      name: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,256}$/, { message: 'expected an SNS topic name (1-256 of A-Z a-z 0-9 _ -)' })
+        .optional(),
+      arn: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, {
+          message: 'expected an SNS topic ARN',
+        })
+        .optional(),
+    })
+    .optional(),
+  /** The dashboard's name; default <project>-migration. */
+  dashboard: z
+    .strictObject({
+      name: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,255}$/, { message: 'expected a dashboard name (1-255 of A-Z a-z 0-9 _ -)' })
+        .optional(),
+    })
+    .default({}),
+});
+
 /** Inputs of the cost estimate in `plan` that no source can tell (see components/cost). */
 const cost = z.strictObject({
   /** The RDS instance class to price (the target database's own, when provisioned elsewhere). */
@@ -731,6 +777,7 @@ export const configSchema = z.strictObject({
   auth: authConfigSchema.optional(),
   cost: cost.default({ rdsInstanceClass: 'db.t4g.micro' }),
   backup: backup.optional(),
+  monitoring: monitoring.optional(),
   backend: backendConfigSchema.optional(),
   hosting: hostingDeploy.optional(),
   /** Parallel jobs for data copies. */
@@ -748,6 +795,7 @@ export type FlagsConfig = Config['flags'];
 export type AuthConfig = z.infer<typeof authConfigSchema>;
 export type CostConfig = Config['cost'];
 export type BackupConfig = NonNullable<Config['backup']>;
+export type MonitoringConfig = NonNullable<Config['monitoring']>;
 export type BackendConfig = z.infer<typeof backendConfigSchema>;
 export type HostingDeployConfig = NonNullable<Config['hosting']>;
 

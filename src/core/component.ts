@@ -2,8 +2,10 @@ import type { Config } from '../config/schema.js';
 import type { Json } from './contracts.js';
 import type { EngifyError } from './errors.js';
 import type { PlannedStepView } from './measure.js';
+import type { Services } from './services.js';
 import type { Component, Step, StepContext } from './step.js';
 import type { ComponentPass, SyncDirection, SyncHandle } from './sync-contracts.js';
+import type { SyncObserver } from './sync-observer.js';
 
 // What a component (db, auth, vectors, files, hosting, flags) hands the engine through the registry.
 // The engine runs plans, sync and cutover from these tables and never names a component: a new
@@ -96,6 +98,23 @@ export interface ComponentModule {
    * `option` names the command-line switch that waives it (`--no-<option>`).
    */
   cutoverGuard?: { option: string; check(ctx: StepContext): EngifyError | undefined };
+  /**
+   * Watches `sync` (e.g. publishes its figures as metrics): called once when sync starts, with the
+   * context of `sync.<component>`; undefined: nothing to watch with (not configured).
+   */
+  syncObserver?(ctx: StepContext): SyncObserver | undefined;
+  /** Lines `status` shows beyond the journal's (e.g. alarm states); read-only, may call services. */
+  status?(input: StatusInput): Promise<StatusLine[]>;
+}
+
+export interface StatusInput {
+  config: Config;
+  services: Services;
+}
+
+export interface StatusLine {
+  label: string;
+  data: Record<string, Json>;
 }
 
 export interface PlanReportInput {

@@ -10,6 +10,7 @@ import { dnsMessages } from './messages/dns.js';
 import { filesMessages } from './messages/files.js';
 import { hostingMessages } from './messages/hosting.js';
 import { hostingDeployMessages } from './messages/hosting-deploy.js';
+import { monitoringMessages } from './messages/monitoring.js';
 import { railwayMessages } from './messages/railway.js';
 import { reportMessages } from './messages/report.js';
 import { stateMessages } from './messages/state.js';
@@ -38,6 +39,7 @@ export const messages = {
   state: stateMessages,
   cost: costMessages,
   backup: backupMessages,
+  monitoring: monitoringMessages,
   config: {
     notFound: (path: string) => `No config file at ${path}.`,
     notFoundHint: 'Run `engify-migrate init` to write one, or pass --config <file>.',

@@ -1,5 +1,6 @@
 import type { AmplifyClient } from '@aws-sdk/client-amplify';
 import type { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { IAMClient } from '@aws-sdk/client-iam';
@@ -8,6 +9,7 @@ import type { RDSDataClient } from '@aws-sdk/client-rds-data';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Client as PgClient } from 'pg';
 import type { AwsConfig } from '../config/schema.js';
@@ -28,6 +30,8 @@ export interface Services {
   lambda(): Promise<LambdaClient>;
   apiGateway(): Promise<ApiGatewayV2Client>;
   iam(): Promise<IAMClient>;
+  cloudwatch(): Promise<CloudWatchClient>;
+  sns(): Promise<SNSClient>;
   /** A new connected pg client; the caller ends it. `application_name` marks our sessions. */
   pg(url: string, options?: { database?: string; replication?: boolean }): Promise<PgClient>;
   close(): Promise<void>;
@@ -138,6 +142,20 @@ export function createServices(aws: AwsConfig): Services {
       lazy('iam', async () => {
         const { IAMClient } = await import('@aws-sdk/client-iam');
         return new IAMClient(common(aws.endpoints.iam));
+      }),
+    // client-cloudwatch 3.1178 speaks AWS JSON 1.0 (X-Amz-Target GraniteServiceVersion20100801.<Op>,
+    // awsQueryCompatible) by default, and that is what the stand-in serves. It refuses any other
+    // protocol (the service also takes Smithy RPC v2 CBOR), so an SDK update that changes the default
+    // fails the provider tests instead of passing untested.
+    cloudwatch: () =>
+      lazy('cloudwatch', async () => {
+        const { CloudWatchClient } = await import('@aws-sdk/client-cloudwatch');
+        return new CloudWatchClient(common(aws.endpoints.cloudwatch));
+      }),
+    sns: () =>
+      lazy('sns', async () => {
+        const { SNSClient } = await import('@aws-sdk/client-sns');
+        return new SNSClient(common(aws.endpoints.sns));
       }),
     pg: async (url, options = {}) => {
       const { default: pg } = await import('pg');

@@ -20,7 +20,8 @@ export type Component =
   | 'backend'
   | 'cutover'
   | 'cost'
-  | 'backup';
+  | 'backup'
+  | 'monitoring';
 
 export type ChangeAction = 'create' | 'update' | 'copy' | 'sync' | 'flip' | 'delete' | 'noop';
 

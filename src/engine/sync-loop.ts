@@ -1,6 +1,7 @@
 import type { ComponentModule } from '../core/component.js';
 import { messages } from '../core/messages.js';
 import type { SyncHandle } from '../core/sync-contracts.js';
+import type { ComponentSyncSample, SyncObserver } from '../core/sync-observer.js';
 import type { FlagComponent } from '../flags/modes.js';
 import { openFlagStore } from '../flags/open-store.js';
 import { appendSyncHistory, samplesOf, writeSyncReport } from '../state/sync-status.js';
@@ -36,8 +37,16 @@ export async function runSyncLoop(
   const store = await openFlagStore(config.flags, session.services);
   const modes = (await store.exists()) ? await store.read() : undefined;
   const modeOf = (c: FlagComponent) => modes?.[c]?.mode ?? 'source';
-  const streams: { component: string; handle: SyncHandle }[] = [];
-  const passes: { component: string; run: () => Promise<string> }[] = [];
+  const streams: { name: string; component: string; handle: SyncHandle; errors: number }[] = [];
+  type PassEntry = {
+    name: string;
+    component: string;
+    direction: 'forward' | 'reverse';
+    run: () => Promise<string>;
+    applied: number;
+    perSecond: number;
+  };
+  const passes: PassEntry[] = [];
   const followUps: (() => Promise<unknown>)[] = [];
 
   for (const module of components) {
@@ -49,7 +58,12 @@ export async function runSyncLoop(
     const stream = module.stream;
     if (stream && succeeded(session, stream.after) && mode !== 'done') {
       const direction = mode === 'target' ? 'reverse' : 'forward';
-      streams.push({ component: `${component} (${direction})`, handle: await stream.open(ctx, direction) });
+      const handle = await stream.open(ctx, direction);
+      const entry = { name: component, component: `${component} (${direction})`, handle, errors: 0 };
+      handle.onError(() => {
+        entry.errors++;
+      });
+      streams.push(entry);
       // What the stream does not carry follows it (sequence positions), so verify holds and a cutover
       // starts from equal positions.
       const followUp = stream.followUp;
@@ -59,14 +73,22 @@ export async function runSyncLoop(
     if (!pair || !succeeded(session, pair.after) || (mode !== 'source' && mode !== 'target')) continue;
     const direction = mode === 'source' ? 'forward' : 'reverse';
     const pass = direction === 'forward' ? pair.forward : pair.reverse;
-    passes.push({
+    const entry: PassEntry = {
+      name: component,
       component: `${component} (${direction})`,
+      direction,
+      applied: 0,
+      perSecond: 0,
       run: async () => {
+        const started = Date.now();
         const r = await pass(ctx);
         for (const x of r.refused) hooks.log(messages.cutover.passRefused(component, x.key, x.reason));
+        entry.applied += r.applied + r.deleted;
+        entry.perSecond = (r.applied + r.deleted) / Math.max(1, (Date.now() - started) / 1000);
         return messages.cutover.passSummary(r.applied, r.deleted, r.unchanged, r.refused.length);
       },
-    });
+    };
+    passes.push(entry);
   }
   const carrySequences = followUps.length > 0 ? () => Promise.all(followUps.map((f) => f())) : undefined;
   if (streams.length === 0 && passes.length === 0) {
@@ -80,11 +102,33 @@ export async function runSyncLoop(
     ]),
   );
 
+  // Whoever watches sync (metrics, for one): each component that has one says so; the engine only
+  // hands them the figures below.
+  const observers: { name: string; observer: SyncObserver }[] = [];
+  for (const module of components) {
+    const observer = module.syncObserver?.(
+      session.context({ id: `sync.${module.name}` }, { log: hooks.log }),
+    );
+    if (observer) observers.push({ name: module.name, observer });
+  }
+
   const report = async () => {
     const out = [];
+    const samples: ComponentSyncSample[] = [];
     for (const s of streams) {
       const lag = await s.handle.lag().catch(() => undefined);
-      out.push({ component: s.component, stats: s.handle.stats(), ...(lag ? { lag } : {}) });
+      const st = s.handle.stats();
+      out.push({ component: s.component, stats: st, ...(lag ? { lag } : {}) });
+      samples.push({
+        component: s.name,
+        direction: st.direction,
+        ...(lag ? { lagSeconds: lag.seconds } : {}),
+        ...(lag?.unit === 'bytes' ? { lagBytes: lag.changes } : {}),
+        ...(lag?.unit === 'rows' ? { lagRows: lag.changes } : {}),
+        changesPerSecond: st.changesPerSecond,
+        changesApplied: st.changesApplied,
+        errors: s.errors,
+      });
       if (lag) {
         const st = s.handle.stats();
         hooks.log(
@@ -99,7 +143,23 @@ export async function runSyncLoop(
         );
       }
     }
-    const written = { pid: process.pid, updatedAt: new Date().toISOString(), streams: out };
+    for (const p of passes)
+      samples.push({
+        component: p.name,
+        direction: p.direction,
+        changesPerSecond: p.perSecond,
+        changesApplied: p.applied,
+        errors: 0,
+      });
+    for (const o of observers) o.observer.observe(samples);
+    const written = {
+      pid: process.pid,
+      updatedAt: new Date().toISOString(),
+      streams: out,
+      ...(observers.length > 0
+        ? { observers: Object.fromEntries(observers.map((o) => [o.name, o.observer.report()])) }
+        : {}),
+    };
     writeSyncReport(session.loaded.stateDir, written);
     appendSyncHistory(session.loaded.stateDir, samplesOf(written));
   };
@@ -139,6 +199,9 @@ export async function runSyncLoop(
   } finally {
     for (const s of streams) await s.handle.stop();
     await report().catch(() => undefined);
+    for (const o of observers) await o.observer.close().catch(() => undefined);
+    // The observers' last word (what was published or dropped), for status.
+    if (observers.length > 0) await report().catch(() => undefined);
   }
   for (const f of failures) await f;
   const applied = streams.reduce((n, s) => n + s.handle.stats().changesApplied, 0);

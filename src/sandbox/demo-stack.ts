@@ -87,6 +87,8 @@ export interface DemoEndpoints {
   lambda: string;
   apigateway: string;
   iam: string;
+  cloudwatch: string;
+  sns: string;
 }
 
 export interface DemoStack {
@@ -226,6 +228,8 @@ export async function startDemoStack(): Promise<DemoStack> {
       lambda: backend.lambda.url,
       apigateway: backend.apigateway.url,
       iam: backend.iam.url,
+      cloudwatch: local.endpoints.cloudwatch,
+      sns: local.endpoints.sns,
     };
     const ports = () => [
       local.postgres.port,

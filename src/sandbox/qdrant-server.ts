@@ -68,6 +68,12 @@ export interface QdrantStandIn {
    */
   generate(name: string, spec: CollectionSpec, points: GeneratedPoints): void;
   dropCollection(name: string): void;
+  /**
+   * The disk snapshots are staged on (Qdrant's storage.snapshots_path): with a limit, a snapshot larger
+   * than `freeBytes` fails as Qdrant's does on a full disk (500, "No space left on device (os error
+   * 28)", naming the file it was writing). Undefined: no limit.
+   */
+  snapshotDisk(limit: { path: string; freeBytes: number } | undefined): void;
   /** Run `hook` before answering each request: lets a test delete a collection mid-copy. */
   onRequest(hook: ((req: RecordedRequest) => void) | undefined): void;
   stop(): Promise<void>;
@@ -234,6 +240,7 @@ export async function startQdrantStandIn(
   const hasRandomSample = atLeast(version, '1.11.0');
   const collections = new Map<string, Collection>();
   const snapshots = new Map<string, Map<string, Buffer>>();
+  let disk: { path: string; freeBytes: number } | undefined;
   let raw: Buffer = Buffer.alloc(0);
   const requests: RecordedRequest[] = [];
   let hook: ((req: RecordedRequest) => void) | undefined;
@@ -470,6 +477,12 @@ export async function startQdrantStandIn(
         const file = snapshotOf(name, c);
         const stamp = new Date().toISOString().replace(/[:T]/g, '-').replace(/\..*$/, '');
         const snapshotName = `${name}-${requests.length}-${stamp}.snapshot`;
+        const staged = [...own.values()].reduce((n, b) => n + b.length, 0);
+        if (disk && staged + file.length > disk.freeBytes)
+          throw new HttpError(
+            500,
+            `Service internal error: failed to write snapshot "${disk.path}/${snapshotName}.tmp": No space left on device (os error 28)`,
+          );
         own.set(snapshotName, file);
         return describeSnapshot(snapshotName, file);
       }
@@ -704,6 +717,9 @@ export async function startQdrantStandIn(
     },
     onRequest(h) {
       hook = h;
+    },
+    snapshotDisk(limit) {
+      disk = limit;
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -34,6 +34,8 @@ export function sandboxConfig(stack: LocalStack, project = 'engify-demo'): Recor
           cognito: stack.endpoints.cognito,
           dynamodb: stack.endpoints.dynamodb,
           s3: stack.endpoints.s3,
+          cloudwatch: stack.endpoints.cloudwatch,
+          sns: stack.endpoints.sns,
         },
         maxAttempts: 3,
         requestTimeoutMs: 10_000,
@@ -130,6 +132,8 @@ export function demoConfig(stack: DemoStack, options: DemoConfigOptions): Record
           lambda: e.lambda,
           apigateway: e.apigateway,
           iam: e.iam,
+          cloudwatch: e.cloudwatch,
+          sns: e.sns,
         },
         maxAttempts: 3,
         requestTimeoutMs: 10_000,
@@ -154,6 +158,8 @@ export function demoConfig(stack: DemoStack, options: DemoConfigOptions): Record
     },
     // A backup before any data moves (phase 2) and one before cutover, in a bucket of their own.
     backup: { bucket: `${project}-backups`, retentionDays: 7 },
+    // Alarms on sync (lag, errors, no data) and the backend, notifying a topic with an email on it.
+    monitoring: { alarmEmail: 'ops@engify-demo.dev' },
     auth: {
       passwords: 'import-hashes',
       // The stand-in checks the role is given, as AWS does; locally it is never assumed.

@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { type CloudWatchStandIn, startCloudWatchApi } from './cloudwatch-api.js';
 import { type PostgresCluster, startPostgresCluster } from './postgres-cluster.js';
+import { type SnsStandIn, startSnsApi } from './sns-api.js';
 
 // The embedded local stack used by `demo`, `sandbox up` and the tests: real local services on free
 // loopback ports, started in-process where possible, stopped together.
@@ -15,7 +17,10 @@ export interface LocalStack {
   root: string;
   /** The throwaway cluster hosting both the "Supabase" source and the "RDS" target databases. */
   postgres: PostgresCluster;
-  endpoints: { dynamodb: string; s3: string; cognito: string };
+  endpoints: { dynamodb: string; s3: string; cognito: string; cloudwatch: string; sns: string };
+  /** CloudWatch and SNS stand-ins (in this process: their clocks and throttling are driven from here). */
+  cloudwatch: CloudWatchStandIn;
+  sns: SnsStandIn;
   /** Credentials the local AWS stand-ins accept (s3rver insists on these exact ones). */
   credentials: { accessKeyId: string; secretAccessKey: string };
   stop(): Promise<void>;
@@ -37,16 +42,26 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     rmSync(root, { recursive: true, force: true });
   };
   try {
-    const [postgres, dynamodb, child] = await Promise.all([
+    const [postgres, dynamodb, child, cloudwatch, sns] = await Promise.all([
       startPostgresCluster(),
       startDynalite(),
       startChild(root, options),
+      startCloudWatchApi(),
+      startSnsApi(),
     ]);
-    stops.push(postgres.stop, dynamodb.stop, child.stop);
+    stops.push(postgres.stop, dynamodb.stop, child.stop, cloudwatch.close, sns.close);
     return {
       root,
       postgres,
-      endpoints: { dynamodb: dynamodb.url, s3: child.s3, cognito: child.cognito },
+      cloudwatch,
+      sns,
+      endpoints: {
+        dynamodb: dynamodb.url,
+        s3: child.s3,
+        cognito: child.cognito,
+        cloudwatch: cloudwatch.url,
+        sns: sns.url,
+      },
       credentials: { ...LOCAL_CREDENTIALS },
       stop,
     };

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Json } from '../core/contracts.js';
 import type { Lag, SyncStats } from '../core/sync-contracts.js';
 
 // What a running `sync` last reported, for `status` in another process: rewritten atomically every
@@ -9,6 +10,8 @@ export interface SyncReport {
   pid: number;
   updatedAt: string;
   streams: { component: string; stats: SyncStats; lag?: Lag }[];
+  /** What each sync observer reported (e.g. metrics published and dropped), by component. */
+  observers?: Record<string, Record<string, Json>>;
 }
 
 const fileOf = (stateDir: string) => join(stateDir, 'sync-status.json');

@@ -65,6 +65,13 @@ describe('engify-migrate demo', () => {
     ])
       expect(out).toMatch(new RegExp(`✓ ${step.replace('.', '\\.')} `));
 
+    // Alarms, topic and dashboard in phase 1, the backend's alarms in phase 3; the metrics sync
+    // published, and the no-data alarm firing once sync stops publishing.
+    expect(out).toMatch(/✓ monitoring\.alarms /);
+    expect(out).toMatch(/✓ monitoring\.backend /);
+    expect(out).toMatch(/CloudWatch got [1-9]\d* PutMetricData call\(s\)/);
+    expect(out).toMatch(/alarm engify-engify-demo-sync-no-data: OK -> ALARM/);
+
     // A backup before any data moves (phase 2's first step), and a fresh one before cutover.
     expect(out).toMatch(/✓ backup\.source /);
     expect(out).toMatch(/✓ backup: \d{8}T\d{6}Z: \d+ object\(s\) in s3:\/\/engify-demo-backups\/backups\//);

@@ -8,7 +8,7 @@ declare module 'vitest' {
     stack: {
       postgresUrl: string;
       postgresPort: number;
-      endpoints: { dynamodb: string; s3: string; cognito: string };
+      endpoints: { dynamodb: string; s3: string; cognito: string; cloudwatch: string; sns: string };
     };
   }
 }

@@ -124,7 +124,16 @@ export async function takeBackup(ctx: StepContext, s: BackupSettings, id: string
     sequences: schema.sequences,
   };
   await put('schema.json', 'schema', readableOf(`${JSON.stringify(doc)}\n`));
-  await qdrantCollections(ctx, put);
+  try {
+    await qdrantCollections(ctx, put);
+  } catch (error) {
+    // No room on the Qdrant server for a snapshot: a rerun would fail the same way until the disk is
+    // freed, so leave no part of this backup behind (it has no manifest: it never was a backup).
+    if (error instanceof EngifyError && error.code === 'BACKUP_QDRANT_NO_SPACE')
+      for (const key of [...objects.map((o) => o.key), ...previous])
+        if (!key.endsWith('/manifest.json')) await store.delete(key).catch(() => undefined);
+    throw error;
+  }
 
   for (const stale of previous) if (!stale.endsWith('/manifest.json')) await store.delete(stale);
   const manifest: BackupManifest = {
@@ -181,6 +190,26 @@ async function qdrantCollections(ctx: StepContext, put: Put): Promise<void> {
     try {
       snap = await api.create(name);
     } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      if (/No space left on device|os error 28/i.test(text)) {
+        const source = await createQdrantSource(q, ctx.signal);
+        const info = await source.describe(name);
+        const points = await source.count(name);
+        // The snapshot holds every vector (4 bytes a dimension), the payloads and up to a WAL segment
+        // (32 MiB by default): an estimate from what Qdrant reports, stated as "about".
+        const needed = points * (info.dims * 4 + 256) + 32 * 1024 * 1024;
+        // Qdrant names the file it was writing ("<snapshots_path>/<name>.tmp"), inside its JSON answer.
+        const file = text.match(/\\?"(\.{0,2}\/[^"\\]+)\\?"/)?.[1];
+        const dir = file ? file.replace(/\/[^/]*$/, '') : messages.backup.qdrantSnapshotDirUnknown;
+        throw new EngifyError({
+          code: 'BACKUP_QDRANT_NO_SPACE',
+          kind: 'config',
+          message: messages.backup.qdrantNoSpace(name, dir, needed),
+          hint: messages.backup.qdrantNoSpaceHint,
+          detail: text,
+          cause: error,
+        });
+      }
       throw new EngifyError({
         code: 'BACKUP_QDRANT_SNAPSHOT',
         kind: 'transient',

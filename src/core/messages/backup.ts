@@ -26,6 +26,12 @@ export const backupMessages = {
     `The S3 endpoint for ${bucket} does not implement lifecycle rules: backups there are not expired automatically.`,
   qdrantSnapshotFailed: (collection: string, reason: string) =>
     `Qdrant could not snapshot collection ${collection}: ${reason}.`,
+  qdrantNoSpace: (collection: string, dir: string, needed: number) =>
+    `Qdrant has no space to stage a snapshot of collection ${collection} in ${dir}: it needs about ${needed} bytes (${mib(needed)}) free there. Nothing of this backup was kept.`,
+  qdrantNoSpaceHint:
+    "Free that much on the Qdrant server's disk, or point its storage.snapshots_path (QDRANT__STORAGE__SNAPSHOTS_PATH) at a volume with room, then run the same command again.",
+  qdrantSnapshotDirUnknown:
+    "the Qdrant server's snapshots directory (storage.snapshots_path, default ./snapshots)",
   qdrantSnapshotHint:
     'A snapshot is staged on the Qdrant server first: check its free disk (a snapshot needs about the collection size) and its logs, then run the same command again.',
   taking: (id: string) => `taking backup ${id}`,
