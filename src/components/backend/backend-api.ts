@@ -2,7 +2,8 @@ import type { Api, Cors } from '@aws-sdk/client-apigatewayv2';
 import type { CreatedResource, Json } from '../../core/contracts.js';
 import { EngifyError } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
-import type { Check, Step, StepContext } from '../../core/step.js';
+import { assertAsPlanned, planDrift } from '../../core/plan-drift.js';
+import type { Check, PlannedAction, Step, StepContext } from '../../core/step.js';
 import { type HttpApiOps, httpApiOps, OWNER_TAG } from '../../providers/apigateway/http-api.js';
 import { lambdaOps } from '../../providers/lambda/functions.js';
 import { frontendSource, unreadableCheck } from '../hosting/hosting-shared.js';
@@ -154,7 +155,11 @@ async function wanted(ctx: StepContext) {
   };
 }
 
-export const backendApiStep: Step = {
+/** The API's routes and CORS as plan showed them, with the id of the API plan found (null: none). */
+type ApiDetails = { publicRoutes: string[]; protected: string; corsOrigins: string[]; apiId: string | null };
+type ApiAction = PlannedAction<'api', ApiDetails>;
+
+export const backendApiStep: Step<ApiAction> = {
   id: API_STEP,
   phase: 3,
   component: 'backend',
@@ -175,18 +180,22 @@ export const backendApiStep: Step = {
       if (!(error instanceof EngifyError) || !ctx.config.target.cognito) throw error;
       warnings.push(`${error.message} ${error.hint ?? ''}`.trim());
     }
-    const details: Json = {
+    const details: ApiDetails = {
       publicRoutes: b.publicRoutes,
       protected: '$default (JWT: Cognito pool from auth.pool)',
       corsOrigins: want?.cors.AllowOrigins ?? [],
+      apiId: (await locate(ctx, g))?.ApiId ?? null,
     };
     const state = want ? await observe(ctx, g, want) : { missing: ['api'], api: await locate(ctx, g) };
     if (state.missing.length === 0)
-      return [{ action: 'noop', resource: `http api ${apiName}`, summary: 'in step', details }];
+      return [
+        { action: 'noop', resource: `http api ${apiName}`, subject: 'api', summary: 'in step', details },
+      ];
     return [
       {
         action: state.api ? 'update' : 'create',
         resource: `http api ${apiName}`,
+        subject: 'api',
         summary: state.api
           ? `bring in step: ${state.missing.join(', ')}`
           : `create with ${b.publicRoutes.length} public route(s), $default behind the JWT authorizer`,
@@ -196,10 +205,16 @@ export const backendApiStep: Step = {
     ];
   },
 
-  async apply(ctx) {
+  async apply(ctx, change) {
     const want = await wanted(ctx);
     const b = backendConfig(ctx);
     const { apiName, functionName } = names(ctx);
+    const { apiId: plannedApi, ...plannedShape } = change.details;
+    assertAsPlanned(this.id, change, 'the routes and CORS origins', plannedShape, {
+      publicRoutes: b.publicRoutes,
+      protected: plannedShape.protected,
+      corsOrigins: want.cors.AllowOrigins ?? [],
+    });
     if (!want.functionArn)
       throw new EngifyError({
         code: 'BACKEND_FUNCTION_MISSING',
@@ -209,6 +224,16 @@ export const backendApiStep: Step = {
       });
     const g = await ops(ctx);
     let api = await locate(ctx, g);
+    const foundApi = api?.ApiId ?? null;
+    // locate() returns only an API of ours (a foreign one of that name is refused there); one plan
+    // found that is gone, or another in its place, is drift.
+    if (plannedApi !== null && foundApi !== plannedApi)
+      throw planDrift(
+        this.id,
+        change.resource,
+        plannedApi ? `api ${plannedApi}` : 'no such api',
+        foundApi ? `api ${foundApi}` : 'no such api',
+      );
     if (!api) {
       const resource: CreatedResource = { kind: API, name: apiName };
       ctx.journal.intent(resource);
