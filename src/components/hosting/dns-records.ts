@@ -1,7 +1,9 @@
 import type { Config } from '../../config/schema.js';
+import type { Json } from '../../core/contracts.js';
 import { EngifyError } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
-import type { Check, Step, StepContext } from '../../core/step.js';
+import { planDrift } from '../../core/plan-drift.js';
+import type { Check, PlannedAction, Step, StepContext } from '../../core/step.js';
 import {
   describeSet,
   type RecordChange,
@@ -100,7 +102,15 @@ const longTtl = (e: DnsEntry, ttl: number) => e.original.some((s) => s.ttl !== u
 const withTtl = (sets: DnsEntry['original'], ttl: number) =>
   sets.map((s) => (s.ttl !== undefined && s.ttl > ttl ? { ...s, ttl } : s));
 
-export const dnsRecordsStep: Step = {
+/** The zone plan found the domain in, and the record lines it showed (switches happen at cutover). */
+type DnsAction = PlannedAction<
+  typeof DNS_STEP,
+  | { kind: 'none' }
+  | { kind: 'after-domain'; zoneId: string | null }
+  | { kind: 'records'; zoneId: string; zone: Json; records: string[] }
+>;
+
+export const dnsRecordsStep: Step<DnsAction> = {
   id: DNS_STEP,
   phase: 3,
   component: 'hosting',
@@ -110,7 +120,16 @@ export const dnsRecordsStep: Step = {
 
   async plan(ctx) {
     const domain = await domainOf(ctx);
-    if (!domain) return [{ action: 'noop', resource: 'route53 records', summary: m.noDomain }];
+    if (!domain)
+      return [
+        {
+          action: 'noop',
+          resource: 'route53 records',
+          subject: DNS_STEP,
+          summary: m.noDomain,
+          details: { kind: 'none' },
+        },
+      ];
     const r = await r53(ctx);
     const seen = await observe(ctx, r, domain);
     const zone = seen?.zone;
@@ -120,6 +139,8 @@ export const dnsRecordsStep: Step = {
         {
           action: 'create',
           resource,
+          subject: DNS_STEP,
+          details: { kind: 'after-domain', zoneId: zone?.id ?? null },
           summary: `after hosting.domain: UPSERT the Amplify certificate-validation record of ${domain}, journal and lower the TTL of the records cutover switches`,
         },
       ];
@@ -155,17 +176,20 @@ export const dnsRecordsStep: Step = {
         summary: pending
           ? lines.filter((l) => !l.includes('at `cutover')).join('; ')
           : 'records in place; the switch is at cutover',
-        details: { zone: seen.zone, records: lines },
+        details: { kind: 'records', zoneId: seen.zone.id, zone: seen.zone, records: lines },
         ...(warnings.length > 0 ? { warnings } : {}),
       },
     ];
   },
 
-  async apply(ctx) {
+  async apply(ctx, change) {
     const domain = await domainOf(ctx);
-    if (!domain) return ctx.log(m.noDomain);
+    if (!domain || change.details.kind === 'none') return ctx.log(m.noDomain);
     const r = await r53(ctx);
     const seen = await observe(ctx, r, domain);
+    const plannedZone = change.details.zoneId;
+    if (plannedZone && seen && seen.zone.id !== plannedZone)
+      throw planDrift(this.id, change.resource, `zone ${plannedZone}`, `zone ${seen.zone.id}`);
     if (!seen || seen.entries.length === 0)
       throw new EngifyError({
         code: 'DNS_NO_ASSOCIATION',
