@@ -1,5 +1,6 @@
 import type { Client } from 'pg';
 import type { Config, RdsConfig } from '../../config/schema.js';
+import type { Json } from '../../core/contracts.js';
 import { EngifyError, isTransient } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
 import type { SqlExecutor } from '../../core/sql-executor.js';
@@ -21,6 +22,7 @@ import { rangeCount } from '../../providers/postgres/ranges.js';
 import { dropPublication, dropSlot } from '../../providers/postgres/snapshot.js';
 import { createSqlExecutor } from './create-executor.js';
 import { authUsersTables } from './db-copy-auth-users.js';
+import { decideDbPath } from './db-copy-path.js';
 import {
   ATTACHED_BEFORE_LOAD,
   type BuildControl,
@@ -275,6 +277,8 @@ export const dbCopyStep: Step = {
           format: rds.mode === 'pg' ? copyFormat(t) : 'insert',
         };
       });
+      // This machine or AWS DMS (db-copy-path.ts): the estimate, the source's rights, the reason.
+      const path = await decideDbPath(ctx, source, tables, schemas);
       const warnings = [
         ...tables
           .filter((t) => t.primaryKey.length === 0)
@@ -302,6 +306,8 @@ export const dbCopyStep: Step = {
           slot: copySettings(rds).slotName ?? defaultName(ctx.config),
           publication: copySettings(rds).publication ?? defaultName(ctx.config),
           tables: rows,
+          engine: path.engine,
+          ...(path.dms ? { dms: path.dms as unknown as Json } : {}),
         },
         ...(warnings.length > 0 ? { warnings } : {}),
         measures: [
@@ -311,6 +317,7 @@ export const dbCopyStep: Step = {
             rows: rows.reduce((n, r) => n + r.estimatedRows, 0),
             bytes: rows.reduce((n, r) => n + r.estimatedBytes, 0),
             indexBytes: await readIndexBytes(source, schemas),
+            path: path.choice,
           },
         ],
       };
