@@ -133,6 +133,7 @@ const awsEndpoints = z.strictObject({
   apigateway: httpUrl.optional(),
   iam: httpUrl.optional(),
   dms: httpUrl.optional(),
+  cloudwatch: httpUrl.optional(),
   /**
    * Where Amplify branch URLs (https://<branch>.<defaultDomain>) are reached, for a local stack: requests
    * go to this origin with the branch host kept in the Host header.

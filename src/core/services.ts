@@ -1,6 +1,8 @@
 import type { AmplifyClient } from '@aws-sdk/client-amplify';
 import type { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import type { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
@@ -28,6 +30,9 @@ export interface Services {
   lambda(): Promise<LambdaClient>;
   apiGateway(): Promise<ApiGatewayV2Client>;
   iam(): Promise<IAMClient>;
+  dms(): Promise<DatabaseMigrationServiceClient>;
+  /** CloudWatch, where DMS publishes a replication's CDC latency (AWS/DMS CDCLatencySource/Target). */
+  dmsMetrics(): Promise<CloudWatchClient>;
   /** A new connected pg client; the caller ends it. `application_name` marks our sessions. */
   pg(url: string, options?: { database?: string; replication?: boolean }): Promise<PgClient>;
   close(): Promise<void>;
@@ -138,6 +143,16 @@ export function createServices(aws: AwsConfig): Services {
       lazy('iam', async () => {
         const { IAMClient } = await import('@aws-sdk/client-iam');
         return new IAMClient(common(aws.endpoints.iam));
+      }),
+    dms: () =>
+      lazy('dms', async () => {
+        const { DatabaseMigrationServiceClient } = await import('@aws-sdk/client-database-migration-service');
+        return new DatabaseMigrationServiceClient(common(aws.endpoints.dms));
+      }),
+    dmsMetrics: () =>
+      lazy('dmsMetrics', async () => {
+        const { CloudWatchClient } = await import('@aws-sdk/client-cloudwatch');
+        return new CloudWatchClient(common(aws.endpoints.cloudwatch));
       }),
     pg: async (url, options = {}) => {
       const { default: pg } = await import('pg');
