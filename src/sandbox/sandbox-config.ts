@@ -130,6 +130,9 @@ export function demoConfig(stack: DemoStack, options: DemoConfigOptions): Record
           lambda: e.lambda,
           apigateway: e.apigateway,
           iam: e.iam,
+          dms: e.dms,
+          // The DMS stand-in answers its replications' CDC latency metrics itself.
+          cloudwatch: e.dms,
         },
         maxAttempts: 3,
         requestTimeoutMs: 10_000,
