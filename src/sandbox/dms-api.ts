@@ -74,6 +74,8 @@ export interface DmsStandInOptions {
   secretValue(id: string): string | undefined;
   /** How often change capture applies the slot (ms). */
   pollMs?: number;
+  /** A pause before each table's load, so a test can act while a full load is under way. */
+  tableDelayMs?: number;
   /** Account quotas (ResourceQuotaExceededFault past them). */
   quotas?: { endpoints?: number; replicationConfigs?: number };
 }
@@ -149,6 +151,7 @@ export async function startDmsStandIn(options: DmsStandInOptions): Promise<DmsSt
       }
       p.state = 'Full load';
       p.startedAt = Date.now();
+      if (options.tableDelayMs) await new Promise((r) => setTimeout(r, options.tableDelayMs));
       p.fullLoadRows = await loadTable(source, target, t);
       p.state = 'Table completed';
       p.endedAt = Date.now();

@@ -22,7 +22,8 @@ import { rangeCount } from '../../providers/postgres/ranges.js';
 import { dropPublication, dropSlot } from '../../providers/postgres/snapshot.js';
 import { createSqlExecutor } from './create-executor.js';
 import { authUsersTables } from './db-copy-auth-users.js';
-import { decideDbPath } from './db-copy-path.js';
+import { applyDms, rollbackDms } from './db-copy-dms.js';
+import { type DmsPlan, decideDbPath } from './db-copy-path.js';
 import {
   ATTACHED_BEFORE_LOAD,
   type BuildControl,
@@ -332,6 +333,16 @@ export const dbCopyStep: Step = {
     const rds = rdsConfig(ctx);
     const schemas = dbSourceOf(ctx.config)?.schemas ?? ['public'];
     const settings = copySettings(rds);
+    const details = (change.details ?? {}) as { engine?: string; dms?: unknown };
+    if (details.engine === 'dms') {
+      // AWS DMS moves the rows (db-copy-dms.ts); the post-load work stays this step's.
+      const work = postLoadWork(ctx, schemas, settings);
+      return applyDms(ctx, details.dms as DmsPlan, {
+        connectSource: () => connectSource(ctx),
+        openExecutor: () => openTargetExecutor(ctx),
+        postLoad: (source, targets) => work.all(source, targets, new Map()),
+      });
+    }
     const executor = await openTargetExecutor(ctx);
     const work = postLoadWork(ctx, schemas, settings);
     try {
@@ -398,6 +409,8 @@ export const dbCopyStep: Step = {
   },
 
   async rollback(ctx) {
+    // The DMS replication first: it would otherwise write into the tables emptied below.
+    await rollbackDms(ctx);
     const loaded = [...ctx.journal.createdResources(), ...ctx.journal.pendingIntents()].filter(
       (r) => r.kind === 'table-data',
     );
