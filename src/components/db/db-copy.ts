@@ -294,13 +294,15 @@ export const dbCopyStep: Step = {
         summary:
           tables.length === 0
             ? messages.dbCopy.noTables(schemas)
-            : messages.dbCopy.planSummary(
-                tables.length,
-                rows.reduce((n, r) => n + r.estimatedRows, 0),
-                rows.reduce((n, r) => n + r.estimatedBytes, 0),
-                rows.reduce((n, r) => n + r.ranges, 0),
-                ctx.config.jobs,
-              ),
+            : path.dms
+              ? messages.dms.planSummary(tables.length, path.dms.mode)
+              : messages.dbCopy.planSummary(
+                  tables.length,
+                  rows.reduce((n, r) => n + r.estimatedRows, 0),
+                  rows.reduce((n, r) => n + r.estimatedBytes, 0),
+                  rows.reduce((n, r) => n + r.ranges, 0),
+                  ctx.config.jobs,
+                ),
         details: {
           jobs: ctx.config.jobs,
           foreignKeys: copySettings(rds).foreignKeys,

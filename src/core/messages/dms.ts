@@ -4,6 +4,8 @@ const list = (xs: readonly string[]) =>
   xs.length > 6 ? `${xs.slice(0, 6).join(', ')} and ${xs.length - 6} more` : xs.join(', ');
 
 export const dmsMessages = {
+  planSummary: (tables: number, mode: string) =>
+    `copy ${tables} table(s) through AWS DMS Serverless (${mode}; the schema is db.schema's, DMS loads data only)`,
   notConfigured:
     'target.dms is not configured (the replication needs its capacity, network and secrets role)',
   targetNotPg:
