@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type DmsStandIn, startDmsStandIn } from '../../src/sandbox/dms-api.js';
 import { type SecretsStandIn, startSecretsStore } from '../../src/sandbox/secrets-store.js';
@@ -46,7 +46,9 @@ const SCHEMA = `
   INSERT INTO public.notes (profile_id, body, tags)
     SELECT 1 + g % 300, 'note ''' || g, ARRAY['a', 'b c'] FROM generate_series(1, 3000) g;`;
 
-function workspace(options: { source?: string; engine?: string } = {}) {
+function workspace(
+  options: { source?: string; engine?: string; dmsUrl?: string; dms?: Record<string, unknown> } = {},
+) {
   const cluster = inject('stack').postgresUrl;
   let sourceUrl = options.source;
   if (!sourceUrl) {
@@ -62,7 +64,11 @@ function workspace(options: { source?: string; engine?: string } = {}) {
       aws: {
         region: 'us-east-1',
         credentials: c.target.aws.credentials,
-        endpoints: { dms: dms.url, cloudwatch: dms.url, secretsManager: secrets.url },
+        endpoints: {
+          dms: options.dmsUrl ?? dms.url,
+          cloudwatch: options.dmsUrl ?? dms.url,
+          secretsManager: secrets.url,
+        },
         maxAttempts: 2,
         requestTimeoutMs: 10_000,
       },
@@ -72,7 +78,11 @@ function workspace(options: { source?: string; engine?: string } = {}) {
         createDatabase: true,
         copy: { engine: options.engine ?? 'dms' },
       },
-      dms: { secretsAccessRoleArn: 'arn:aws:iam::123456789012:role/dms-secrets', pollSeconds: 0.05 },
+      dms: {
+        secretsAccessRoleArn: 'arn:aws:iam::123456789012:role/dms-secrets',
+        pollSeconds: 0.05,
+        ...options.dms,
+      },
     };
     c.sync = { maxLagSeconds: 5 };
   });
@@ -219,5 +229,65 @@ describe('db.copy through AWS DMS (stand-in), through the CLI', () => {
     expect(out(plan)).toContain('column type(s) DMS does not map');
     expect(out(plan)).toContain('money_amount');
     expect(dms.calls('CreateEndpoint').length).toBe(before);
+  }, 120_000);
+
+  it('refuses a role without replication rights and a table without a primary key on the CDC path', async () => {
+    const cluster = inject('stack').postgresUrl;
+    const name = uniqueName('dmsnorep');
+    runSql(cluster, `CREATE DATABASE ${name}`);
+    const admin = withDatabase(cluster, name);
+    runSql(
+      admin,
+      `${SCHEMA}
+       CREATE TABLE public.log (at timestamptz, line text);
+       DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'engify_norep') THEN
+         CREATE ROLE engify_norep LOGIN; END IF; END $$;
+       GRANT USAGE ON SCHEMA public TO engify_norep;
+       GRANT SELECT ON ALL TABLES IN SCHEMA public TO engify_norep;`,
+    );
+    const u = new URL(admin);
+    u.username = 'engify_norep';
+    const w = workspace({ source: u.toString() });
+    const plan = await w.cli('plan', '--phase', '2');
+    expect(plan.code, out(plan)).toBe(2);
+    expect(out(plan)).toContain('change capture is not possible for the source role engify_norep');
+    expect(out(plan)).toContain('no REPLICATION attribute');
+    expect(out(plan)).toContain('without a primary key on the change-capture path: public.log');
+    // Full load only: both are fine (DMS reads with SELECT; no changes to lose keys for).
+    const full = workspace({ source: u.toString(), dms: { migrationType: 'full-load' } });
+    const fullPlan = await full.cli('plan', '--phase', '2');
+    expect(fullPlan.code, out(fullPlan)).toBe(0);
+    expect(fullPlan.stdout).toContain('DMS mode possible and planned: full-load');
+    // Under auto (forced over the threshold by a tiny link), the same source falls back to local.
+    const auto = workspace({ source: u.toString(), engine: 'auto' });
+    const draft = JSON.parse(readFileSync(auto.configPath, 'utf8'));
+    draft.network = { mbps: 0.0001 };
+    draft.target.rds.copy.dmsAboveHours = 0.001;
+    writeFileSync(auto.configPath, JSON.stringify(draft));
+    const autoPlan = await auto.cli('plan', '--phase', '2');
+    expect(autoPlan.code, out(autoPlan)).toBe(0);
+    expect(autoPlan.stdout).toContain('falls back to the local copy');
+  }, 120_000);
+
+  it('a DMS quota refusal gets its own message and the rerun after it creates nothing twice', async () => {
+    const full = await startDmsStandIn({
+      secretValue: (id) => [...secrets.secrets.values()].find((s) => s.arn === id || s.name === id)?.value,
+      quotas: { replicationConfigs: 0 },
+    });
+    try {
+      const w = workspace({ dmsUrl: full.url });
+      expect((await w.cli('apply', '--phase', '1', '--yes')).code).toBe(0);
+      const p2 = await w.cli('apply', '--phase', '2', '--yes');
+      expect(p2.code).not.toBe(0);
+      expect(out(p2)).toContain('AWS DMS refused CreateReplicationConfig: a quota of the account is reached');
+      expect(full.endpoints.size).toBe(2);
+      const again = await w.cli('apply', '--phase', '2', '--yes');
+      expect(again.code).not.toBe(0);
+      expect(full.calls('CreateEndpoint')).toHaveLength(2); // found by the journal, not made again
+      expect((await w.cli('rollback', '--yes')).code).toBe(0);
+      expect(full.endpoints.size).toBe(0);
+    } finally {
+      await full.close();
+    }
   }, 120_000);
 });
