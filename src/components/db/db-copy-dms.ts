@@ -20,11 +20,12 @@ import {
   stopReplication,
   tableStatistics,
 } from '../../providers/dms/replication.js';
-import { readSequences, readSequenceValues } from '../../providers/postgres/catalog.js';
+import { readSequences, readSequenceValues, readTables, tableKey } from '../../providers/postgres/catalog.js';
 import { setSequences } from '../../providers/postgres/load/sequences.js';
+import { splitTable } from '../../providers/postgres/ranges.js';
 import { OWNER_TAG, type SecretStore, secretsManagerStore } from '../../providers/secrets/secret-store.js';
 import { type DmsPlan, dmsTargetUrl } from './db-copy-path.js';
-import { tableStream } from './db-copy-run.js';
+import { rangesOutput, storedRanges, tableStream } from './db-copy-run.js';
 import { dbSourceOf } from './db-source.js';
 
 // db.copy with engine "dms": AWS DMS Serverless moves the rows (db.schema created the tables; DMS
@@ -231,13 +232,29 @@ export async function applyDms(ctx: StepContext, plan: DmsPlan, links: DmsLinks)
   const source = await links.connectSource();
   const executor = await links.openExecutor();
   try {
+    // Key ranges for verify, split as the local copy splits and journaled the same way, so parity is
+    // checked range by range, not one checksum per table (read after the load: DMS has no snapshot of ours).
+    const schemas = dbSourceOf(config)?.schemas ?? ['public'];
+    const wanted = new Set(plan.tables.map((t) => `${t.schema}.${t.name}`));
+    const copy = config.target.rds?.copy;
+    for (const t of (await readTables(source, schemas)).filter((x) => wanted.has(tableKey(x)))) {
+      if (storedRanges(ctx.journal, STEP_ID, t)) continue;
+      const ranges = await splitTable(source, t, {
+        splitBytes: copy?.splitBytes ?? 32 * 1024 * 1024,
+        maxRanges: copy?.maxRangesPerTable ?? 32,
+        jobs: config.jobs,
+      });
+      ctx.journal.output(
+        rangesOutput(t),
+        ranges.map((r) => ({ lo: r.lo, hi: r.hi })),
+      );
+    }
     if (!ctx.journal.lastCheckpoint('postload')?.done) {
       const built = await links.postLoad(source, [executor]);
       ctx.log(messages.dbCopy.postLoadBuilt(built));
       ctx.journal.checkpoint('postload', null, built, true);
     }
     // DMS does not move sequence positions.
-    const schemas = dbSourceOf(config)?.schemas ?? ['public'];
     const values = await readSequenceValues(source, await readSequences(source, schemas));
     const set = await setSequences(executor, values);
     ctx.journal.checkpoint(
