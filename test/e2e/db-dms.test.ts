@@ -292,4 +292,37 @@ describe('db.copy through AWS DMS (stand-in), through the CLI', () => {
       await full.close();
     }
   }, 120_000);
+
+  // kill -9 just after each kind of DMS resource is journaled as intended (the create may or may not
+  // have reached AWS): the rerun ends with exactly one of each, as a clean run does.
+  for (const kind of ['dms-secret', 'dms-endpoint', 'dms-replication'])
+    it(`kill -9 at the ${kind} intent: the rerun makes no second one`, async () => {
+      const w = workspace();
+      const prefix = `engify-${JSON.parse(readFileSync(w.configPath, 'utf8')).project}`;
+      expect((await w.cli('apply', '--phase', '1', '--yes')).code).toBe(0);
+      await runCli(['--config', w.configPath, 'apply', '--phase', '2', '--yes'], {
+        env: w.env,
+        onSpawn: (child) => {
+          const watch = setInterval(() => {
+            if (journalText(w.dir).includes(`"${kind}"`)) {
+              child.kill('SIGKILL');
+              clearInterval(watch);
+            }
+          }, 1);
+          child.on('exit', () => clearInterval(watch));
+        },
+      });
+      const rerun = await w.cli('apply', '--phase', '2', '--yes');
+      expect(rerun.code, out(rerun)).toBe(0);
+      expect(mine(prefix)).toHaveLength(1);
+      expect([...dms.endpoints.values()].filter((e) => e.EndpointIdentifier.startsWith(prefix))).toHaveLength(
+        2,
+      );
+      expect(
+        [...secrets.secrets.values()].filter((x) => x.name.startsWith(prefix) && x.deletedAt === undefined),
+      ).toHaveLength(2);
+      expect((await w.cli('verify')).code).toBe(0);
+      expect((await w.cli('rollback', '--yes')).code).toBe(0);
+      expect(mine(prefix)).toHaveLength(0);
+    }, 120_000);
 });
