@@ -57,6 +57,14 @@ interface Run {
   /** Resolves when the worker loop has ended (stop, failure, delete). */
   worker?: Promise<void>;
   stop?: boolean;
+  /** One user of the slot at a time (PostgreSQL refuses a second: "slot is active"). */
+  slotLock: Promise<unknown>;
+}
+
+function withSlot<T>(run: Run, use: () => Promise<T>): Promise<T> {
+  const next = run.slotLock.then(use, use);
+  run.slotLock = next.catch(() => undefined);
+  return next;
 }
 
 export interface DmsStandIn extends RunningStandIn {
@@ -165,7 +173,7 @@ export async function startDmsStandIn(options: DmsStandInOptions): Promise<DmsSt
       return;
     }
     while (!run.stop) {
-      await applyPending(source, target, slot, tables, run.tables);
+      await withSlot(run, () => applyPending(source, target, slot, tables, run.tables));
       await new Promise((r) => setTimeout(r, pollMs));
     }
   }
@@ -345,7 +353,7 @@ export async function startDmsStandIn(options: DmsStandInOptions): Promise<DmsSt
         if (type !== 'start-replication' && !run)
           return fault('InvalidResourceStateFault', 'Replication was never started');
         if (!run || type === 'reload-target') {
-          run = { status: 'starting', tables: new Map() };
+          run = { status: 'starting', tables: new Map(), slotLock: Promise.resolve() };
           for (const t of mappedTables(c))
             run.tables.set(`${t.schema}.${t.name}`, {
               ...t,
@@ -433,7 +441,7 @@ export async function startDmsStandIn(options: DmsStandInOptions): Promise<DmsSt
         (m.MetricName === 'CDCLatencySource' || m.MetricName === 'CDCLatencyTarget');
       const values =
         known && c && run?.status === 'running' && run.fullLoadFinish
-          ? [await pendingLatency(conn(c.SourceEndpointArn), slotOf(c), now)]
+          ? [await withSlot(run, () => pendingLatency(conn(c.SourceEndpointArn), slotOf(c), now))]
           : [];
       results.push({
         Id: q.Id,

@@ -239,6 +239,9 @@ export async function tableStatistics(
 /**
  * The replication's CDC latency in seconds, the larger of CDCLatencySource and CDCLatencyTarget over the
  * last few minutes (AWS/DMS, dimension ReplicationConfigId); undefined when DMS published none yet.
+ * FIXME: the metric names and namespace are confirmed (aws-cdk-lib's DMSMetrics); the dimension DMS
+ * Serverless publishes them under is not (instance-based tasks use ReplicationInstanceIdentifier +
+ * ReplicationTaskIdentifier): check it against a real account before relying on the lag bound.
  */
 export async function cdcLatencySeconds(
   client: CloudWatchClient,
