@@ -134,6 +134,7 @@ const awsEndpoints = z.strictObject({
   iam: httpUrl.optional(),
   cloudwatch: httpUrl.optional(),
   sns: httpUrl.optional(),
+  dms: httpUrl.optional(),
   /**
    * Where Amplify branch URLs (https://<branch>.<defaultDomain>) are reached, for a local stack: requests
    * go to this origin with the branch host kept in the Host header.
@@ -208,13 +209,47 @@ const rdsCopy = z.strictObject({
       message: 'expected a publication name of lower-case letters, digits or underscores',
     })
     .optional(),
+  /**
+   * Who moves the rows: "local" (this machine, db.copy's own COPY), "dms" (AWS DMS Serverless, see
+   * target.dms), or "auto": DMS when the plan estimates the local copy over dmsAboveHours and DMS faster.
+   */
+  engine: z.enum(['auto', 'local', 'dms']).default('auto'),
+  /** The threshold of engine "auto", in hours of the local copy's estimated wall time. */
+  dmsAboveHours: z.number().positive().default(4),
 });
 const rdsCopyDefault = {
   splitBytes: 32 * 1024 * 1024,
   maxRangesPerTable: 32,
   foreignKeys: 'before-load' as const,
   insertBatchRows: 500,
+  engine: 'auto' as const,
+  dmsAboveHours: 4,
 };
+
+/** AWS DMS Serverless for db.copy's engine "dms" (DMS loads data only: db.schema still creates the schema). */
+const dms = z.strictObject({
+  /** Replication config and endpoint identifiers start with this; default engify-<project>. */
+  identifierPrefix: z
+    .string()
+    .regex(/^[a-zA-Z][a-zA-Z0-9-]{0,40}$/, { message: 'expected a letter then letters, digits or hyphens' })
+    .optional(),
+  /** "full-load-and-cdc" keeps the target in step after the load (sync uses it); "full-load" loads only. */
+  migrationType: z.enum(['full-load-and-cdc', 'full-load']).default('full-load-and-cdc'),
+  /** DMS capacity units (DCU) the replication may scale to (1, 2, 4, 8, 16, 32, 64, 128, 192, 256, 384). */
+  maxCapacityUnits: z.number().int().min(1).max(384).default(16),
+  /** The IAM role DMS assumes to read the endpoints' secrets (SecretsManagerAccessRoleArn). */
+  secretsAccessRoleArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::/, { message: 'expected an IAM role ARN (arn:aws:iam::...)' }),
+  replicationSubnetGroupId: nonEmpty.optional(),
+  vpcSecurityGroupIds: z.array(nonEmpty).default([]),
+  /** The source as DMS reaches it, when that differs from the URL this machine uses (e.g. a VPC address). */
+  sourceUrl: postgresUrl.optional(),
+  /** The target as DMS reaches it (default: target.rds.url). */
+  targetUrl: postgresUrl.optional(),
+  /** Seconds between DescribeReplications polls while the load runs. */
+  pollSeconds: z.number().positive().default(15),
+});
 
 const rdsPg = z.strictObject({
   mode: z.literal('pg'),
@@ -460,6 +495,7 @@ const target = z.strictObject({
   s3: s3.optional(),
   amplify: amplify.optional(),
   route53: route53.optional(),
+  dms: dms.optional(),
 });
 
 const flags = z.discriminatedUnion('store', [
@@ -780,6 +816,14 @@ export const configSchema = z.strictObject({
   monitoring: monitoring.optional(),
   backend: backendConfigSchema.optional(),
   hosting: hostingDeploy.optional(),
+  /** The link this machine moves data over, for the plan's wall-time estimates (see throughput/paths.json). */
+  network: z
+    .strictObject({
+      mbps: z.number().positive().optional(),
+      /** A throughput file of your own (same shape as the bundled throughput/paths.json). */
+      throughputFile: nonEmpty.optional(),
+    })
+    .default({}),
   /** Parallel jobs for data copies. */
   jobs: z.number().int().min(1).max(64).default(4),
 });
@@ -791,6 +835,7 @@ export type RdsConfig = NonNullable<Config['target']['rds']>;
 export type S3Config = NonNullable<Config['target']['s3']>;
 export type QdrantConfig = NonNullable<Config['source']['qdrant']>;
 export type DynamoDbConfig = NonNullable<Config['target']['dynamodb']>;
+export type DmsConfig = NonNullable<Config['target']['dms']>;
 export type FlagsConfig = Config['flags'];
 export type AuthConfig = z.infer<typeof authConfigSchema>;
 export type CostConfig = Config['cost'];

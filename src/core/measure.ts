@@ -1,3 +1,5 @@
+import type { PathChoice } from './path-estimate.js';
+
 // What a step's plan measured about the data it would move, in the source's own terms. Steps attach
 // these to the Change they plan; whoever estimates what the target will hold or cost (the cost
 // component) reads them from the plan, so nothing is measured twice and the engine passes them on
@@ -13,6 +15,8 @@ export type Measure =
       bytes: number;
       /** Bytes of their indexes on the source (rebuilt on the target after the load). */
       indexBytes: number;
+      /** Which engine db.copy chose (this machine or AWS DMS), with each path's estimate and why. */
+      path?: PathChoice;
     }
   | {
       kind: 'users';

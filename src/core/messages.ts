@@ -6,11 +6,13 @@ import { costMessages } from './messages/cost.js';
 import { cutoverMessages } from './messages/cutover.js';
 import { dbMessages } from './messages/db.js';
 import { dbCopyMessages } from './messages/db-copy.js';
+import { dmsMessages } from './messages/dms.js';
 import { dnsMessages } from './messages/dns.js';
 import { filesMessages } from './messages/files.js';
 import { hostingMessages } from './messages/hosting.js';
 import { hostingDeployMessages } from './messages/hosting-deploy.js';
 import { monitoringMessages } from './messages/monitoring.js';
+import { pathsMessages } from './messages/paths.js';
 import { railwayMessages } from './messages/railway.js';
 import { reportMessages } from './messages/report.js';
 import { stateMessages } from './messages/state.js';
@@ -27,6 +29,8 @@ export const messages = {
   dbCopy: dbCopyMessages,
   auth: authMessages,
   vectors: vectorsMessages,
+  paths: pathsMessages,
+  dms: dmsMessages,
   files: filesMessages,
   report: reportMessages,
   hosting: hostingMessages,

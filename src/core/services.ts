@@ -2,6 +2,7 @@ import type { AmplifyClient } from '@aws-sdk/client-amplify';
 import type { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import type { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
@@ -32,6 +33,7 @@ export interface Services {
   iam(): Promise<IAMClient>;
   cloudwatch(): Promise<CloudWatchClient>;
   sns(): Promise<SNSClient>;
+  dms(): Promise<DatabaseMigrationServiceClient>;
   /** A new connected pg client; the caller ends it. `application_name` marks our sessions. */
   pg(url: string, options?: { database?: string; replication?: boolean }): Promise<PgClient>;
   close(): Promise<void>;
@@ -156,6 +158,11 @@ export function createServices(aws: AwsConfig): Services {
       lazy('sns', async () => {
         const { SNSClient } = await import('@aws-sdk/client-sns');
         return new SNSClient(common(aws.endpoints.sns));
+      }),
+    dms: () =>
+      lazy('dms', async () => {
+        const { DatabaseMigrationServiceClient } = await import('@aws-sdk/client-database-migration-service');
+        return new DatabaseMigrationServiceClient(common(aws.endpoints.dms));
       }),
     pg: async (url, options = {}) => {
       const { default: pg } = await import('pg');

@@ -53,11 +53,21 @@ export interface CloudWatchStandIn extends RunningStandIn {
   throttle(count: number, operations?: string[]): void;
   /** Requests per operation name, in order. */
   calls(operation: string): RecordedRequest[];
+  /**
+   * Serves a namespace another stand-in publishes (AWS/DMS from the DMS stand-in), as AWS services
+   * publish their metrics into CloudWatch: GetMetricData queries of it are answered by `answer`.
+   */
+  metricSource(namespace: string, answer: (query: MetricSourceQuery) => Promise<MetricValues>): void;
   /** Datapoints stored for a metric (namespace, name, dimensions exactly). */
   datapoints(namespace: string, metric: string, dimensions: Record<string, string>): Datapoint[];
 }
 
 type Dim = { Name?: string; Value?: string };
+export type MetricSourceQuery = {
+  Id: string;
+  MetricStat?: { Metric?: { Namespace?: string; MetricName?: string; Dimensions?: Dim[] } };
+};
+export type MetricValues = { Timestamps: number[]; Values: number[] };
 const keyOf = (namespace: string, metric: string, dims: Dim[] | undefined) =>
   JSON.stringify([
     namespace,
@@ -126,6 +136,7 @@ export async function startCloudWatchApi(
   let offset = 0;
   const now = () => (options.now ? options.now() : Date.now()) + offset;
   const points = new Map<string, Datapoint[]>();
+  const sources = new Map<string, (query: MetricSourceQuery) => Promise<MetricValues>>();
   const alarms = new Map<string, StoredAlarm>();
   const dashboards = new Map<string, string>();
   const throttles: { left: number; operations: Set<string> }[] = [];
@@ -210,7 +221,7 @@ export async function startCloudWatchApi(
     };
   };
 
-  const handle = (op: string, body: Record<string, unknown>): StandInReply => {
+  const handle = async (op: string, body: Record<string, unknown>): Promise<StandInReply> => {
     switch (op) {
       case 'PutMetricData': {
         const namespace = String(body.Namespace ?? '');
@@ -398,10 +409,18 @@ export async function startCloudWatchApi(
             Stat: string;
           };
         }[];
-        const results = queries.map((q) => {
+        const results = queries.map(async (q) => {
           const ms = q.MetricStat;
           if (!ms)
             return { Id: q.Id, Label: q.Label ?? q.Id, Timestamps: [], Values: [], StatusCode: 'Complete' };
+          const source = sources.get(ms.Metric.Namespace);
+          if (source)
+            return {
+              Id: q.Id,
+              Label: q.Label ?? ms.Metric.MetricName,
+              ...(await source(q)),
+              StatusCode: 'Complete',
+            };
           const key = keyOf(ms.Metric.Namespace, ms.Metric.MetricName, ms.Metric.Dimensions);
           const period = ms.Period * 1000;
           const Timestamps: number[] = [];
@@ -421,7 +440,7 @@ export async function startCloudWatchApi(
             StatusCode: 'Complete',
           };
         });
-        return reply({ MetricDataResults: results, Messages: [] });
+        return reply({ MetricDataResults: await Promise.all(results), Messages: [] });
       }
       default:
         return fail(
@@ -475,6 +494,9 @@ export async function startCloudWatchApi(
     alarms,
     dashboards,
     now,
+    metricSource: (namespace, answer) => {
+      sources.set(namespace, answer);
+    },
     advance: (ms) => {
       offset += ms;
       evaluateAll();

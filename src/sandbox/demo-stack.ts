@@ -7,6 +7,7 @@ import { type AmplifyStandIn, startAmplifyApi } from './amplify-api.js';
 import { BACKEND_APP_COMMANDS, writeBackendApp } from './backend-app.js';
 import { type BackendStandIns, startBackendStandIns } from './backend-stand-ins.js';
 import { type CognitoFront, startCognitoFront } from './cognito-import-jobs.js';
+import { type DmsStandIn, startDmsStandIn } from './dms-api.js';
 import { type DynamoDbVectorFront, startDynamoDbVectorFront } from './dynamodb-vector-front.js';
 import { freePort } from './free-port.js';
 import type { RunningStandIn } from './http-stand-in.js';
@@ -89,6 +90,8 @@ export interface DemoEndpoints {
   iam: string;
   cloudwatch: string;
   sns: string;
+  /** The DMS stand-in (it also answers the CloudWatch CDC latency metrics of its replications). */
+  dms: string;
 }
 
 export interface DemoStack {
@@ -100,6 +103,7 @@ export interface DemoStack {
   vercel: VercelStandIn;
   amplify: AmplifyStandIn;
   secrets: SecretsStandIn;
+  dms: DmsStandIn;
   /** Holds the demo domain's public zone, with the records pointing at "Vercel" before the migration. */
   route53: Route53StandIn;
   route53Zone: string;
@@ -208,6 +212,14 @@ export async function startDemoStack(): Promise<DemoStack> {
       secrets,
     });
     stops.push(() => backend.close());
+    // DMS reads its endpoints' credentials from Secrets Manager: the stand-in reads the secrets stand-in's.
+    const dms = await startDmsStandIn({
+      region: DEMO_REGION,
+      secretValue: (id) => [...secrets.secrets.values()].find((x) => x.arn === id || x.name === id)?.value,
+    });
+    stops.push(() => dms.close());
+    // DMS publishes its replications' CDC latency to CloudWatch; here the CloudWatch stand-in asks it.
+    local.cloudwatch.metricSource('AWS/DMS', (q) => dms.metricValues(q));
     const endpoints: DemoEndpoints = {
       postgres: local.postgres.url('postgres'),
       dynamodb: dynamodb.url,
@@ -230,6 +242,7 @@ export async function startDemoStack(): Promise<DemoStack> {
       iam: backend.iam.url,
       cloudwatch: local.endpoints.cloudwatch,
       sns: local.endpoints.sns,
+      dms: dms.url,
     };
     const ports = () => [
       local.postgres.port,
@@ -246,6 +259,7 @@ export async function startDemoStack(): Promise<DemoStack> {
       vercel,
       amplify,
       secrets,
+      dms,
       route53,
       route53Zone,
       render,

@@ -134,6 +134,7 @@ export function demoConfig(stack: DemoStack, options: DemoConfigOptions): Record
           iam: e.iam,
           cloudwatch: e.cloudwatch,
           sns: e.sns,
+          dms: e.dms,
         },
         maxAttempts: 3,
         requestTimeoutMs: 10_000,

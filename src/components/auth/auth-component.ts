@@ -1,11 +1,13 @@
 import type { ComponentModule } from '../../core/component.js';
 import { messages } from '../../core/messages.js';
+import { userPathReport } from '../path-report.js';
 import { authForwardPass, authReversePass } from './auth-passes.js';
 import { authPool } from './auth-pool.js';
 import { authUsersStep } from './auth-users.js';
 
 export const authComponent: ComponentModule = {
   name: 'auth',
+  planReport: userPathReport,
   steps: [authPool, authUsersStep],
   notCarriedBack: messages.cutover.authNotCarried,
   endpoints: (config) =>

@@ -1,5 +1,6 @@
 import type { ComponentModule } from '../../core/component.js';
 import { messages } from '../../core/messages.js';
+import { dbPathReport } from '../path-report.js';
 import { dbCopyStep } from './db-copy.js';
 import { dbEndpoints, dbPreflightBefore } from './db-preflight.js';
 import { dbSchemaStep } from './db-schema.js';
@@ -8,6 +9,7 @@ import { openDbSync } from './sync/db-sync.js';
 
 export const dbComponent: ComponentModule = {
   name: 'db',
+  planReport: dbPathReport,
   steps: [dbSchemaStep, dbCopyStep],
   notCarriedBack: messages.cutover.dbNotCarried,
   endpoints: dbEndpoints,

@@ -1,5 +1,6 @@
 import type { Client } from 'pg';
 import type { Config, RdsConfig } from '../../config/schema.js';
+import type { Json } from '../../core/contracts.js';
 import { EngifyError, isTransient } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
 import type { SqlExecutor } from '../../core/sql-executor.js';
@@ -21,6 +22,8 @@ import { rangeCount } from '../../providers/postgres/ranges.js';
 import { dropPublication, dropSlot } from '../../providers/postgres/snapshot.js';
 import { createSqlExecutor } from './create-executor.js';
 import { authUsersTables } from './db-copy-auth-users.js';
+import { applyDms, rollbackDms } from './db-copy-dms.js';
+import { type DmsPlan, decideDbPath } from './db-copy-path.js';
 import {
   ATTACHED_BEFORE_LOAD,
   type BuildControl,
@@ -275,6 +278,8 @@ export const dbCopyStep: Step = {
           format: rds.mode === 'pg' ? copyFormat(t) : 'insert',
         };
       });
+      // This machine or AWS DMS (db-copy-path.ts): the estimate, the source's rights, the reason.
+      const path = await decideDbPath(ctx, source, tables, schemas);
       const warnings = [
         ...tables
           .filter((t) => t.primaryKey.length === 0)
@@ -289,19 +294,23 @@ export const dbCopyStep: Step = {
         summary:
           tables.length === 0
             ? messages.dbCopy.noTables(schemas)
-            : messages.dbCopy.planSummary(
-                tables.length,
-                rows.reduce((n, r) => n + r.estimatedRows, 0),
-                rows.reduce((n, r) => n + r.estimatedBytes, 0),
-                rows.reduce((n, r) => n + r.ranges, 0),
-                ctx.config.jobs,
-              ),
+            : path.dms
+              ? messages.dms.planSummary(tables.length, path.dms.mode)
+              : messages.dbCopy.planSummary(
+                  tables.length,
+                  rows.reduce((n, r) => n + r.estimatedRows, 0),
+                  rows.reduce((n, r) => n + r.estimatedBytes, 0),
+                  rows.reduce((n, r) => n + r.ranges, 0),
+                  ctx.config.jobs,
+                ),
         details: {
           jobs: ctx.config.jobs,
           foreignKeys: copySettings(rds).foreignKeys,
           slot: copySettings(rds).slotName ?? defaultName(ctx.config),
           publication: copySettings(rds).publication ?? defaultName(ctx.config),
           tables: rows,
+          engine: path.engine,
+          ...(path.dms ? { dms: path.dms as unknown as Json } : {}),
         },
         ...(warnings.length > 0 ? { warnings } : {}),
         measures: [
@@ -311,6 +320,7 @@ export const dbCopyStep: Step = {
             rows: rows.reduce((n, r) => n + r.estimatedRows, 0),
             bytes: rows.reduce((n, r) => n + r.estimatedBytes, 0),
             indexBytes: await readIndexBytes(source, schemas),
+            path: path.choice,
           },
         ],
       };
@@ -325,6 +335,16 @@ export const dbCopyStep: Step = {
     const rds = rdsConfig(ctx);
     const schemas = dbSourceOf(ctx.config)?.schemas ?? ['public'];
     const settings = copySettings(rds);
+    const details = (change.details ?? {}) as { engine?: string; dms?: unknown };
+    if (details.engine === 'dms') {
+      // AWS DMS moves the rows (db-copy-dms.ts); the post-load work stays this step's.
+      const work = postLoadWork(ctx, schemas, settings);
+      return applyDms(ctx, details.dms as DmsPlan, {
+        connectSource: () => connectSource(ctx),
+        openExecutor: () => openTargetExecutor(ctx),
+        postLoad: (source, targets) => work.all(source, targets, new Map()),
+      });
+    }
     const executor = await openTargetExecutor(ctx);
     const work = postLoadWork(ctx, schemas, settings);
     try {
@@ -391,6 +411,8 @@ export const dbCopyStep: Step = {
   },
 
   async rollback(ctx) {
+    // The DMS replication first: it would otherwise write into the tables emptied below.
+    await rollbackDms(ctx);
     const loaded = [...ctx.journal.createdResources(), ...ctx.journal.pendingIntents()].filter(
       (r) => r.kind === 'table-data',
     );

@@ -16,6 +16,14 @@ declare module '../../core/step-outputs.js' {
       /** Foreign keys attached while their table was still empty (verify counts their orphans). */
       foreignKeysBeforeLoad: { table: string; name: string }[];
       [ranges: `ranges:${string}`]: { lo: string | null; hi: string | null }[];
+      /** Who moved the rows (db-copy-dms.ts): "dms", or absent for this machine. */
+      engine: 'dms' | null;
+      dmsReplicationArn: string | null;
+      dmsConfigId: string;
+      /** The tables of the DMS table mappings (schema.table). */
+      dmsTables: string[];
+      /** StartReplication was called once: a rerun resumes, never starts again. */
+      dmsStarted: boolean | null;
     };
   }
 }

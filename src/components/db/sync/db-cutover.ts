@@ -2,6 +2,7 @@ import type { StreamCutover } from '../../../core/component.js';
 import { messages } from '../../../core/messages.js';
 import type { StepContext } from '../../../core/step.js';
 import type { SyncDirection } from '../../../core/sync-contracts.js';
+import { DMS_OUTPUT, dmsEngaged, stopDmsReplication } from '../db-copy-dms.js';
 import { dbSourceOf } from '../db-source.js';
 import { publicationTables } from './catalog.js';
 import { dbCopyOutputs } from './db-sync.js';
@@ -39,11 +40,22 @@ function targetUrl(ctx: StepContext): string | undefined {
 export const dbCutover: StreamCutover = {
   async prepareReverse(ctx, say) {
     const config = ctx.config;
+    // After the drain: DMS stops before the target takes writes (its tables are the copied ones).
+    const dms = dmsEngaged(ctx);
+    if (dms) await stopDmsReplication(ctx, say);
     const source = await ctx.services.pg(dbSourceOf(config)?.url ?? '');
     const target = await ctx.services.pg(targetUrl(ctx) ?? '');
     try {
       const publication = dbCopyOutputs(ctx).publication;
-      const tables = publication ? await publicationTables(source, publication) : [];
+      const dmsTables = ctx.journal.outputOf('db.copy', DMS_OUTPUT.tables);
+      const tables = publication
+        ? await publicationTables(source, publication)
+        : dms && Array.isArray(dmsTables)
+          ? dmsTables.map((t) => {
+              const [schema = '', ...rest] = String(t).split('.');
+              return { schema, name: rest.join('.') };
+            })
+          : [];
       const reverse = await prepareReverseCapture(target, tables, {
         slot: config.sync.reverseSlot,
         publication: config.sync.reversePublication,

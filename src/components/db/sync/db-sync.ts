@@ -3,7 +3,9 @@ import { EngifyError } from '../../../core/errors.js';
 import { messages } from '../../../core/messages.js';
 import type { StepContext } from '../../../core/step.js';
 import type { SyncDirection, SyncHandle } from '../../../core/sync-contracts.js';
+import { dmsEngaged } from '../db-copy-dms.js';
 import { dbSourceOf } from '../db-source.js';
+import { openDmsSync } from './db-sync-dms.js';
 import { chooseCaptureMode, type DbCopyOutputs, forwardSyncOptions } from './from-config.js';
 import { startForwardSync, startReverseSync } from './sync-runner.js';
 
@@ -36,7 +38,10 @@ export function requireDbCopied(ctx: StepContext): DbCopyOutputs {
 
 export async function openDbSync(ctx: StepContext, direction: SyncDirection): Promise<SyncHandle> {
   const config = ctx.config;
-  const outputs = requireDbCopied(ctx);
+  // DMS did the copy: its own change capture carries the changes forward.
+  if (direction === 'forward' && dmsEngaged(ctx)) return openDmsSync(ctx);
+  // The way back after a DMS copy is this tool's own reverse slot on the target, which needs no db.copy slot.
+  const outputs = dmsEngaged(ctx) ? dbCopyOutputs(ctx) : requireDbCopied(ctx);
   const log = (m: string) => ctx.log(m);
   if (direction === 'forward') {
     const mode = await chooseCaptureMode(dbSourceOf(config)?.url ?? '', config.sync.mode, outputs, log);
