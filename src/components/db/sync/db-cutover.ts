@@ -2,7 +2,7 @@ import type { StreamCutover } from '../../../core/component.js';
 import { messages } from '../../../core/messages.js';
 import type { StepContext } from '../../../core/step.js';
 import type { SyncDirection } from '../../../core/sync-contracts.js';
-import { dbSourceOf } from '../db-source.js';
+import { declaredDialectOf } from '../dialects/source-dialects.js';
 import { publicationTables } from './catalog.js';
 import { dbCopyOutputs } from './db-sync.js';
 import { dropReverseCapture, prepareReverseCapture } from './reverse-setup.js';
@@ -15,8 +15,8 @@ import { carrySequencePositions } from './sequence-positions.js';
 export async function carrySequences(ctx: StepContext, direction: SyncDirection): Promise<number> {
   const config = ctx.config;
   const rds = config.target.rds;
-  const db = dbSourceOf(config);
-  const sourceUrl = db?.url;
+  const db = declaredDialectOf(config);
+  const sourceUrl = db?.pgUrl;
   if (rds?.mode !== 'pg' || !sourceUrl) return 0;
   const source = await ctx.services.pg(sourceUrl);
   const target = await ctx.services.pg(rds.url);
@@ -39,7 +39,7 @@ function targetUrl(ctx: StepContext): string | undefined {
 export const dbCutover: StreamCutover = {
   async prepareReverse(ctx, say) {
     const config = ctx.config;
-    const source = await ctx.services.pg(dbSourceOf(config)?.url ?? '');
+    const source = await ctx.services.pg(declaredDialectOf(config)?.pgUrl ?? '');
     const target = await ctx.services.pg(targetUrl(ctx) ?? '');
     try {
       const publication = dbCopyOutputs(ctx).publication;
