@@ -12,6 +12,7 @@ import { hostingMessages } from './messages/hosting.js';
 import { hostingDeployMessages } from './messages/hosting-deploy.js';
 import { railwayMessages } from './messages/railway.js';
 import { reportMessages } from './messages/report.js';
+import { sqliteMessages } from './messages/sqlite.js';
 import { stateMessages } from './messages/state.js';
 import { syncMessages } from './messages/sync.js';
 import { vectorsMessages } from './messages/vectors.js';
@@ -31,6 +32,7 @@ export const messages = {
   hosting: hostingMessages,
   backend: backendMessages,
   railway: railwayMessages,
+  sqlite: sqliteMessages,
   hostingDeploy: hostingDeployMessages,
   dns: dnsMessages,
   sync: syncMessages,

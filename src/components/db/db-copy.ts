@@ -296,7 +296,8 @@ export const dbCopyStep: Step = {
         ...tables
           .filter((t) => t.primaryKey.length === 0)
           .map((t) => messages.dbCopy.noPrimaryKey(tableKey(t))),
-        ...(rds.mode === 'pg'
+        // A dialect that produces only text COPY (SQLite) says so once, in its own notes.
+        ...(rds.mode === 'pg' && dialect.copyFormats.includes('binary')
           ? tables.filter((t) => !t.binarySafe).map((t) => messages.dbCopy.textFormat(tableKey(t)))
           : []),
       ];

@@ -2,6 +2,7 @@ import type { Config } from '../../../config/schema.js';
 import type { Connect } from '../../../providers/postgres/snapshot.js';
 import type { SourceDialect } from '../source-dialect.js';
 import { PostgresDialect } from './postgres-dialect.js';
+import { SqliteDialect } from './sqlite-dialect.js';
 import { SupabaseDialect } from './supabase-dialect.js';
 
 // The database sources, one entry each: the config path that selects it and how its dialect is built.
@@ -46,6 +47,12 @@ export const SOURCE_DIALECTS: readonly DialectEntry[] = [
         connect: env.connect(url),
       });
     },
+  },
+  {
+    field: 'source.sqlite.path',
+    present: (c) => c.source.sqlite !== undefined,
+    make: ({ source: { sqlite } }) =>
+      new SqliteDialect({ path: sqlite?.path ?? '', busyTimeoutMs: sqlite?.busyTimeoutMs ?? 2000 }),
   },
 ];
 
