@@ -31,29 +31,26 @@ export const sqliteMessages = {
   unreadableHint: 'Check the path and that this user may read the file and its directory.',
   planNoCapture:
     'SQLite has no change capture: stop the app writing to the file before apply and keep it stopped until cutover (sync is refused; a write after the copy would not reach the target).',
-  ruleBoolean: (column: string, seen: string) =>
-    `declared BOOLEAN and every value is ${seen}: copied as boolean`,
-  ruleTimestamp: (column: string, how: string) => `${how}: copied as timestamptz`,
-  ruleDate: (column: string) => `declared DATE and every value is YYYY-MM-DD text: copied as date`,
-  ruleKeptText: (column: string, declared: string, why: string) =>
-    `declared ${declared} but ${why}: copied as text`,
-  ruleWidened: (column: string, declared: string) =>
+  ruleBoolean: (seen: string) => `declared BOOLEAN and every value is ${seen}: copied as boolean`,
+  ruleTimestamp: (how: string) => `${how}: copied as timestamptz`,
+  ruleDate: () => `declared DATE and every value is YYYY-MM-DD text: copied as date`,
+  ruleKeptText: (declared: string, why: string) => `declared ${declared} but ${why}: copied as text`,
+  ruleWidened: (declared: string) =>
     `declared ${declared} but holds values outside its PostgreSQL range: widened to bigint`,
-  ruleIdentity: (column: string, autoincrement: boolean) =>
+  ruleIdentity: (autoincrement: boolean) =>
     `INTEGER PRIMARY KEY (the rowid): bigint identity, its sequence set past the ${autoincrement ? 'AUTOINCREMENT counter and the ' : ''}largest key`,
-  ruleReal: (column: string, declared: string) =>
+  ruleReal: (declared: string) =>
     `declared ${declared} (8-byte in SQLite): double precision, not PostgreSQL's 4-byte real`,
-  ruleChar: (column: string, declared: string) =>
-    `declared ${declared}: varchar (PostgreSQL char(n) would pad with spaces)`,
-  fkViolations: (fk: string, rows: number) =>
+  ruleChar: (declared: string) => `declared ${declared}: varchar (PostgreSQL char(n) would pad with spaces)`,
+  fkViolations: (rows: number) =>
     `${rows} row(s) violate it (PRAGMA foreign_key_check; the app ran with foreign_keys off): not created`,
-  fkNoKey: (fk: string) => `the referenced columns are not a primary key or unique index: not created`,
-  indexSkipped: (index: string, why: string) => `${why}: not created`,
-  viewSkipped: (view: string, why: string) => `${why}: not created`,
-  defaultSkipped: (column: string, expr: string) => `default ${expr} has no PostgreSQL equivalent: dropped`,
-  checksSkipped: (table: string) =>
+  fkNoKey: () => `the referenced columns are not a primary key or unique index: not created`,
+  indexSkipped: (why: string) => `${why}: not created`,
+  viewSkipped: (why: string) => `${why}: not created`,
+  defaultSkipped: (expr: string) => `default ${expr} has no PostgreSQL equivalent: dropped`,
+  checksSkipped: () =>
     `CHECK constraints are not carried over (SQLite keeps them only in its CREATE TABLE text)`,
   triggerSkipped: (trigger: string) => `${trigger}: SQLite triggers are not translated`,
-  generatedSkipped: (column: string) =>
+  generatedSkipped: () =>
     `a generated column: its values are copied into a plain column (the expression is SQLite's)`,
 } as const;

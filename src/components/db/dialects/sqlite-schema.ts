@@ -92,9 +92,8 @@ interface Mapped {
 
 /** The mapping of one column (see the table at the top). */
 function mapColumn(db: Database, t: SqliteTable, c: SqliteColumn, rowidKey: string | null): Mapped {
-  const where = `public.${t.name}.${c.name}`;
   if (c.name === rowidKey)
-    return { pgType: 'bigint', value: { kind: 'integer' }, note: m.ruleIdentity(where, t.autoincrement) };
+    return { pgType: 'bigint', value: { kind: 'integer' }, note: m.ruleIdentity(t.autoincrement) };
   const declared = c.declared.trim();
   const up = declared.toUpperCase();
   const base = up.replace(/\(.*$/, '').trim();
@@ -110,7 +109,7 @@ function mapColumn(db: Database, t: SqliteTable, c: SqliteColumn, rowidKey: stri
   const asText = (why: string): Mapped => ({
     pgType: 'text',
     value: { kind: 'text' },
-    note: m.ruleKeptText(where, declared || 'no type', why),
+    note: m.ruleKeptText(declared || 'no type', why),
   });
   const rejected = (accept: (v: unknown) => boolean) => countRejected(db, t.name, c.name, accept);
 
@@ -120,7 +119,6 @@ function mapColumn(db: Database, t: SqliteTable, c: SqliteColumn, rowidKey: stri
         pgType: 'boolean',
         value: { kind: 'boolean' },
         note: m.ruleBoolean(
-          where,
           stored === 0
             ? 'NULL (no rows)'
             : `one of 0/1, true/false, t/f, yes/no (stored as ${classes.join(', ')})`,
@@ -129,7 +127,7 @@ function mapColumn(db: Database, t: SqliteTable, c: SqliteColumn, rowidKey: stri
     return asText('a value is not 0/1 or true/false');
   }
   if (base === 'DATE' && p.text === stored && rejected(isIsoDate) === 0)
-    return { pgType: 'date', value: { kind: 'date' }, note: m.ruleDate(where) };
+    return { pgType: 'date', value: { kind: 'date' }, note: m.ruleDate() };
   if (/DATE|TIME/.test(up)) {
     if (
       stored > 0 &&
@@ -140,7 +138,6 @@ function mapColumn(db: Database, t: SqliteTable, c: SqliteColumn, rowidKey: stri
         pgType: 'timestamp with time zone',
         value: { kind: 'timestamp', from: 'iso' },
         note: m.ruleTimestamp(
-          where,
           `declared ${declared}, every value ISO-8601 text (read as UTC where it has no offset)`,
         ),
       };
@@ -150,7 +147,7 @@ function mapColumn(db: Database, t: SqliteTable, c: SqliteColumn, rowidKey: stri
         return {
           pgType: 'timestamp with time zone',
           value: { kind: 'timestamp', from: unit },
-          note: m.ruleTimestamp(where, `declared ${declared}, every value an integer Unix time in ${unit}`),
+          note: m.ruleTimestamp(`declared ${declared}, every value an integer Unix time in ${unit}`),
         };
     }
     if (stored === 0)
@@ -178,7 +175,7 @@ function mapColumn(db: Database, t: SqliteTable, c: SqliteColumn, rowidKey: stri
         pgType: 'double precision',
         value: { kind: 'float' },
         note: m
-          .ruleKeptText(where, declared, 'it holds real values')
+          .ruleKeptText(declared, 'it holds real values')
           .replace('copied as text', 'copied as double precision'),
       };
     let pgType = /^(SMALLINT|INT2|TINYINT)$/.test(base)
@@ -189,7 +186,7 @@ function mapColumn(db: Database, t: SqliteTable, c: SqliteColumn, rowidKey: stri
     const range = INT_RANGE[pgType];
     if (range && ((p.minInt !== null && p.minInt < range[0]) || (p.maxInt !== null && p.maxInt > range[1]))) {
       pgType = 'bigint';
-      return { pgType, value: { kind: 'integer' }, note: m.ruleWidened(where, declared) };
+      return { pgType, value: { kind: 'integer' }, note: m.ruleWidened(declared) };
     }
     return { pgType, value: { kind: 'integer' } };
   }
@@ -198,7 +195,7 @@ function mapColumn(db: Database, t: SqliteTable, c: SqliteColumn, rowidKey: stri
       return {
         pgType: 'text',
         value: { kind: 'text' },
-        note: m.ruleKeptText(where, declared, 'it holds blobs (copied as \\x hex text)'),
+        note: m.ruleKeptText(declared, 'it holds blobs (copied as \\x hex text)'),
       };
     const n = args[0];
     if (n !== undefined && /CHAR/.test(base)) {
@@ -206,7 +203,7 @@ function mapColumn(db: Database, t: SqliteTable, c: SqliteColumn, rowidKey: stri
       return {
         pgType: `character varying(${n})`,
         value: { kind: 'text' },
-        ...(/VAR/.test(base) ? {} : { note: m.ruleChar(where, declared) }),
+        ...(/VAR/.test(base) ? {} : { note: m.ruleChar(declared) }),
       };
     }
     return { pgType: 'text', value: { kind: 'text' } };
@@ -226,7 +223,7 @@ function mapColumn(db: Database, t: SqliteTable, c: SqliteColumn, rowidKey: stri
     return {
       pgType: 'double precision',
       value: { kind: 'float' },
-      ...(/^(REAL|FLOAT)$/.test(base) ? { note: m.ruleReal(where, declared) } : {}),
+      ...(/^(REAL|FLOAT)$/.test(base) ? { note: m.ruleReal(declared) } : {}),
     };
   }
   // NUMERIC affinity.
@@ -312,21 +309,12 @@ export function planSqliteSchema(db: Database, catalog: SqliteCatalog): SqliteSc
     for (const c of t.columns) {
       const mapped = mapColumn(db, t, c, rowidKey);
       if (mapped.note) note('warning', `column public.${t.name}.${c.name}`, mapped.note);
-      if (c.generated)
-        note(
-          'warning',
-          `column public.${t.name}.${c.name}`,
-          m.generatedSkipped(`public.${t.name}.${c.name}`),
-        );
+      if (c.generated) note('warning', `column public.${t.name}.${c.name}`, m.generatedSkipped());
       let def: string | null = null;
       if (c.default !== null && c.name !== rowidKey) {
         const d = translateDefault(c.default, mapped);
         if (d === undefined)
-          note(
-            'warning',
-            `column public.${t.name}.${c.name}`,
-            m.defaultSkipped(`public.${t.name}.${c.name}`, c.default),
-          );
+          note('warning', `column public.${t.name}.${c.name}`, m.defaultSkipped(c.default));
         else def = d;
       }
       columns.push({
@@ -361,15 +349,15 @@ export function planSqliteSchema(db: Database, catalog: SqliteCatalog): SqliteSc
       if (i.origin === 'pk') continue;
       const object = `index public.${i.name}`;
       if (i.partial) {
-        note('warning', object, m.indexSkipped(object, 'a partial index (its WHERE clause is SQLite SQL)'));
+        note('warning', object, m.indexSkipped('a partial index (its WHERE clause is SQLite SQL)'));
         continue;
       }
       if (i.columns.some((c) => c === null)) {
-        note('warning', object, m.indexSkipped(object, 'an index on an expression'));
+        note('warning', object, m.indexSkipped('an index on an expression'));
         continue;
       }
       if (i.collations.some((c) => c.toUpperCase() !== 'BINARY')) {
-        note('warning', object, m.indexSkipped(object, `a ${i.collations.join('/')} collation`));
+        note('warning', object, m.indexSkipped(`a ${i.collations.join('/')} collation`));
         continue;
       }
       const names = i.columns as string[];
@@ -393,8 +381,7 @@ export function planSqliteSchema(db: Database, catalog: SqliteCatalog): SqliteSc
         definition: `CREATE ${i.unique ? 'UNIQUE ' : ''}INDEX ${pgIdent(name)} ON ${q} USING btree (${keys})`,
       });
     }
-    if (/\bCHECK\s*\(/i.test(t.sql))
-      note('warning', `table public.${t.name}`, m.checksSkipped(`public.${t.name}`));
+    if (/\bCHECK\s*\(/i.test(t.sql)) note('warning', `table public.${t.name}`, m.checksSkipped());
     tables.push({
       schema: 'public',
       name: t.name,
@@ -449,12 +436,12 @@ export function planSqliteSchema(db: Database, catalog: SqliteCatalog): SqliteSc
           (c) => (c.type === 'primary' || c.type === 'unique') && c.definition.endsWith(`(${cols(to)})`),
         ) ?? false;
       if (!parent || !keyed || to.length !== fk.from.length) {
-        note('warning', object, m.fkNoKey(object));
+        note('warning', object, m.fkNoKey());
         return;
       }
       const bad = catalog.violations.get(`${t.name}.${id}`) ?? 0;
       if (bad > 0) {
-        note('warning', object, m.fkViolations(object, bad));
+        note('warning', object, m.fkViolations(bad));
         return;
       }
       const family = (x: string | undefined) =>
@@ -468,7 +455,7 @@ export function planSqliteSchema(db: Database, catalog: SqliteCatalog): SqliteSc
           'warning',
           object,
           m
-            .fkNoKey(object)
+            .fkNoKey()
             .replace(
               'are not a primary key or unique index',
               'have another type than the referencing columns',
@@ -513,7 +500,7 @@ export function planSqliteSchema(db: Database, catalog: SqliteCatalog): SqliteSc
               : undefined;
     if (why) {
       skipped.add(`public.${v.name}`);
-      note('warning', object, m.viewSkipped(object, why));
+      note('warning', object, m.viewSkipped(why));
       continue;
     }
     views.push({
