@@ -105,3 +105,9 @@ export function generateSqlite(path: string, o: GenerateOptions): { rows: number
   db.close();
   return { rows };
 }
+
+// `npx tsx bench/sqlite/generate.ts app.db [users] [postsPerUser]`: the file the README's sandbox config reads.
+if (process.argv[1] && import.meta.filename === process.argv[1]) {
+  const [path = 'app.db', u = '1000', p = '5'] = process.argv.slice(2);
+  console.log(generateSqlite(path, { users: Number(u), postsPerUser: Number(p) }));
+}
