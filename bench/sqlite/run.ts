@@ -109,7 +109,7 @@ async function main() {
       console.log(
         `round ${i + 1}: engify-migrate ${round.engify.toFixed(2)} s, pgloader ${round.pgloader.toFixed(2)} s (rows ${JSON.stringify(a)})`,
       );
-      rounds.push(round);
+      rounds.push({ engify: Number(round.engify.toFixed(2)), pgloader: Number(round.pgloader.toFixed(2)) });
     }
     const engify = median(rounds.map((r) => r.engify));
     const other = median(rounds.map((r) => r.pgloader));

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { Database } from 'better-sqlite3';
 import type { SequenceValue, TableInfo } from '../../../providers/postgres/catalog.js';
@@ -25,6 +26,15 @@ import { copyDataMessage, copyField, copyText, pgText, rowHash, rowText } from '
 // each PostgreSQL type's binary encoding written in this process for no gain the text form lacks.
 
 const CHUNK = 64 * 1024;
+const DESCRIBED = new Map<string, Promise<SqliteSchema>>();
+const versionKey = (path: string) => {
+  try {
+    const s = statSync(path);
+    return `${path}:${s.size}:${s.mtimeMs}`;
+  } catch {
+    return `${path}:missing`;
+  }
+};
 const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 export interface SqliteDialectOptions {
@@ -47,9 +57,15 @@ export class SqliteDialect implements SourceDialect {
     return openSqlite(this.options.path, { busyTimeoutMs: this.options.busyTimeoutMs, check });
   }
 
-  /** Catalog and type mapping, once per process (the file must not change during a migration). */
+  /**
+   * Catalog and type mapping, once per process and file version (size and mtime): plan, apply and
+   * verify build their own dialect objects, and the mapping reads every stored value.
+   */
   private describe(): Promise<SqliteSchema> {
-    this.described ??= (async () => {
+    const key = versionKey(this.options.path);
+    const cached = DESCRIBED.get(key);
+    if (cached) return cached;
+    this.described = (async () => {
       const db = await this.connect(true);
       try {
         return planSqliteSchema(db, readSqliteCatalog(db));
@@ -59,9 +75,8 @@ export class SqliteDialect implements SourceDialect {
         db.close();
       }
     })();
-    this.described.catch(() => {
-      this.described = undefined;
-    });
+    DESCRIBED.set(key, this.described);
+    this.described.catch(() => DESCRIBED.delete(key));
     return this.described;
   }
 

@@ -11,10 +11,11 @@ import type {
 } from '../../../providers/postgres/schema-model.js';
 import {
   countRejected,
-  profileColumn,
+  profileTable,
   type SqliteCatalog,
   type SqliteColumn,
   type SqliteTable,
+  type ValueProfile,
 } from '../../../providers/sqlite/sqlite-catalog.js';
 import type { TranslationNote } from '../schema/statements.js';
 import { booleanOf, epochMicros, isIsoDate, isoMicros, type ValueKind } from './sqlite-values.js';
@@ -91,7 +92,13 @@ interface Mapped {
 }
 
 /** The mapping of one column (see the table at the top). */
-function mapColumn(db: Database, t: SqliteTable, c: SqliteColumn, rowidKey: string | null): Mapped {
+function mapColumn(
+  db: Database,
+  t: SqliteTable,
+  c: SqliteColumn,
+  rowidKey: string | null,
+  p: ValueProfile,
+): Mapped {
   if (c.name === rowidKey)
     return { pgType: 'bigint', value: { kind: 'integer' }, note: m.ruleIdentity(t.autoincrement) };
   const declared = c.declared.trim();
@@ -101,7 +108,6 @@ function mapColumn(db: Database, t: SqliteTable, c: SqliteColumn, rowidKey: stri
     .split(',')
     .map((s) => Number(s.trim()))
     .filter((n) => Number.isInteger(n) && n > 0);
-  const p = profileColumn(db, t.name, c.name);
   const stored = p.integer + p.real + p.text + p.blob;
   const classes = [p.integer && 'integer', p.real && 'real', p.text && 'text', p.blob && 'blob'].filter(
     Boolean,
@@ -306,8 +312,13 @@ export function planSqliteSchema(db: Database, catalog: SqliteCatalog): SqliteSc
         : null;
     const columns: ColumnInfo[] = [];
     const plan: SqliteColumnPlan[] = [];
+    const profiles = profileTable(
+      db,
+      t.name,
+      t.columns.map((c) => c.name),
+    );
     for (const c of t.columns) {
-      const mapped = mapColumn(db, t, c, rowidKey);
+      const mapped = mapColumn(db, t, c, rowidKey, profiles.get(c.name) as ValueProfile);
       if (mapped.note) note('warning', `column public.${t.name}.${c.name}`, mapped.note);
       if (c.generated) note('warning', `column public.${t.name}.${c.name}`, m.generatedSkipped());
       let def: string | null = null;

@@ -4,7 +4,7 @@ import type { StepContext } from '../../../core/step.js';
 import type { SyncDirection } from '../../../core/sync-contracts.js';
 import { declaredDialectOf } from '../dialects/source-dialects.js';
 import { publicationTables } from './catalog.js';
-import { dbCopyOutputs } from './db-sync.js';
+import { dbCopyOutputs, requireCapture } from './db-sync.js';
 import { dropReverseCapture, prepareReverseCapture } from './reverse-setup.js';
 import { carrySequencePositions } from './sequence-positions.js';
 
@@ -38,6 +38,8 @@ function targetUrl(ctx: StepContext): string | undefined {
 
 export const dbCutover: StreamCutover = {
   async prepareReverse(ctx, say) {
+    // A source without change capture has no way back to prepare (the forward stream refuses first).
+    requireCapture(ctx);
     const config = ctx.config;
     const source = await ctx.services.pg(declaredDialectOf(config)?.pgUrl ?? '');
     const target = await ctx.services.pg(targetUrl(ctx) ?? '');
