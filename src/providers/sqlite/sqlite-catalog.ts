@@ -205,18 +205,27 @@ export interface ValueProfile {
 }
 
 /** Every column's profile in one scan of the table (a scan per column was most of a plan's time). */
-export function profileTable(db: Database, table: string, columns: string[]): Map<string, ValueProfile> {
+export function profileTable(
+  db: Database,
+  table: string,
+  columns: { name: string; bounds: boolean; length: boolean }[],
+): Map<string, ValueProfile> {
   const t = `"${table.replaceAll('"', '""')}"`;
-  const parts = columns.flatMap((name, n) => {
+  // Integer bounds and text length only where the mapping reads them: each aggregate is work per row.
+  const parts = columns.flatMap(({ name, bounds, length }, n) => {
     const c = `"${name.replaceAll('"', '""')}"`;
     return [
       `sum(typeof(${c}) = 'integer') AS i${n}`,
       `sum(typeof(${c}) = 'real') AS r${n}`,
       `sum(typeof(${c}) = 'text') AS t${n}`,
       `sum(typeof(${c}) = 'blob') AS b${n}`,
-      `min(CASE WHEN typeof(${c}) = 'integer' THEN ${c} END) AS lo${n}`,
-      `max(CASE WHEN typeof(${c}) = 'integer' THEN ${c} END) AS hi${n}`,
-      `max(CASE WHEN typeof(${c}) = 'text' THEN length(${c}) END) AS len${n}`,
+      ...(bounds
+        ? [
+            `min(CASE WHEN typeof(${c}) = 'integer' THEN ${c} END) AS lo${n}`,
+            `max(CASE WHEN typeof(${c}) = 'integer' THEN ${c} END) AS hi${n}`,
+          ]
+        : []),
+      ...(length ? [`max(CASE WHEN typeof(${c}) = 'text' THEN length(${c}) END) AS len${n}`] : []),
     ];
   });
   const out = new Map<string, ValueProfile>();
@@ -225,7 +234,7 @@ export function profileTable(db: Database, table: string, columns: string[]): Ma
     .prepare(`SELECT ${parts.join(', ')} FROM ${t}`)
     .safeIntegers(true)
     .get() as Record<string, bigint | null>;
-  columns.forEach((name, n) => {
+  columns.forEach(({ name }, n) => {
     out.set(name, {
       integer: Number(r[`i${n}`] ?? 0),
       real: Number(r[`r${n}`] ?? 0),

@@ -315,7 +315,10 @@ export function planSqliteSchema(db: Database, catalog: SqliteCatalog): SqliteSc
     const profiles = profileTable(
       db,
       t.name,
-      t.columns.map((c) => c.name),
+      t.columns.map((c) => {
+        const up = c.declared.toUpperCase();
+        return { name: c.name, bounds: /INT|DATE|TIME/.test(up), length: /\(\s*\d/.test(up) };
+      }),
     );
     for (const c of t.columns) {
       const mapped = mapColumn(db, t, c, rowidKey, profiles.get(c.name) as ValueProfile);
