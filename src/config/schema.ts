@@ -61,6 +61,13 @@ const postgresSource = z.strictObject({
   schemas: nameList.default(['public']),
 });
 
+/** A SQLite database file (issue 18): copied into the target's public schema; no change capture. */
+const sqliteSource = z.strictObject({
+  path: nonEmpty,
+  /** How long a read waits for another process's write lock before the file counts as locked. */
+  busyTimeoutMs: z.number().int().min(0).default(2000),
+});
+
 const qdrantSource = z.strictObject({
   url: httpUrl,
   apiKey: nonEmpty.optional(),
@@ -785,12 +792,19 @@ export const configSchema = z.strictObject({
     .strictObject({
       supabase: supabaseSource.optional(),
       postgres: postgresSource.optional(),
+      sqlite: sqliteSource.optional(),
       qdrant: qdrantSource.optional(),
       vercel: vercelSource.optional(),
       render: renderSource.optional(),
       railway: railwaySource.optional(),
     })
     .superRefine((source, ctx) => {
+      if (source.sqlite && (source.postgres || source.supabase?.dbUrl))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sqlite'],
+          message: `expected one database source: source.sqlite and ${source.postgres ? 'source.postgres' : 'source.supabase.dbUrl'} are both set (keep the one the app uses)`,
+        });
       if (source.postgres && source.supabase?.dbUrl)
         ctx.addIssue({
           code: 'custom',

@@ -15,6 +15,7 @@ import { monitoringMessages } from './messages/monitoring.js';
 import { pathsMessages } from './messages/paths.js';
 import { railwayMessages } from './messages/railway.js';
 import { reportMessages } from './messages/report.js';
+import { sqliteMessages } from './messages/sqlite.js';
 import { stateMessages } from './messages/state.js';
 import { syncMessages } from './messages/sync.js';
 import { vectorsMessages } from './messages/vectors.js';
@@ -36,6 +37,7 @@ export const messages = {
   hosting: hostingMessages,
   backend: backendMessages,
   railway: railwayMessages,
+  sqlite: sqliteMessages,
   hostingDeploy: hostingDeployMessages,
   dns: dnsMessages,
   sync: syncMessages,

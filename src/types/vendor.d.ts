@@ -28,3 +28,43 @@ declare module 'dynalite' {
   }
   export default function dynalite(options?: DynaliteOptions): Server;
 }
+
+// better-sqlite3 is an optionalDependency (it builds from source) loaded with a dynamic import; only
+// what providers/sqlite uses is declared here.
+declare module 'better-sqlite3' {
+  interface RunResult {
+    changes: number;
+    lastInsertRowid: number | bigint;
+  }
+  interface Statement {
+    get(...params: unknown[]): unknown;
+    all(...params: unknown[]): unknown[];
+    iterate(...params: unknown[]): IterableIterator<unknown>;
+    run(...params: unknown[]): RunResult;
+    raw(toggle?: boolean): this;
+    safeIntegers(toggle?: boolean): this;
+  }
+  interface Options {
+    readonly?: boolean;
+    fileMustExist?: boolean;
+    timeout?: number;
+  }
+  interface Database {
+    prepare(sql: string): Statement;
+    exec(sql: string): this;
+    pragma(source: string, options?: { simple?: boolean }): unknown;
+    function(
+      name: string,
+      options: { deterministic?: boolean; varargs?: boolean },
+      fn: (...args: unknown[]) => unknown,
+    ): this;
+    close(): this;
+    readonly inTransaction: boolean;
+  }
+  interface DatabaseConstructor {
+    new (filename: string, options?: Options): Database;
+  }
+  const Database: DatabaseConstructor;
+  export default Database;
+  export type { Database, Statement, Options, RunResult };
+}

@@ -50,7 +50,8 @@ export function dmsTargetUrl(config: Config): string | undefined {
 
 export async function decideDbPath(
   ctx: StepContext,
-  source: Client,
+  /** The source's PostgreSQL connection; none (SQLite) means DMS cannot read it. */
+  source: Client | undefined,
   tables: TableInfo[],
   schemas: string[],
 ): Promise<DbPathDecision> {
@@ -70,6 +71,19 @@ export async function decideDbPath(
   const dms = ctx.config.target.dms;
   if (!dms) problems.push(msg.notConfigured);
   else if (!dmsTargetUrl(ctx.config)) problems.push(msg.targetNotPg);
+  if (!source) {
+    if (settings?.engine === 'dms')
+      throw new EngifyError({
+        code: 'DMS_NOT_POSSIBLE',
+        kind: 'config',
+        message: msg.notPossible([msg.sourceNotPostgres]),
+        hint: msg.notPossibleHint,
+      });
+    return {
+      engine: 'local',
+      choice: { ...choice, chosen: 'local', notes: [messages.paths.fallback(msg.sourceNotPostgres)] },
+    };
+  }
   const rights = await readReplicationRights(source, schemas);
   if (rights.unreadable.length > 0) problems.push(msg.unreadable(rights.role, rights.unreadable));
   const wanted = dms?.migrationType ?? 'full-load-and-cdc';

@@ -5,36 +5,17 @@ import { EngifyError, isTransient } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
 import type { SqlExecutor } from '../../core/sql-executor.js';
 import type { StepJournal } from '../../core/step.js';
-import {
-  readSequences,
-  readSequenceValues,
-  readTables,
-  type TableInfo,
-  tableKey,
-  tableSql,
-} from '../../providers/postgres/catalog.js';
-import { copyFormat, readRangeText, relayOut } from '../../providers/postgres/copy-out.js';
+import { type TableInfo, tableKey, tableSql } from '../../providers/postgres/catalog.js';
+import { copyFormat } from '../../providers/postgres/copy-out.js';
 import { loadRangeByCopy, prepareLoadSession } from '../../providers/postgres/load/copy-in.js';
 import { loadRangeByInsert } from '../../providers/postgres/load/insert-load.js';
 import { tuneMaintenanceSession } from '../../providers/postgres/load/post-load.js';
 import { setSequences } from '../../providers/postgres/load/sequences.js';
-import {
-  type KeyRange,
-  rangePredicate,
-  type SplitOptions,
-  splitTable,
-} from '../../providers/postgres/ranges.js';
-import {
-  type Connect,
-  createSlotWithSnapshot,
-  dropSlot,
-  type ExportedSnapshot,
-  ensurePublication,
-  exportSnapshot,
-  openSnapshotReader,
-  slotState,
-} from '../../providers/postgres/snapshot.js';
+import { type KeyRange, rangePredicate, type SplitOptions } from '../../providers/postgres/ranges.js';
+import type { Connect } from '../../providers/postgres/snapshot.js';
 import { foreignKeyGates } from './db-copy-gates.js';
+import { postgresConsistentRead, postgresSession } from './dialects/postgres-dialect.js';
+import type { ConsistentRead, RangeReader, SourceDialect, SourceSession } from './source-dialect.js';
 
 // The full load, from one consistent snapshot, in `jobs` parallel workers.
 //
@@ -58,14 +39,28 @@ import { foreignKeyGates } from './db-copy-gates.js';
 //     every range is forgotten and recopied under a new slot and snapshot (the range deletes clear the
 //     old rows).
 //   - Tables without a primary key are one range each, always copied whole under a single snapshot.
+// A source without change capture (SQLite) has no slot: its copy resumes like a slot-less PostgreSQL
+// copy (kept ranges stay, the rest are read again), which is exact because such a source must not be
+// written to during the migration (the plan says so).
 
 export type TargetLink =
   | { kind: 'copy'; connect: () => Promise<Client> }
   | { kind: 'insert'; open: () => Promise<SqlExecutor> };
 
+/** What runCopy reads the source through: the source dialect (db.copy passes it). */
+export type CopySource = Pick<SourceDialect, 'open' | 'consistentRead'>;
+
+/** The PostgreSQL source reached through `connect` (for callers that hand runCopy a connection only). */
+export const postgresCopySource = (connect: Connect): CopySource => ({
+  open: async () => postgresSession(await connect()),
+  consistentRead: (options) => postgresConsistentRead(connect, options?.slot),
+});
+
 export interface CopyRunOptions {
   stepId: string;
-  connectSource: Connect;
+  /** The source, as its dialect; when absent, the PostgreSQL source `connectSource` reaches. */
+  source?: CopySource;
+  connectSource?: Connect;
   target: TargetLink;
   /** Executor for checks, DDL and sequences on the target. */
   targetExecutor: SqlExecutor;
@@ -84,14 +79,23 @@ export interface CopyRunOptions {
    * Builds indexes and constraints after the load; returns how many it built. `running` holds what the
    * per-table build below still has in flight: awaited, not built twice.
    */
-  postLoad(source: Client, targets: SqlExecutor[], running: BuildControl['running']): Promise<number>;
+  postLoad(
+    source: Client | undefined,
+    targets: SqlExecutor[],
+    running: BuildControl['running'],
+  ): Promise<number>;
   /**
    * Builds one loaded table's own indexes and keys (never foreign keys) while other tables still load,
    * so the post-load step that follows has less left to do; must be idempotent (the final post-load
    * runs everything again and skips what exists), stop starting statements once `continueWhile()` is
    * false, and register what it is building in `running`. Returns how many objects it built.
    */
-  tableLoaded?(source: Client, table: TableInfo, target: SqlExecutor, control: BuildControl): Promise<number>;
+  tableLoaded?(
+    source: Client | undefined,
+    table: TableInfo,
+    target: SqlExecutor,
+    control: BuildControl,
+  ): Promise<number>;
   /**
    * Foreign keys to attach to their table before it loads (see db-copy-gates.ts): the table then waits
    * until the tables it references are loaded and keyed. Needs tableLoaded (it builds those keys).
@@ -104,7 +108,7 @@ export interface CopyRunOptions {
    * snapshot with the same rules, and may hold rows already (the auth migration's shadow users): their
    * ranges are replaced whole, so they end exact.
    */
-  extraTables?(source: Client): Promise<TableInfo[]>;
+  extraTables?(source: Client | undefined): Promise<TableInfo[]>;
 }
 
 /** How the per-table builds during the load hand over to the final post-load (see earlyBuilder). */
@@ -170,12 +174,20 @@ export interface CopyRunResult {
   resumed: boolean;
 }
 
+function copySourceOf(o: CopyRunOptions): CopySource {
+  if (o.source) return o.source;
+  if (!o.connectSource) throw new Error('runCopy needs a source or connectSource');
+  return postgresCopySource(o.connectSource);
+}
+
 export async function runCopy(o: CopyRunOptions): Promise<CopyRunResult> {
-  const source = await o.connectSource();
-  let snapshot: ExportedSnapshot | undefined;
+  const from = copySourceOf(o);
+  const session = await from.open();
+  const source = session.pg;
+  let snapshot: ConsistentRead | undefined;
   try {
     const extras = (await o.extraTables?.(source)) ?? [];
-    const tables = [...(await readTables(source, o.schemas)), ...extras];
+    const tables = [...(await session.tables(o.schemas)), ...extras];
     if (tables.length === 0) {
       o.log(messages.dbCopy.noTables(o.schemas));
       return { tables: 0, rangesCopied: 0, rows: 0, resumed: false };
@@ -188,7 +200,9 @@ export async function runCopy(o: CopyRunOptions): Promise<CopyRunResult> {
     if (anyProgress && recordedSlot !== undefined) {
       if (recordedSlot === null) resume = true;
       else {
-        const state = await slotState(source, String(recordedSlot));
+        const state = session.capture
+          ? await session.capture.slotState(String(recordedSlot))
+          : { exists: false, lost: true };
         if (state.exists && !state.lost) resume = true;
         else {
           o.log(messages.dbCopy.slotLost(String(recordedSlot)));
@@ -198,10 +212,10 @@ export async function runCopy(o: CopyRunOptions): Promise<CopyRunResult> {
     }
 
     if (resume) {
-      snapshot = await exportSnapshot(o.connectSource);
+      snapshot = await from.consistentRead();
       o.journal.output('resumedAt', snapshot.lsn);
     } else {
-      snapshot = await freshSnapshot(o, source, tables);
+      snapshot = await freshSnapshot(o, from, session, tables);
     }
 
     // Read beside the split (it translates the source schema again); awaited before the load starts.
@@ -209,13 +223,13 @@ export async function runCopy(o: CopyRunOptions): Promise<CopyRunResult> {
     earlyKeys.catch(() => undefined);
     // Ranges are split once, under the snapshot, and journaled so every rerun uses the same bounds.
     const work: WorkItem[] = [];
-    const splitter = await openSnapshotReader(o.connectSource, snapshot.snapshotId);
+    const splitter = await snapshot.reader();
     try {
       for (const t of [...tables].sort((a, b) => b.estimatedBytes - a.estimatedBytes)) {
         if (o.journal.lastCheckpoint(tableStream(t))?.done) continue;
         let ranges = resume ? storedRanges(o.journal, o.stepId, t) : undefined;
         if (!ranges) {
-          ranges = await splitTable(splitter, t, o.split);
+          ranges = await splitter.split(t, o.split);
           o.journal.output(
             rangesOutput(t),
             ranges.map((r) => ({ lo: r.lo, hi: r.hi })),
@@ -231,8 +245,7 @@ export async function runCopy(o: CopyRunOptions): Promise<CopyRunResult> {
         }
       }
     } finally {
-      await splitter.query('COMMIT').catch(() => undefined);
-      await splitter.end().catch(() => undefined);
+      await splitter.close();
     }
     if (resume)
       o.log(
@@ -252,7 +265,7 @@ export async function runCopy(o: CopyRunOptions): Promise<CopyRunResult> {
     const gates = foreignKeyGates(keys, loading, fresh);
     let rows: number;
     try {
-      rows = await runWorkers(o, snapshot.snapshotId, work, tables, early, { keys, gates });
+      rows = await runWorkers(o, snapshot, work, tables, early, { keys, gates });
       await snapshot.release();
       snapshot = undefined;
 
@@ -273,7 +286,7 @@ export async function runCopy(o: CopyRunOptions): Promise<CopyRunResult> {
     } finally {
       await early.settle();
     }
-    const values = await readSequenceValues(source, await readSequences(source, o.schemas));
+    const values = await session.sequences(o.schemas);
     const set = await setSequences(o.targetExecutor, values);
     o.journal.checkpoint(
       'sequences',
@@ -285,7 +298,7 @@ export async function runCopy(o: CopyRunOptions): Promise<CopyRunResult> {
     return { tables: tables.length, rangesCopied: work.length, rows, resumed: resume };
   } finally {
     await snapshot?.release();
-    await source.end().catch(() => undefined);
+    await session.close().catch(() => undefined);
   }
 }
 
@@ -308,15 +321,26 @@ function forgetProgress(o: CopyRunOptions, tables: TableInfo[]): void {
 /** First run (or a restart after the slot was lost): publication, then the slot together with its snapshot. */
 async function freshSnapshot(
   o: CopyRunOptions,
-  source: Client,
+  from: CopySource,
+  session: SourceSession,
   tables: TableInfo[],
-): Promise<ExportedSnapshot> {
+): Promise<ConsistentRead> {
+  const capture = session.capture;
+  if (!capture) {
+    // No change capture: a consistent read and nothing to create on the source.
+    const read = await from.consistentRead();
+    o.journal.output('publication', null);
+    o.journal.output('slot', null);
+    o.journal.output('consistentPoint', read.lsn);
+    o.journal.output('snapshotAt', new Date().toISOString());
+    return read;
+  }
   // A slot of ours left by a crash before anything was copied cannot give its snapshot back: recreate it.
   const ours = [...o.journal.createdResources(), ...o.journal.pendingIntents()].filter(
     (r) => r.kind === 'replication-slot',
   );
   for (const r of ours) {
-    await dropSlot(source, r.name);
+    await capture.dropSlot(r.name);
     o.journal.undone({ resource: r });
   }
   try {
@@ -325,14 +349,15 @@ async function freshSnapshot(
       .createdResources()
       .some((r) => r.kind === 'publication' && r.name === o.publication);
     if (!ours) o.journal.intent(publication);
-    const result = await ensurePublication(
-      source,
-      o.publication,
-      tables.filter((t) => t.publishable),
-    ).catch((error: unknown) => {
-      if (!ours) o.journal.undone({ resource: publication });
-      throw error;
-    });
+    const result = await capture
+      .ensurePublication(
+        o.publication,
+        tables.filter((t) => t.publishable),
+      )
+      .catch((error: unknown) => {
+        if (!ours) o.journal.undone({ resource: publication });
+        throw error;
+      });
     // An existing publication of the same name that this tool did not create is used, never dropped.
     if (!ours)
       result === 'created' ? o.journal.created(publication) : o.journal.undone({ resource: publication });
@@ -343,15 +368,15 @@ async function freshSnapshot(
   }
   const slot = { kind: 'replication-slot', name: o.slotName };
   o.journal.intent(slot);
-  let snapshot: ExportedSnapshot;
+  let snapshot: ConsistentRead;
   try {
-    snapshot = await createSlotWithSnapshot(o.connectSource, o.slotName);
+    snapshot = await from.consistentRead({ slot: o.slotName });
     o.journal.created(slot);
     o.log(messages.dbCopy.slotCreated(o.slotName, snapshot.lsn));
   } catch (error) {
     o.journal.undone({ resource: slot });
     o.log(messages.dbCopy.noSlotPrivilege(reason(error)));
-    snapshot = await exportSnapshot(o.connectSource);
+    snapshot = await from.consistentRead();
   }
   o.journal.output('slot', snapshot.slot ?? null);
   o.journal.output('consistentPoint', snapshot.lsn);
@@ -405,13 +430,13 @@ async function checkTargetTables(
 
 interface Worker {
   closed?: boolean;
-  source: Client;
+  source: RangeReader;
   target?: Client;
   executor?: SqlExecutor;
 }
 
-async function openWorker(o: CopyRunOptions, snapshotId: string): Promise<Worker> {
-  const source = await openSnapshotReader(o.connectSource, snapshotId);
+async function openWorker(o: CopyRunOptions, snapshot: ConsistentRead): Promise<Worker> {
+  const source = await snapshot.reader();
   try {
     if (o.target.kind === 'copy') {
       const target = await o.target.connect();
@@ -420,7 +445,7 @@ async function openWorker(o: CopyRunOptions, snapshotId: string): Promise<Worker
     }
     return { source, executor: await o.target.open() };
   } catch (error) {
-    await source.end().catch(() => undefined);
+    await source.close().catch(() => undefined);
     throw error;
   }
 }
@@ -428,7 +453,7 @@ async function openWorker(o: CopyRunOptions, snapshotId: string): Promise<Worker
 async function closeWorker(w: Worker): Promise<void> {
   if (w.closed) return;
   w.closed = true;
-  await w.source.end().catch(() => undefined);
+  await w.source.close().catch(() => undefined);
   await w.target?.end().catch(() => undefined);
   await w.executor?.close().catch(() => undefined);
 }
@@ -447,20 +472,14 @@ async function copyItem(o: CopyRunOptions, w: Worker, item: WorkItem, clear: boo
     });
     item.bytes = 0;
     // pipeline(): destroying the counted end (a failed load) destroys the relay from the source too.
-    const rows = pipeline(relayOut(w.source, table, range, format), counted, () => undefined);
+    const rows = pipeline(w.source.copyOut(table, range, format), counted, () => undefined);
     return loadRangeByCopy(w.target, table, range, rows, format, { clear });
   }
   if (!w.executor) throw new Error('worker has no target');
-  return loadRangeByInsert(
-    w.executor,
-    table,
-    range,
-    readRangeText(w.source, table, range, o.insertBatchRows),
-    {
-      batchRows: o.insertBatchRows,
-      clear,
-    },
-  );
+  return loadRangeByInsert(w.executor, table, range, w.source.rows(table, range, o.insertBatchRows), {
+    batchRows: o.insertBatchRows,
+    clear,
+  });
 }
 
 /**
@@ -490,7 +509,7 @@ async function clearPendingRanges(o: CopyRunOptions, work: WorkItem[]): Promise<
 
 async function runWorkers(
   o: CopyRunOptions,
-  snapshotId: string,
+  snapshot: ConsistentRead,
   work: WorkItem[],
   tables: TableInfo[],
   early: EarlyBuilder,
@@ -568,7 +587,7 @@ async function runWorkers(
   const loop = async () => {
     let w: Worker;
     try {
-      w = await openWorker(o, snapshotId);
+      w = await openWorker(o, snapshot);
     } catch (error) {
       failure ??= error;
       wake();
@@ -611,7 +630,7 @@ async function runWorkers(
               });
             }
             await sleep(200 * 2 ** attempt * (0.5 + Math.random()));
-            w = await openWorker(o, snapshotId);
+            w = await openWorker(o, snapshot);
           }
         }
       }
@@ -650,7 +669,7 @@ interface EarlyBuilder {
  * statement this builder may still be on. Failures are only logged: the post-load step runs the same
  * statements again and reports them properly.
  */
-function earlyBuilder(o: CopyRunOptions, source: Client): EarlyBuilder {
+function earlyBuilder(o: CopyRunOptions, source: Client | undefined): EarlyBuilder {
   const pending: TableInfo[] = [];
   let running: Promise<void> | undefined;
   let executor: SqlExecutor | undefined;

@@ -2,17 +2,14 @@ import type { Client } from 'pg';
 import { messages } from '../../core/messages.js';
 import type { SqlExecutor } from '../../core/sql-executor.js';
 import type { Check, CheckPart } from '../../core/step.js';
-import {
-  readSequences,
-  readSequenceValues,
-  readTables,
-  type TableInfo,
-  tableKey,
-} from '../../providers/postgres/catalog.js';
+import type { TableInfo } from '../../providers/postgres/catalog.js';
+import { tableKey } from '../../providers/postgres/catalog.js';
 import { checksumSql, type RangeChecksum } from '../../providers/postgres/checksum.js';
 import { nextValue } from '../../providers/postgres/load/sequences.js';
 import { type KeyRange, WHOLE_TABLE } from '../../providers/postgres/ranges.js';
 import { CANONICAL_TEXT_SETTINGS, qualified } from '../../providers/postgres/sql-text.js';
+import { postgresSession } from './dialects/postgres-dialect.js';
+import type { SourceDialect, SourceSession } from './source-dialect.js';
 
 // Parity of source and target, table by table and key range by key range: both sides compute a count
 // and an order-independent row hash per range (see checksum.ts) and the check names every range that
@@ -20,13 +17,15 @@ import { CANONICAL_TEXT_SETTINGS, qualified } from '../../providers/postgres/sql
 // source's next value. Never throws: anything that cannot be read becomes a failed check with a hint.
 
 export interface VerifyOptions {
-  connectSource: () => Promise<Client>;
+  /** The source as its dialect; when absent, the PostgreSQL source connectSource reaches. */
+  source?: Pick<SourceDialect, 'open'>;
+  connectSource?: () => Promise<Client>;
   target: SqlExecutor;
   schemas: string[];
   /** The ranges the copy used for a table (journal); the whole table otherwise. */
   rangesFor(table: TableInfo): KeyRange[] | undefined;
   /** Tables outside `schemas` the copy loaded too (the auth.users shim, with its copied columns only). */
-  extraTables?(source: Client): Promise<TableInfo[]>;
+  extraTables?(source: Client | undefined): Promise<TableInfo[]>;
   /** Foreign keys the copy attached before their table loaded: never validated on the target, so checked here. */
   attachedBeforeLoad?: { table: string; name: string }[];
 }
@@ -45,12 +44,7 @@ async function targetChecksum(
   });
 }
 
-async function sourceChecksum(source: Client, table: TableInfo, range: KeyRange): Promise<RangeChecksum> {
-  const r = await source.query<RangeChecksum>(checksumSql(table, range));
-  return { rows: r.rows[0]?.rows ?? '0', hash: r.rows[0]?.hash ?? '0' };
-}
-
-async function verifyTable(source: Client, o: VerifyOptions, table: TableInfo): Promise<Check> {
+async function verifyTable(source: SourceSession, o: VerifyOptions, table: TableInfo): Promise<Check> {
   const key = tableKey(table);
   const noKey = table.primaryKey.length === 0;
   const name = noKey ? messages.dbCopy.checkRowsNoKey(key) : messages.dbCopy.checkRows(key);
@@ -62,7 +56,7 @@ async function verifyTable(source: Client, o: VerifyOptions, table: TableInfo): 
     const parts: CheckPart[] = [];
     for (const range of ranges) {
       const [s, t] = await Promise.all([
-        sourceChecksum(source, table, range),
+        source.checksum(table, range),
         targetChecksum(o.target, table, range),
       ]);
       sourceRows += BigInt(s.rows);
@@ -153,9 +147,11 @@ async function verifyForeignKey(target: SqlExecutor, fk: { table: string; name: 
 }
 
 export async function verifyDatabase(o: VerifyOptions): Promise<Check[]> {
-  let source: Client;
+  let source: SourceSession;
   try {
-    source = await o.connectSource();
+    if (o.source) source = await o.source.open();
+    else if (o.connectSource) source = postgresSession(await o.connectSource());
+    else throw new Error('verifyDatabase needs a source or connectSource');
   } catch (error) {
     return [
       {
@@ -169,11 +165,10 @@ export async function verifyDatabase(o: VerifyOptions): Promise<Check[]> {
   }
   const checks: Check[] = [];
   try {
-    for (const s of CANONICAL_TEXT_SETTINGS) await source.query(s);
-    const tables = [...(await readTables(source, o.schemas)), ...((await o.extraTables?.(source)) ?? [])];
+    const tables = [...(await source.tables(o.schemas)), ...((await o.extraTables?.(source.pg)) ?? [])];
     for (const table of tables) checks.push(await verifyTable(source, o, table));
     for (const fk of o.attachedBeforeLoad ?? []) checks.push(await verifyForeignKey(o.target, fk));
-    const values = await readSequenceValues(source, await readSequences(source, o.schemas));
+    const values = await source.sequences(o.schemas);
     for (const v of values) {
       const name = messages.dbCopy.checkSequence(`${v.schema}.${v.name}`);
       if (v.lastValue === null) continue;
@@ -211,7 +206,7 @@ export async function verifyDatabase(o: VerifyOptions): Promise<Check[]> {
       hint: messages.dbCopy.verifyFailedHint,
     });
   } finally {
-    await source.end().catch(() => undefined);
+    await source.close().catch(() => undefined);
   }
   return checks;
 }

@@ -5,13 +5,7 @@ import { EngifyError, isTransient } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
 import type { SqlExecutor } from '../../core/sql-executor.js';
 import type { Change, Check, Step, StepContext } from '../../core/step.js';
-import {
-  readIndexBytes,
-  readTables,
-  type TableInfo,
-  tableKey,
-  tableSql,
-} from '../../providers/postgres/catalog.js';
+import { type TableInfo, tableKey, tableSql } from '../../providers/postgres/catalog.js';
 import { copyFormat } from '../../providers/postgres/copy-out.js';
 import {
   applyPostLoadDdl,
@@ -19,7 +13,6 @@ import {
   readPostLoadDdl,
 } from '../../providers/postgres/load/post-load.js';
 import { rangeCount } from '../../providers/postgres/ranges.js';
-import { dropPublication, dropSlot } from '../../providers/postgres/snapshot.js';
 import { createSqlExecutor } from './create-executor.js';
 import { authUsersTables } from './db-copy-auth-users.js';
 import { applyDms, rollbackDms } from './db-copy-dms.js';
@@ -37,8 +30,10 @@ import {
 import { verifyDatabase } from './db-copy-verify.js';
 import { poolerProblem } from './db-preflight.js';
 import { applyPostLoad, translateSource } from './db-schema.js';
-import { DB_SOURCE_FIELDS, dbSourceOf } from './db-source.js';
+import { DB_SOURCE_FIELDS } from './db-source.js';
+import { hasDbSource, sourceDialectOf } from './dialects/source-dialects.js';
 import { attachableBeforeLoad, attachForeignKeyToEmpty } from './schema/apply.js';
+import type { SourceDialect, SourceSession } from './source-dialect.js';
 
 // db.copy: the full load of the configured schemas from one consistent snapshot (see db-copy-run.ts for
 // the snapshot, slot and resume rules), then indexes/constraints and sequences, then parity by key range.
@@ -48,15 +43,18 @@ const STEP_ID = 'db.copy';
 const copySettings = (rds: RdsConfig) => rds.copy;
 const defaultName = (config: Config) => `engify_${config.project.replaceAll('-', '_')}`;
 
-function sourceUrl(ctx: StepContext): string {
-  const source = dbSourceOf(ctx.config);
-  if (!source)
+/** The source as its dialect; a PostgreSQL-family one connects through connectSource below. */
+function dialectOf(ctx: StepContext): SourceDialect {
+  const dialect = sourceDialectOf(ctx.config, {
+    connect: (url) => (options) => connectSource(ctx, url, options),
+  });
+  if (!dialect)
     throw new EngifyError({
       code: 'CONFIG_MISSING',
       kind: 'config',
       message: messages.config.needsSection(DB_SOURCE_FIELDS, STEP_ID),
     });
-  return source.url;
+  return dialect;
 }
 
 function rdsConfig(ctx: StepContext): RdsConfig {
@@ -83,8 +81,11 @@ const reason = (e: unknown) => {
   return [err.code, err.message].filter(Boolean).join(' ') || String(e);
 };
 
-async function connectSource(ctx: StepContext, options: { replication?: boolean } = {}): Promise<Client> {
-  const url = sourceUrl(ctx);
+async function connectSource(
+  ctx: StepContext,
+  url: string,
+  options: { replication?: boolean } = {},
+): Promise<Client> {
   // The command preflight refuses this already; a session opened without it must not snapshot either.
   const pooled = poolerProblem(ctx.config);
   if (pooled) throw pooled;
@@ -152,14 +153,16 @@ function postLoadWork(ctx: StepContext, schemas: string[], settings: RdsConfig['
     schema ??= translateSource(ctx);
     return schema;
   };
-  const statements = (source: Client) => {
+  const statements = (source: Client | undefined) => {
+    // Only a PostgreSQL-family source can be read this way; others always go through db.schema.
+    if (!source) throw new Error('the catalog-based post-load needs a PostgreSQL source');
     catalog ??= readPostLoadDdl(source, schemas);
     return catalog;
   };
   const own = new Set(['index', 'constraint']);
   return {
     async tableLoaded(
-      source: Client,
+      source: Client | undefined,
       table: TableInfo,
       target: SqlExecutor,
       control: BuildControl,
@@ -195,7 +198,11 @@ function postLoadWork(ctx: StepContext, schemas: string[], settings: RdsConfig['
         attach: (target) => attachForeignKeyToEmpty(target, s),
       }));
     },
-    async all(source: Client, targets: SqlExecutor[], running: BuildControl['running']): Promise<number> {
+    async all(
+      source: Client | undefined,
+      targets: SqlExecutor[],
+      running: BuildControl['running'],
+    ): Promise<number> {
       let built: number;
       if (translated) built = (await applyPostLoad(targets, await translation(), { running })).ran.length;
       else {
@@ -217,11 +224,17 @@ const attachedBeforeLoad = (value: unknown): { table: string; name: string }[] =
     : [];
 
 /** The auth.users shim in the plan when the target has it already (plan must not fail before phase 1 ran). */
-async function planExtras(ctx: StepContext, source: Client, schemas: string[]) {
+async function planExtras(
+  ctx: StepContext,
+  dialect: SourceDialect,
+  source: SourceSession,
+  schemas: string[],
+) {
+  if (!dialect.internals.authShim || !source.pg) return [];
   let executor: SqlExecutor | undefined;
   try {
     executor = await openTargetExecutor(ctx);
-    return await authUsersTables(source, executor, schemas);
+    return await authUsersTables(source.pg, executor, schemas);
   } catch {
     return [];
   } finally {
@@ -235,14 +248,18 @@ export const dbCopyStep: Step = {
   component: 'db',
   title: messages.dbCopy.title,
   dependsOn: ['db.schema'],
-  enabled: (config) => Boolean(dbSourceOf(config) && config.target.rds),
+  enabled: (config) => Boolean(hasDbSource(config) && config.target.rds),
 
   async plan(ctx) {
     const rds = rdsConfig(ctx);
-    const schemas = dbSourceOf(ctx.config)?.schemas ?? ['public'];
-    const source = await connectSource(ctx);
+    const dialect = dialectOf(ctx);
+    const schemas = dialect.schemas;
+    const source = await dialect.open();
     try {
-      const tables = [...(await readTables(source, schemas)), ...(await planExtras(ctx, source, schemas))];
+      const tables = [
+        ...(await source.tables(schemas)),
+        ...(await planExtras(ctx, dialect, source, schemas)),
+      ];
       const database =
         rds.mode === 'pg'
           ? decodeURIComponent(new URL(rds.url).pathname.slice(1) || 'postgres')
@@ -279,12 +296,13 @@ export const dbCopyStep: Step = {
         };
       });
       // This machine or AWS DMS (db-copy-path.ts): the estimate, the source's rights, the reason.
-      const path = await decideDbPath(ctx, source, tables, schemas);
+      const path = await decideDbPath(ctx, source.pg, tables, schemas);
       const warnings = [
         ...tables
           .filter((t) => t.primaryKey.length === 0)
           .map((t) => messages.dbCopy.noPrimaryKey(tableKey(t))),
-        ...(rds.mode === 'pg'
+        // A dialect that produces only text COPY (SQLite) says so once, in its own notes.
+        ...(rds.mode === 'pg' && dialect.copyFormats.includes('binary')
           ? tables.filter((t) => !t.binarySafe).map((t) => messages.dbCopy.textFormat(tableKey(t)))
           : []),
       ];
@@ -319,28 +337,29 @@ export const dbCopyStep: Step = {
             tables: tables.length,
             rows: rows.reduce((n, r) => n + r.estimatedRows, 0),
             bytes: rows.reduce((n, r) => n + r.estimatedBytes, 0),
-            indexBytes: await readIndexBytes(source, schemas),
+            indexBytes: await source.indexBytes(schemas),
             path: path.choice,
           },
         ],
       };
       return [change];
     } finally {
-      await source.end().catch(() => undefined);
+      await source.close().catch(() => undefined);
     }
   },
 
   async apply(ctx, change) {
     if (change.action === 'noop') return;
     const rds = rdsConfig(ctx);
-    const schemas = dbSourceOf(ctx.config)?.schemas ?? ['public'];
+    const dialect = dialectOf(ctx);
+    const schemas = dialect.schemas;
     const settings = copySettings(rds);
     const details = (change.details ?? {}) as { engine?: string; dms?: unknown };
     if (details.engine === 'dms') {
       // AWS DMS moves the rows (db-copy-dms.ts); the post-load work stays this step's.
       const work = postLoadWork(ctx, schemas, settings);
       return applyDms(ctx, details.dms as DmsPlan, {
-        connectSource: () => connectSource(ctx),
+        connectSource: () => connectSource(ctx, dialect.pgUrl ?? ''),
         openExecutor: () => openTargetExecutor(ctx),
         postLoad: (source, targets) => work.all(source, targets, new Map()),
       });
@@ -350,7 +369,7 @@ export const dbCopyStep: Step = {
     try {
       await runCopy({
         stepId: STEP_ID,
-        connectSource: (options) => connectSource(ctx, options),
+        source: dialect,
         target: targetLink(ctx),
         targetExecutor: executor,
         openExecutor: () => openTargetExecutor(ctx),
@@ -372,7 +391,12 @@ export const dbCopyStep: Step = {
         postLoad: (source, targets, running) => work.all(source, targets, running),
         tableLoaded: (source, table, target, control) => work.tableLoaded(source, table, target, control),
         earlyForeignKeys: () => work.earlyForeignKeys(),
-        extraTables: (source) => authUsersTables(source, executor, schemas),
+        ...(dialect.internals.authShim
+          ? {
+              extraTables: async (source: Client | undefined) =>
+                source ? authUsersTables(source, executor, schemas) : [],
+            }
+          : {}),
       });
     } finally {
       await executor.close().catch(() => undefined);
@@ -380,9 +404,10 @@ export const dbCopyStep: Step = {
   },
 
   async verify(ctx): Promise<Check[]> {
-    const schemas = dbSourceOf(ctx.config)?.schemas ?? ['public'];
+    let dialect: SourceDialect;
     let executor: SqlExecutor;
     try {
+      dialect = dialectOf(ctx);
       executor = await openTargetExecutor(ctx);
     } catch (error) {
       const e = error instanceof EngifyError ? error : undefined;
@@ -397,13 +422,19 @@ export const dbCopyStep: Step = {
       ];
     }
     try {
+      const schemas = dialect.schemas;
       return await verifyDatabase({
-        connectSource: () => connectSource(ctx),
+        source: dialect,
         target: executor,
         schemas,
         rangesFor: (t) => storedRanges(ctx.journal, STEP_ID, t),
         attachedBeforeLoad: attachedBeforeLoad(ctx.journal.outputOf(STEP_ID, ATTACHED_BEFORE_LOAD)),
-        extraTables: (source) => authUsersTables(source, executor, schemas),
+        ...(dialect.internals.authShim
+          ? {
+              extraTables: async (source: Client | undefined) =>
+                source ? authUsersTables(source, executor, schemas) : [],
+            }
+          : {}),
       });
     } finally {
       await executor.close().catch(() => undefined);
@@ -443,16 +474,16 @@ export const dbCopyStep: Step = {
       (r) => r.kind === 'replication-slot' || r.kind === 'publication',
     );
     if (sourceSide.length > 0) {
-      const source = await connectSource(ctx);
+      const source = await dialectOf(ctx).open();
       try {
         for (const r of sourceSide) {
           // Dropping our own slot and publication removes no row of the source.
-          if (r.kind === 'replication-slot') await dropSlot(source, r.name);
-          else await dropPublication(source, r.name);
+          if (r.kind === 'replication-slot') await source.capture?.dropSlot(r.name);
+          else await source.capture?.dropPublication(r.name);
           ctx.journal.undone({ resource: r });
         }
       } finally {
-        await source.end().catch(() => undefined);
+        await source.close().catch(() => undefined);
       }
     }
   },

@@ -5,11 +5,10 @@ import { messages } from '../../core/messages.js';
 import { type SqlExecutor, sqlStateOf } from '../../core/sql-executor.js';
 import type { Change, Check, Step, StepContext } from '../../core/step.js';
 import { introspectSchema } from '../../providers/postgres/introspect.js';
-import { createPgExecutor } from '../../providers/postgres/pg-executor.js';
 import type { SchemaModel } from '../../providers/postgres/schema-model.js';
 import { deparseOnTarget } from '../../providers/postgres/view-deparse.js';
 import { createSqlExecutor, targetDatabaseName } from './create-executor.js';
-import { dbSourceOf } from './db-source.js';
+import { declaredDialectOf, sourceDialectOf } from './dialects/source-dialects.js';
 import {
   applyPreLoad,
   type PostLoadOptions,
@@ -41,7 +40,7 @@ const rdsOf = (config: Config): RdsConfig => {
   return rds;
 };
 
-const schemasOf = (config: Config) => dbSourceOf(config)?.schemas ?? ['public'];
+const schemasOf = (config: Config) => declaredDialectOf(config)?.schemas ?? ['public'];
 
 const hostOf = (url: string) => {
   try {
@@ -56,34 +55,32 @@ const reason = (error: unknown) => (error instanceof Error ? error.message : Str
 
 /** Introspects the source and translates it. db.copy calls this too (for copyTables and postLoad). */
 export async function translateSource(ctx: StepContext): Promise<TranslatedSchema & { source: SchemaModel }> {
-  const db = dbSourceOf(ctx.config);
-  const url = db?.url;
-  if (!db || !url)
+  const db = sourceDialectOf(ctx.config, {
+    connect: (url) => async () => {
+      try {
+        return await ctx.services.pg(url);
+      } catch (error) {
+        throw new EngifyError({
+          code: 'DB_SOURCE_UNREACHABLE',
+          kind: sqlStateOf(error) === '28P01' ? 'config' : 'transient',
+          message: m.sourceUnreachable(hostOf(url), ctx.redactor.redact(reason(error))),
+          hint: m.sourceUnreachableHint,
+          cause: error,
+        });
+      }
+    },
+  });
+  if (!db)
     throw new EngifyError({
       code: 'DB_SOURCE_URL_MISSING',
       kind: 'config',
       message: m.noSourceUrl,
       hint: m.noSourceUrlHint,
     });
-  let source: SqlExecutor;
-  try {
-    source = await createPgExecutor({ connect: () => ctx.services.pg(url), copy: false });
-  } catch (error) {
-    throw new EngifyError({
-      code: 'DB_SOURCE_UNREACHABLE',
-      kind: sqlStateOf(error) === '28P01' ? 'config' : 'transient',
-      message: m.sourceUnreachable(hostOf(url), ctx.redactor.redact(reason(error))),
-      hint: m.sourceUnreachableHint,
-      cause: error,
-    });
-  }
-  try {
-    const model = await introspectSchema(source, schemasOf(ctx.config));
-    const translated = translateSchema(model, {
-      schemas: db.schemas,
-      supabase: db.supabase,
-      schemasField: db.schemasField,
-    });
+  {
+    const model = await db.introspect();
+    const translated = translateSchema(model, db.translateOptions());
+    translated.report.push(...((await db.translationNotes?.()) ?? []));
     const errors = translated.report.filter((n) => n.level === 'error');
     if (errors.length > 0) {
       throw new EngifyError({
@@ -94,8 +91,6 @@ export async function translateSource(ctx: StepContext): Promise<TranslatedSchem
       });
     }
     return { ...translated, source: model };
-  } finally {
-    await source.close();
   }
 }
 

@@ -6,6 +6,7 @@ const list = (xs: readonly string[]) =>
 export const dmsMessages = {
   planSummary: (tables: number, mode: string) =>
     `copy ${tables} table(s) through AWS DMS Serverless (${mode}; the schema is db.schema's, DMS loads data only)`,
+  sourceNotPostgres: 'AWS DMS reads PostgreSQL sources here, and this source is not one (SQLite)',
   notConfigured:
     'target.dms is not configured (the replication needs its capacity, network and secrets role)',
   targetNotPg:

@@ -50,4 +50,8 @@ export const syncMessages = {
     `Sync "${stream}": lost the ${side} connection (${reason}); reconnecting in ${Math.round(delayMs)} ms.`,
   triggersInstalled: (count: number) => `Change-capture triggers installed on ${count} table(s).`,
   fallbackToTrigger: (reason: string) => `Logical decoding unavailable (${reason}); using trigger capture.`,
+  noChangeCapture: (kind: string, field: string) =>
+    `Sync refused: the ${kind} source (${field}) has no change capture, so changes made after the copy cannot be streamed to the target.`,
+  noChangeCaptureHint:
+    'Stop the app writing to the source, then rerun `engify-migrate apply` (db.copy copies again what changed: run `engify-migrate rollback --phase 2` first for an exact recopy) and `engify-migrate verify`; then switch the app to the target.',
 } as const;

@@ -3,9 +3,9 @@ import { messages } from '../../../core/messages.js';
 import type { StepContext } from '../../../core/step.js';
 import type { SyncDirection } from '../../../core/sync-contracts.js';
 import { DMS_OUTPUT, dmsEngaged, stopDmsReplication } from '../db-copy-dms.js';
-import { dbSourceOf } from '../db-source.js';
+import { declaredDialectOf } from '../dialects/source-dialects.js';
 import { publicationTables } from './catalog.js';
-import { dbCopyOutputs } from './db-sync.js';
+import { dbCopyOutputs, requireCapture } from './db-sync.js';
 import { dropReverseCapture, prepareReverseCapture } from './reverse-setup.js';
 import { carrySequencePositions } from './sequence-positions.js';
 
@@ -16,8 +16,8 @@ import { carrySequencePositions } from './sequence-positions.js';
 export async function carrySequences(ctx: StepContext, direction: SyncDirection): Promise<number> {
   const config = ctx.config;
   const rds = config.target.rds;
-  const db = dbSourceOf(config);
-  const sourceUrl = db?.url;
+  const db = declaredDialectOf(config);
+  const sourceUrl = db?.pgUrl;
   if (rds?.mode !== 'pg' || !sourceUrl) return 0;
   const source = await ctx.services.pg(sourceUrl);
   const target = await ctx.services.pg(rds.url);
@@ -39,11 +39,13 @@ function targetUrl(ctx: StepContext): string | undefined {
 
 export const dbCutover: StreamCutover = {
   async prepareReverse(ctx, say) {
+    // A source without change capture has no way back to prepare (the forward stream refuses first).
+    requireCapture(ctx);
     const config = ctx.config;
     // After the drain: DMS stops before the target takes writes (its tables are the copied ones).
     const dms = dmsEngaged(ctx);
     if (dms) await stopDmsReplication(ctx, say);
-    const source = await ctx.services.pg(dbSourceOf(config)?.url ?? '');
+    const source = await ctx.services.pg(declaredDialectOf(config)?.pgUrl ?? '');
     const target = await ctx.services.pg(targetUrl(ctx) ?? '');
     try {
       const publication = dbCopyOutputs(ctx).publication;

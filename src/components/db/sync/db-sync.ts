@@ -4,7 +4,7 @@ import { messages } from '../../../core/messages.js';
 import type { StepContext } from '../../../core/step.js';
 import type { SyncDirection, SyncHandle } from '../../../core/sync-contracts.js';
 import { dmsEngaged } from '../db-copy-dms.js';
-import { dbSourceOf } from '../db-source.js';
+import { declaredDialectOf } from '../dialects/source-dialects.js';
 import { openDmsSync } from './db-sync-dms.js';
 import { chooseCaptureMode, type DbCopyOutputs, forwardSyncOptions } from './from-config.js';
 import { startForwardSync, startReverseSync } from './sync-runner.js';
@@ -36,15 +36,33 @@ export function requireDbCopied(ctx: StepContext): DbCopyOutputs {
   return outputs;
 }
 
+/** A source without change capture cannot be synced: the refusal names the source and what to do. */
+export function requireCapture(ctx: StepContext): void {
+  const dialect = declaredDialectOf(ctx.config);
+  if (dialect?.capture === 'none')
+    throw new EngifyError({
+      code: 'SYNC_NO_CHANGE_CAPTURE',
+      kind: 'config',
+      message: messages.sync.noChangeCapture(dialect.kind, dialect.fields.location),
+      hint: messages.sync.noChangeCaptureHint,
+    });
+}
+
 export async function openDbSync(ctx: StepContext, direction: SyncDirection): Promise<SyncHandle> {
   const config = ctx.config;
+  requireCapture(ctx);
   // DMS did the copy: its own change capture carries the changes forward.
   if (direction === 'forward' && dmsEngaged(ctx)) return openDmsSync(ctx);
   // The way back after a DMS copy is this tool's own reverse slot on the target, which needs no db.copy slot.
   const outputs = dmsEngaged(ctx) ? dbCopyOutputs(ctx) : requireDbCopied(ctx);
   const log = (m: string) => ctx.log(m);
   if (direction === 'forward') {
-    const mode = await chooseCaptureMode(dbSourceOf(config)?.url ?? '', config.sync.mode, outputs, log);
+    const mode = await chooseCaptureMode(
+      declaredDialectOf(config)?.pgUrl ?? '',
+      config.sync.mode,
+      outputs,
+      log,
+    );
     return startForwardSync({ ...forwardSyncOptions(config, outputs, mode), log });
   }
   const base = forwardSyncOptions(config, outputs, 'logical');

@@ -4,7 +4,8 @@ import { EngifyError } from '../../../core/errors.js';
 import { messages } from '../../../core/messages.js';
 import type { CaptureMode } from '../../../core/sync-contracts.js';
 import { poolerProblem } from '../db-preflight.js';
-import { DB_SOURCE_FIELDS, dbSourceOf } from '../db-source.js';
+import { DB_SOURCE_FIELDS } from '../db-source.js';
+import { declaredDialectOf } from '../dialects/source-dialects.js';
 import { detectLogical } from './preflight.js';
 import type { ForwardSyncOptions } from './sync-runner.js';
 
@@ -49,7 +50,7 @@ export function forwardSyncOptions(
   outputs: DbCopyOutputs,
   mode: CaptureMode,
 ): ForwardSyncOptions {
-  const sourceUrl = dbSourceOf(config)?.url;
+  const sourceUrl = declaredDialectOf(config)?.pgUrl;
   const rds = config.target.rds;
   if (!sourceUrl || !rds || rds.mode !== 'pg') {
     throw new EngifyError({
