@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { resolveTargetUrl } from '../components/db/target-db.js';
 import { checklist } from '../components/registry.js';
 import { EngifyError, ExitCode } from '../core/errors.js';
 import { loadConfig } from '../core/load-config.js';
@@ -90,7 +91,8 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
       };
 
       const sourceUrl = loaded.config.source.supabase?.dbUrl ?? '';
-      const targetUrl = loaded.config.target.rds?.mode === 'pg' ? loaded.config.target.rds.url : '';
+      // A provisioned instance's URL exists only once db.instance ran: resolved when a stage needs it.
+      const targetUrl = async () => (await resolveTargetUrl(loaded.config, journal())) ?? '';
       const writeRow = async (url: string, content: string): Promise<ExitCode> => {
         await withPg(url, (c) =>
           c.query(
@@ -235,7 +237,12 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
         [
           '(census)',
           async () => {
-            census = await takeCensus(stack, loaded.config, output('auth.pool', 'userPoolId'));
+            census = await takeCensus(
+              stack,
+              loaded.config,
+              output('auth.pool', 'userPoolId'),
+              await targetUrl(),
+            );
             return ExitCode.ok;
           },
         ],
@@ -244,7 +251,10 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
           () => writeRow(sourceUrl, 'written on Supabase while both were live'),
         ],
         ['sync --once', () => syncCommand(sub, { once: true })],
-        ['(the write is on AWS)', () => expectRow(targetUrl, 'written on Supabase while both were live')],
+        [
+          '(the write is on AWS)',
+          async () => expectRow(await targetUrl(), 'written on Supabase while both were live'),
+        ],
         // Reverse sync will write into the old database after cutover: back it up first (cutover asks).
         ['backup (before cutover)', () => backupCommand(sub, {})],
         ...(
@@ -256,7 +266,10 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
           ],
         ),
         ['(DNS now points at Amplify)', showDns(/\.cloudfront\.net$/)],
-        ['(the app writes to AWS now)', () => writeRow(targetUrl, 'written on AWS after cutover')],
+        [
+          '(the app writes to AWS now)',
+          async () => writeRow(await targetUrl(), 'written on AWS after cutover'),
+        ],
         [
           'rollback (after cutover: switch back without losing that write)',
           () => rollbackCommand(sub, { yes: true }),

@@ -6,6 +6,7 @@ import { costMessages } from './messages/cost.js';
 import { cutoverMessages } from './messages/cutover.js';
 import { dbMessages } from './messages/db.js';
 import { dbCopyMessages } from './messages/db-copy.js';
+import { dbInstanceMessages } from './messages/db-instance.js';
 import { dnsMessages } from './messages/dns.js';
 import { filesMessages } from './messages/files.js';
 import { hostingMessages } from './messages/hosting.js';
@@ -24,6 +25,7 @@ import { vectorsMessages } from './messages/vectors.js';
 export const messages = {
   db: dbMessages,
   dbCopy: dbCopyMessages,
+  dbInstance: dbInstanceMessages,
   auth: authMessages,
   vectors: vectorsMessages,
   files: filesMessages,

@@ -8,7 +8,7 @@ import { messages } from '../../core/messages.js';
 import type { StepContext } from '../../core/step.js';
 import { createRenderSource } from '../../providers/render/render-source.js';
 import { rewriteEnv } from '../hosting/env-rewrite.js';
-import { awsValues, problemError } from '../hosting/hosting-shared.js';
+import { awsValues, problemError, rdsModeOf } from '../hosting/hosting-shared.js';
 import {
   type BuiltPackage,
   buildPackage,
@@ -215,6 +215,7 @@ async function compute(ctx: StepContext): Promise<Desired> {
 
   // Env: the hosting.env rewrite (database -> RDS, Supabase -> Cognito, Qdrant -> DynamoDB); secrets apart.
   const amplify = ctx.config.target.amplify;
+  const values = await awsValues(ctx);
   const rewritten = rewriteEnv(
     (await source.envVars()).filter((v) => v.key !== 'PORT'),
     {
@@ -222,8 +223,8 @@ async function compute(ctx: StepContext): Promise<Desired> {
       secretKeys: amplify?.secretKeys ?? [],
       plainKeys: amplify?.plainKeys ?? [],
     },
-    awsValues(ctx),
-    ctx.config.target.rds?.mode,
+    values,
+    rdsModeOf(values.connection, ctx),
   );
   const error = problemError(rewritten.problems.filter((p) => p.kind !== 'too-long'));
   if (error) throw error;

@@ -19,7 +19,6 @@ import {
 } from '../../providers/postgres/load/post-load.js';
 import { rangeCount } from '../../providers/postgres/ranges.js';
 import { dropPublication, dropSlot } from '../../providers/postgres/snapshot.js';
-import { createSqlExecutor } from './create-executor.js';
 import { authUsersTables } from './db-copy-auth-users.js';
 import {
   ATTACHED_BEFORE_LOAD,
@@ -36,6 +35,7 @@ import { poolerProblem } from './db-preflight.js';
 import { applyPostLoad, translateSource } from './db-schema.js';
 import { DB_SOURCE_FIELDS, dbSourceOf } from './db-source.js';
 import { attachableBeforeLoad, attachForeignKeyToEmpty } from './schema/apply.js';
+import { requireRds, type TargetDb, targetCapabilities, targetDatabaseName, targetDb } from './target-db.js';
 
 // db.copy: the full load of the configured schemas from one consistent snapshot (see db-copy-run.ts for
 // the snapshot, slot and resume rules), then indexes/constraints and sequences, then parity by key range.
@@ -56,16 +56,7 @@ function sourceUrl(ctx: StepContext): string {
   return source.url;
 }
 
-function rdsConfig(ctx: StepContext): RdsConfig {
-  const rds = ctx.config.target.rds;
-  if (!rds)
-    throw new EngifyError({
-      code: 'CONFIG_MISSING',
-      kind: 'config',
-      message: messages.config.needsSection('target.rds', STEP_ID),
-    });
-  return rds;
-}
+const rdsConfig = (ctx: StepContext): RdsConfig => requireRds(ctx.config, STEP_ID);
 
 const hostOf = (url: string) => {
   try {
@@ -98,40 +89,37 @@ async function connectSource(ctx: StepContext, options: { replication?: boolean 
   }
 }
 
-async function connectTargetPg(ctx: StepContext, rds: Extract<RdsConfig, { mode: 'pg' }>): Promise<Client> {
+const unreachable = (ctx: StepContext, host: string, error: unknown) =>
+  new EngifyError({
+    code: 'DB_TARGET_UNREACHABLE',
+    kind: isTransient(error) ? 'transient' : 'config',
+    message: messages.dbCopy.targetUnreachable(host, ctx.redactor.redact(reason(error))),
+    hint: messages.dbCopy.targetUnreachableHint,
+    cause: error,
+  });
+
+async function connectTargetPg(ctx: StepContext, target: TargetDb): Promise<Client> {
   try {
-    return await ctx.services.pg(rds.url);
+    return await target.connect();
   } catch (error) {
-    throw new EngifyError({
-      code: 'DB_TARGET_UNREACHABLE',
-      kind: isTransient(error) ? 'transient' : 'config',
-      message: messages.dbCopy.targetUnreachable(hostOf(rds.url), ctx.redactor.redact(reason(error))),
-      hint: messages.dbCopy.targetUnreachableHint,
-      cause: error,
-    });
+    throw unreachable(ctx, target.host, error);
   }
 }
 
 async function openTargetExecutor(ctx: StepContext): Promise<SqlExecutor> {
-  const rds = rdsConfig(ctx);
+  const target = await targetDb(ctx, STEP_ID);
   try {
-    return await createSqlExecutor(rds, ctx.services, { signal: ctx.signal });
+    return await target.executor({ signal: ctx.signal });
   } catch (error) {
     if (error instanceof EngifyError) throw error;
-    const host = rds.mode === 'pg' ? hostOf(rds.url) : rds.resourceArn;
-    throw new EngifyError({
-      code: 'DB_TARGET_UNREACHABLE',
-      kind: isTransient(error) ? 'transient' : 'config',
-      message: messages.dbCopy.targetUnreachable(host, ctx.redactor.redact(reason(error))),
-      hint: messages.dbCopy.targetUnreachableHint,
-      cause: error,
-    });
+    throw unreachable(ctx, target.host, error);
   }
 }
 
-function targetLink(ctx: StepContext): TargetLink {
-  const rds = rdsConfig(ctx);
-  if (rds.mode === 'pg') return { kind: 'copy', connect: () => connectTargetPg(ctx, rds) };
+/** COPY where the target takes it, batched INSERTs (the Data API) where it does not. */
+async function targetLink(ctx: StepContext): Promise<TargetLink> {
+  const target = await targetDb(ctx, STEP_ID);
+  if (target.capabilities.copy) return { kind: 'copy', connect: () => connectTargetPg(ctx, target) };
   return { kind: 'insert', open: () => openTargetExecutor(ctx) };
 }
 
@@ -240,10 +228,8 @@ export const dbCopyStep: Step = {
     const source = await connectSource(ctx);
     try {
       const tables = [...(await readTables(source, schemas)), ...(await planExtras(ctx, source, schemas))];
-      const database =
-        rds.mode === 'pg'
-          ? decodeURIComponent(new URL(rds.url).pathname.slice(1) || 'postgres')
-          : rds.database;
+      const database = targetDatabaseName(rds);
+      const bulk = targetCapabilities(rds).copy;
       const done =
         tables.every((t) => ctx.journal.lastCheckpoint(tableStream(t))?.done) &&
         ctx.journal.lastCheckpoint('postload')?.done;
@@ -272,14 +258,14 @@ export const dbCopyStep: Step = {
             ? stored.filter((r) => ctx.journal.lastCheckpoint(rangeStream(t, r.index))?.done).length
             : 0,
           primaryKey: t.primaryKey,
-          format: rds.mode === 'pg' ? copyFormat(t) : 'insert',
+          format: bulk ? copyFormat(t) : 'insert',
         };
       });
       const warnings = [
         ...tables
           .filter((t) => t.primaryKey.length === 0)
           .map((t) => messages.dbCopy.noPrimaryKey(tableKey(t))),
-        ...(rds.mode === 'pg'
+        ...(bulk
           ? tables.filter((t) => !t.binarySafe).map((t) => messages.dbCopy.textFormat(tableKey(t)))
           : []),
       ];
@@ -331,7 +317,7 @@ export const dbCopyStep: Step = {
       await runCopy({
         stepId: STEP_ID,
         connectSource: (options) => connectSource(ctx, options),
-        target: targetLink(ctx),
+        target: await targetLink(ctx),
         targetExecutor: executor,
         openExecutor: () => openTargetExecutor(ctx),
         schemas,

@@ -3,6 +3,7 @@ import { messages } from '../../../core/messages.js';
 import type { StepContext } from '../../../core/step.js';
 import type { SyncDirection } from '../../../core/sync-contracts.js';
 import { dbSourceOf } from '../db-source.js';
+import { targetDb } from '../target-db.js';
 import { publicationTables } from './catalog.js';
 import { dbCopyOutputs } from './db-sync.js';
 import { dropReverseCapture, prepareReverseCapture } from './reverse-setup.js';
@@ -14,12 +15,13 @@ import { carrySequencePositions } from './sequence-positions.js';
 /** Moves sequences on the side about to take writes up to the other side's positions. */
 export async function carrySequences(ctx: StepContext, direction: SyncDirection): Promise<number> {
   const config = ctx.config;
-  const rds = config.target.rds;
   const db = dbSourceOf(config);
   const sourceUrl = db?.url;
-  if (rds?.mode !== 'pg' || !sourceUrl) return 0;
+  if (!config.target.rds || !sourceUrl) return 0;
+  const to = await targetDb(ctx);
+  if (!to.capabilities.sessionSql) return 0;
   const source = await ctx.services.pg(sourceUrl);
-  const target = await ctx.services.pg(rds.url);
+  const target = await to.connect();
   try {
     const schemas = db?.schemas ?? ['public'];
     return direction === 'forward'
@@ -31,16 +33,15 @@ export async function carrySequences(ctx: StepContext, direction: SyncDirection)
   }
 }
 
-function targetUrl(ctx: StepContext): string | undefined {
-  const rds = ctx.config.target.rds;
-  return rds?.mode === 'pg' ? rds.url : undefined;
+async function targetUrl(ctx: StepContext): Promise<string | undefined> {
+  return ctx.config.target.rds ? (await targetDb(ctx)).url : undefined;
 }
 
 export const dbCutover: StreamCutover = {
   async prepareReverse(ctx, say) {
     const config = ctx.config;
     const source = await ctx.services.pg(dbSourceOf(config)?.url ?? '');
-    const target = await ctx.services.pg(targetUrl(ctx) ?? '');
+    const target = await ctx.services.pg((await targetUrl(ctx)) ?? '');
     try {
       const publication = dbCopyOutputs(ctx).publication;
       const tables = publication ? await publicationTables(source, publication) : [];
@@ -59,7 +60,7 @@ export const dbCutover: StreamCutover = {
   },
 
   async reverseReady(ctx) {
-    const url = targetUrl(ctx);
+    const url = await targetUrl(ctx);
     if (!url) return false;
     const target = await ctx.services.pg(url);
     try {
@@ -73,7 +74,7 @@ export const dbCutover: StreamCutover = {
   },
 
   async retire(ctx) {
-    const target = await ctx.services.pg(targetUrl(ctx) ?? '');
+    const target = await ctx.services.pg((await targetUrl(ctx)) ?? '');
     try {
       await dropReverseCapture(target, {
         slot: ctx.config.sync.reverseSlot,
@@ -89,7 +90,7 @@ export const dbCutover: StreamCutover = {
   // being dropped, and retains WAL.
   async release(ctx) {
     const created = ctx.journal.createdResources();
-    const url = targetUrl(ctx);
+    const url = await targetUrl(ctx);
     if (created.length === 0 || !url) return 0;
     const target = await ctx.services.pg(url);
     try {

@@ -4,6 +4,7 @@ import { messages } from '../../../core/messages.js';
 import type { StepContext } from '../../../core/step.js';
 import type { SyncDirection, SyncHandle } from '../../../core/sync-contracts.js';
 import { dbSourceOf } from '../db-source.js';
+import { targetDb } from '../target-db.js';
 import { chooseCaptureMode, type DbCopyOutputs, forwardSyncOptions } from './from-config.js';
 import { startForwardSync, startReverseSync } from './sync-runner.js';
 
@@ -34,15 +35,22 @@ export function requireDbCopied(ctx: StepContext): DbCopyOutputs {
   return outputs;
 }
 
+/** The target for sync: one with logical replication and its own sessions (a direct connection). */
+async function syncTarget(ctx: StepContext) {
+  if (!ctx.config.target.rds) return undefined;
+  const target = await targetDb(ctx, 'sync');
+  return target.capabilities.logicalReplication && target.capabilities.sessionSql ? target.url : undefined;
+}
+
 export async function openDbSync(ctx: StepContext, direction: SyncDirection): Promise<SyncHandle> {
   const config = ctx.config;
   const outputs = requireDbCopied(ctx);
   const log = (m: string) => ctx.log(m);
   if (direction === 'forward') {
     const mode = await chooseCaptureMode(dbSourceOf(config)?.url ?? '', config.sync.mode, outputs, log);
-    return startForwardSync({ ...forwardSyncOptions(config, outputs, mode), log });
+    return startForwardSync({ ...forwardSyncOptions(config, outputs, mode, await syncTarget(ctx)), log });
   }
-  const base = forwardSyncOptions(config, outputs, 'logical');
+  const base = forwardSyncOptions(config, outputs, 'logical', await syncTarget(ctx));
   return startReverseSync({
     ...base,
     slot: config.sync.reverseSlot,
