@@ -203,6 +203,10 @@ export const messages = {
       `Roll back phase ${Math.max(...later)} first, or run rollback without --phase.`,
     nothing: 'Nothing to roll back: the journal records nothing this tool created.',
     done: (steps: number) => `${steps} step(s) rolled back.`,
+    destroysNeedYes: (what: string[]) =>
+      `Rollback would delete, beyond recovery: ${what.join('; ')}. That takes --yes.`,
+    destroysNeedYesHint:
+      'Rerun with `engify-migrate rollback --yes` (add --skip-final-snapshot to delete a provisioned RDS instance without a final snapshot).',
   },
   status: {
     none: 'No run yet. Start with `engify-migrate plan`.',

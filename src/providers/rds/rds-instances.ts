@@ -50,6 +50,7 @@ export interface RdsOps {
     description: string,
     tags: Record<string, string>,
   ): Promise<void>;
+  setLogicalReplication(name: string): Promise<void>;
   /** The group's value of one parameter (DescribeDBParameters, user source). */
   parameterValue(group: string, parameter: string): Promise<string | undefined>;
   deleteParameterGroup(name: string): Promise<void>;
@@ -96,7 +97,7 @@ function stateOf(d: DBInstance): InstanceState {
 
 export async function rdsOps(client: RDSClient): Promise<RdsOps> {
   const rds = await import('@aws-sdk/client-rds');
-  return {
+  const ops: RdsOps = {
     async engineVersions(major) {
       const out: string[] = [];
       let Marker: string | undefined;
@@ -151,6 +152,9 @@ export async function rdsOps(client: RDSClient): Promise<RdsOps> {
           Tags: tagList(tags),
         }),
       );
+      await ops.setLogicalReplication(name);
+    },
+    async setLogicalReplication(name) {
       await client.send(
         new rds.ModifyDBParameterGroupCommand({
           DBParameterGroupName: name,
@@ -237,4 +241,5 @@ export async function rdsOps(client: RDSClient): Promise<RdsOps> {
       );
     },
   };
+  return ops;
 }
