@@ -66,7 +66,7 @@ async function sourceMajor(ctx: StepContext): Promise<string> {
     });
   const client = await ctx.services.pg(source.url);
   try {
-    const r = await client.query<{ v: string }>('SHOW server_version_num');
+    const r = await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
     return String(Math.floor(Number(r.rows[0]?.v) / 10_000));
   } finally {
     await client.end().catch(() => undefined);
