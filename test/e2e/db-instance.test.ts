@@ -61,6 +61,9 @@ describe('db.instance through the CLI', () => {
     expect(out(plan)).toContain('rds.logical_replication = 1');
     expect(out(plan)).toMatch(/this machine to the instance/);
     expect(out(plan)).toMatch(/Lambda functions in the VPC/);
+    // The cost estimate prices the instance's own class and storage.
+    expect(out(plan)).toMatch(/rds\s+instance db\.t4g\.micro/);
+    expect(out(plan)).toMatch(/rds\s+storage .*: 20 GB-month/);
     expect(rds.requests.some((r) => r.body.includes('Action=Create'))).toBe(false);
 
     // kill -9 while apply waits for "available" (the instance is created, no endpoint journaled yet).
