@@ -112,6 +112,29 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
         return n === 1 ? ExitCode.ok : ExitCode.failed;
       };
 
+      // db.instance made the target database: a real PostgreSQL server behind the RDS stand-in, reached
+      // through its endpoint and the managed secret (which no config or journal line holds).
+      const instanceId = () =>
+        loaded.config.target.rds?.mode === 'pg' ? (loaded.config.target.rds.instance?.identifier ?? '') : '';
+      const showInstance = async (): Promise<ExitCode> => {
+        const i = stack.rds.instances.get(instanceId());
+        const url = await targetUrl();
+        if (!i || i.status !== 'available' || !url) return ExitCode.failed;
+        const version = await withPg(url, (c) =>
+          c.query("SELECT current_setting('server_version') AS v, current_setting('wal_level') AS w"),
+        );
+        const row = version.rows[0] as { v: string; w: string };
+        io.renderer.info(
+          messages.demo.instance(i.identifier, i.instanceClass, `${new URL(url).host}`, row.v, row.w),
+        );
+        return row.w === 'logical' ? ExitCode.ok : ExitCode.failed;
+      };
+      const showInstanceGone = async (): Promise<ExitCode> => {
+        const snapshot = stack.rds.snapshots.find((x) => x.instance === instanceId());
+        io.renderer.info(messages.demo.instanceGone(instanceId(), snapshot?.identifier));
+        return !stack.rds.instances.has(instanceId()) && snapshot ? ExitCode.ok : ExitCode.failed;
+      };
+
       const showSignIns = async (): Promise<ExitCode> => {
         io.renderer.info(messages.demo.signInTitle);
         const clientId = output('auth.pool', 'appClientId');
@@ -204,6 +227,7 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
       const stages: Stage[] = [
         ['plan', () => planCommand(sub, {})],
         ['apply --phase 1', () => applyCommand(sub, undefined, { phase: '1', yes: true })],
+        ['(the RDS instance db.instance provisioned)', showInstance],
         [
           'apply --phase 1 (again: nothing to do)',
           () => applyCommand(sub, undefined, { phase: '1', yes: true }),
@@ -278,6 +302,7 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
         ['(DNS is back on Vercel)', showDns(/^cname\.vercel-dns\.com$/)],
         ['status', () => statusCommand(sub)],
         ['rollback', () => rollbackCommand(sub, { yes: true })],
+        ['(the RDS instance is deleted, its final snapshot kept)', showInstanceGone],
         ['verify (after rollback: what was created is gone)', () => verifyCommand(sub, {})],
       ];
       for (const [title, run] of stages) {

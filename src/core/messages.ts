@@ -219,8 +219,12 @@ export const messages = {
     seeding: 'Seeding the sources (Supabase database, users, Storage, Qdrant, Vercel)...',
   },
   demo: {
+    instance: (id: string, cls: string, host: string, version: string, wal: string) =>
+      `  RDS instance ${id} (${cls}) is available at ${host}: PostgreSQL ${version}, wal_level ${wal} (from its parameter group); the password came from its managed secret.`,
+    instanceGone: (id: string, snapshot: string | undefined) =>
+      `  RDS instance ${id} is deleted${snapshot ? `; final snapshot ${snapshot} kept` : ' (no final snapshot!)'}.`,
     starting:
-      'Starting the local stack (PostgreSQL 15, dynalite + vector front, s3rver, cognito-local + import-job front, Qdrant, Supabase Storage, Vercel, Amplify, Secrets Manager/SSM)...',
+      'Starting the local stack (PostgreSQL 15, dynalite + vector front, s3rver, cognito-local + import-job front, Qdrant, Supabase Storage, Vercel, Amplify, Secrets Manager/SSM, RDS)...',
     stackReady: (config: string, endpoints: Record<string, string>) =>
       `Local stack up. Config: ${config}\n${Object.entries(endpoints)
         .map(([k, v]) => `  ${k}: ${v}`)

@@ -624,6 +624,8 @@ async function verifyRollback(ctx: StepContext): Promise<Check[]> {
   const undone = ctx.journal.records().filter((r) => r.type === 'undone' && r.resource);
   const rds = ctx.config.target.rds;
   if (!rds) return checks;
+  // A provisioned instance rolled back took every database on it along (db.instance verifies that).
+  if (rds.mode === 'pg' && rds.instance && !ctx.journal.outputOf(INSTANCE_STEP, 'endpoint')) return checks;
   try {
     await withMaintenance(ctx, async (db) => {
       for (const r of undone) {
