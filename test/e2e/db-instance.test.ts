@@ -109,6 +109,17 @@ describe('db.instance through the CLI', () => {
     expect(again.code, out(again)).toBe(0);
     expect(rds.requests.filter((r) => r.body.includes('Action=CreateDBInstance'))).toHaveLength(1);
 
+    // The managed secret unreadable (deleted, or no permission): a clear error naming it, nothing written.
+    const arn = rds.instances.get(w.identifier)?.secretArn as string;
+    const record = [...secrets.secrets.values()].find((x) => x.arn === arn);
+    const value = record?.value;
+    if (record) record.value = undefined;
+    const unreadable = await w.cli('apply', '--phase', '1', '--yes');
+    if (record) record.value = value;
+    expect(unreadable.code, out(unreadable)).toBe(2);
+    expect(out(unreadable)).toContain(`managed master secret ${arn} could not be read`);
+    expect(out(unreadable)).toContain('secretsmanager:GetSecretValue');
+
     const refused = await w.cli('rollback');
     expect(refused.code, out(refused)).toBe(2);
     expect(out(refused)).toContain(w.identifier);
@@ -118,6 +129,12 @@ describe('db.instance through the CLI', () => {
     const rolled = await w.cli('rollback', '--yes');
     expect(rolled.code, out(rolled)).toBe(0);
     expect(rds.instances.has(w.identifier)).toBe(false);
+    // Deletion protection (on since create) was turned off first, on this instance only.
+    const modify = rds.requests.filter((r) => r.body.includes('Action=ModifyDBInstance'));
+    expect(modify.map((r) => new URLSearchParams(r.body).get('DBInstanceIdentifier'))).toEqual([
+      w.identifier,
+    ]);
+    expect(new URLSearchParams(modify[0]?.body).get('DeletionProtection')).toBe('false');
     expect(rds.parameterGroups.has(`${w.identifier}-pg15`)).toBe(false);
     expect(rds.snapshots.filter((s) => s.instance === w.identifier)).toHaveLength(1);
     expect(rds.snapshots.find((s) => s.instance === w.identifier)?.identifier).toMatch(
@@ -137,6 +154,43 @@ describe('db.instance through the CLI', () => {
     expect(b.code, out(b)).toBe(2);
     expect(out(b)).toContain('older than the source database');
     expect(rds.requests.filter((r) => r.body.includes('Action=Create')).length).toBe(before);
+  }, 60_000);
+
+  it('refuses an instance of that name this tool did not create, and rollback leaves it alone', async () => {
+    const w = workspace();
+    const { rdsOps } = await import('../../src/providers/rds/rds-instances.js');
+    const { RDSClient } = await import('@aws-sdk/client-rds');
+    const client = new RDSClient({
+      region: 'us-east-1',
+      endpoint: rds.url,
+      credentials: { accessKeyId: 'AKID', secretAccessKey: 'x' },
+    });
+    const ops = await rdsOps(client);
+    await ops.createParameterGroup('someone-else-pg15', 'postgres15', 'theirs', {});
+    await ops.createInstance({
+      identifier: w.identifier,
+      instanceClass: 'db.t3.micro',
+      engineVersion: '15.12',
+      storageGb: 20,
+      storageType: 'gp3',
+      database: 'app',
+      masterUsername: 'postgres',
+      parameterGroup: 'someone-else-pg15',
+      backupRetentionDays: 7,
+      tags: { owner: 'someone else' },
+    });
+    client.destroy();
+    const plan = await w.cli('apply', '--phase', '1', '--yes');
+    expect(plan.code, out(plan)).toBe(2);
+    expect(out(plan)).toContain(
+      `An RDS instance ${w.identifier} already exists and was not created by this tool`,
+    );
+    const rolled = await w.cli('rollback', '--yes');
+    expect(rolled.code, out(rolled)).toBe(0);
+    expect(rds.instances.get(w.identifier)?.deletionProtection).toBe(true);
+    expect(
+      rds.requests.some((r) => r.body.includes('Action=ModifyDBInstance') && r.body.includes(w.identifier)),
+    ).toBe(false);
   }, 60_000);
 
   it('names both fields when neither or both of url / instance are set', async () => {
