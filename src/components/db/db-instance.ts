@@ -397,7 +397,10 @@ export const dbInstanceStep: Step = {
       } else {
         if (state.status !== 'deleting') {
           if (state.deletionProtection) await rds.setDeletionProtection(id, false);
-          const snapshot = ctx.rollbackFlags.skipFinalSnapshot ? null : finalSnapshotId(id);
+          // RDS deletes an instance in failed / incompatible-restore / incompatible-network only with
+          // SkipFinalSnapshot (DeleteDBInstance reference): there is nothing to snapshot then.
+          const broken = ['failed', 'incompatible-restore', 'incompatible-network'].includes(state.status);
+          const snapshot = ctx.rollbackFlags.skipFinalSnapshot || broken ? null : finalSnapshotId(id);
           await rds.deleteInstance(id, snapshot);
           ctx.log(m.deleted(id, snapshot));
         }
