@@ -92,6 +92,28 @@ export function targetCapabilities(rds: RdsConfig): TargetCapabilities {
   return rds.mode === 'data-api' ? DATA_API : DIRECT;
 }
 
+// One read of a secret per session (its Services): db.copy opens an executor per parallel job. RDS
+// rotates the managed secret (every 7 days by default); a later session reads the new value.
+const secretReads = new WeakMap<Services, Map<string, Promise<string | undefined>>>();
+
+function readSecret(ctx: TargetDbContext, arn: string): Promise<string | undefined> {
+  let reads = secretReads.get(ctx.services);
+  if (!reads) {
+    reads = new Map();
+    secretReads.set(ctx.services, reads);
+  }
+  const cache = reads;
+  let read = cache.get(arn);
+  if (!read) {
+    read = (async () =>
+      (await secretsManagerStore(await ctx.services.secretsManager(), ctx.config.project)).get(arn))();
+    // A failed read is not kept: the next caller asks again.
+    read.catch(() => cache.delete(arn));
+    cache.set(arn, read);
+  }
+  return read;
+}
+
 /** Reads the managed master secret ({"username","password"}) db.instance recorded the ARN of. */
 async function instanceUrl(ctx: TargetDbContext, database: string): Promise<string> {
   const endpoint = ctx.journal.outputOf(INSTANCE_STEP, 'endpoint');
@@ -106,9 +128,7 @@ async function instanceUrl(ctx: TargetDbContext, database: string): Promise<stri
     });
   let raw: string | undefined;
   try {
-    raw = await (await secretsManagerStore(await ctx.services.secretsManager(), ctx.config.project)).get(
-      secretArn,
-    );
+    raw = await readSecret(ctx, secretArn);
   } catch (error) {
     throw new EngifyError({
       code: 'DB_INSTANCE_SECRET_UNREADABLE',
