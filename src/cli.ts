@@ -84,6 +84,7 @@ program
   .description('walk the journal back; deletes only what this tool created, never source data')
   .option('-p, --phase <n>', 'only this phase (1-4)')
   .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)')
+  .option('--skip-final-snapshot', 'delete a provisioned RDS instance without a final snapshot')
   .option('--force', 'roll back a phase while a later one is still applied')
   .option('--force-unlock', 'take over the state lock of a process that is gone')
   .action(async (options) => {

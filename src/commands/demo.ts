@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { resolveTargetUrl } from '../components/db/target-db.js';
 import { checklist } from '../components/registry.js';
 import { EngifyError, ExitCode } from '../core/errors.js';
 import { loadConfig } from '../core/load-config.js';
@@ -90,7 +91,8 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
       };
 
       const sourceUrl = loaded.config.source.supabase?.dbUrl ?? '';
-      const targetUrl = loaded.config.target.rds?.mode === 'pg' ? loaded.config.target.rds.url : '';
+      // A provisioned instance's URL exists only once db.instance ran: resolved when a stage needs it.
+      const targetUrl = async () => (await resolveTargetUrl(loaded.config, journal())) ?? '';
       const writeRow = async (url: string, content: string): Promise<ExitCode> => {
         await withPg(url, (c) =>
           c.query(
@@ -108,6 +110,29 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
         const n = (r.rows[0] as { n: number } | undefined)?.n ?? 0;
         io.renderer.info(messages.demo.found(content, new URL(url).pathname.slice(1), n));
         return n === 1 ? ExitCode.ok : ExitCode.failed;
+      };
+
+      // db.instance made the target database: a real PostgreSQL server behind the RDS stand-in, reached
+      // through its endpoint and the managed secret (which no config or journal line holds).
+      const instanceId = () =>
+        loaded.config.target.rds?.mode === 'pg' ? (loaded.config.target.rds.instance?.identifier ?? '') : '';
+      const showInstance = async (): Promise<ExitCode> => {
+        const i = stack.rds.instances.get(instanceId());
+        const url = await targetUrl();
+        if (!i || i.status !== 'available' || !url) return ExitCode.failed;
+        const version = await withPg(url, (c) =>
+          c.query("SELECT current_setting('server_version') AS v, current_setting('wal_level') AS w"),
+        );
+        const row = version.rows[0] as { v: string; w: string };
+        io.renderer.info(
+          messages.demo.instance(i.identifier, i.instanceClass, `${new URL(url).host}`, row.v, row.w),
+        );
+        return row.w === 'logical' ? ExitCode.ok : ExitCode.failed;
+      };
+      const showInstanceGone = async (): Promise<ExitCode> => {
+        const snapshot = stack.rds.snapshots.find((x) => x.instance === instanceId());
+        io.renderer.info(messages.demo.instanceGone(instanceId(), snapshot?.identifier));
+        return !stack.rds.instances.has(instanceId()) && snapshot ? ExitCode.ok : ExitCode.failed;
       };
 
       const showSignIns = async (): Promise<ExitCode> => {
@@ -234,6 +259,7 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
       const stages: Stage[] = [
         ['plan', () => planCommand(sub, {})],
         ['apply --phase 1', () => applyCommand(sub, undefined, { phase: '1', yes: true })],
+        ['(the RDS instance db.instance provisioned)', showInstance],
         [
           'apply --phase 1 (again: nothing to do)',
           () => applyCommand(sub, undefined, { phase: '1', yes: true }),
@@ -267,7 +293,12 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
         [
           '(census)',
           async () => {
-            census = await takeCensus(stack, loaded.config, output('auth.pool', 'userPoolId'));
+            census = await takeCensus(
+              stack,
+              loaded.config,
+              output('auth.pool', 'userPoolId'),
+              await targetUrl(),
+            );
             return ExitCode.ok;
           },
         ],
@@ -276,7 +307,10 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
           () => writeRow(sourceUrl, 'written on Supabase while both were live'),
         ],
         ['sync --once', () => syncCommand(sub, { once: true })],
-        ['(the write is on AWS)', () => expectRow(targetUrl, 'written on Supabase while both were live')],
+        [
+          '(the write is on AWS)',
+          async () => expectRow(await targetUrl(), 'written on Supabase while both were live'),
+        ],
         ['(the metrics sync published, and an alarm when sync stops)', showMonitoring],
         // Reverse sync will write into the old database after cutover: back it up first (cutover asks).
         ['backup (before cutover)', () => backupCommand(sub, {})],
@@ -289,7 +323,10 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
           ],
         ),
         ['(DNS now points at Amplify)', showDns(/\.cloudfront\.net$/)],
-        ['(the app writes to AWS now)', () => writeRow(targetUrl, 'written on AWS after cutover')],
+        [
+          '(the app writes to AWS now)',
+          async () => writeRow(await targetUrl(), 'written on AWS after cutover'),
+        ],
         [
           'rollback (after cutover: switch back without losing that write)',
           () => rollbackCommand(sub, { yes: true }),
@@ -298,6 +335,7 @@ export async function demoCommand(io: CommandIo, options: { keep?: boolean }): P
         ['(DNS is back on Vercel)', showDns(/^cname\.vercel-dns\.com$/)],
         ['status', () => statusCommand(sub)],
         ['rollback', () => rollbackCommand(sub, { yes: true })],
+        ['(the RDS instance is deleted, its final snapshot kept)', showInstanceGone],
         ['verify (after rollback: what was created is gone)', () => verifyCommand(sub, {})],
       ];
       for (const [title, run] of stages) {

@@ -10,6 +10,8 @@ import { type CommandIo, confirmOrRefuse, parsePhase, withSession } from './comm
 export interface RollbackOptions {
   phase?: string;
   yes?: boolean;
+  /** Delete a provisioned database instance without its final snapshot. */
+  skipFinalSnapshot?: boolean;
   force?: boolean;
   forceUnlock?: boolean;
 }
@@ -22,6 +24,7 @@ export async function rollbackCommand(io: CommandIo, options: RollbackOptions): 
       lock: 'rollback',
       forceUnlock: options.forceUnlock,
       force: options.force,
+      rollbackFlags: { yes: options.yes === true, skipFinalSnapshot: options.skipFinalSnapshot === true },
       before: () => {
         phase = parsePhase(options.phase);
       },
@@ -89,6 +92,18 @@ export async function rollbackCommand(io: CommandIo, options: RollbackOptions): 
         io.renderer.info(messages.rollback.nothing);
         return ExitCode.ok;
       }
+      // Steps whose undo destroys data beyond recovery (a database instance) need --yes, even on a terminal.
+      const destroys = ordered.flatMap((s) => {
+        const what = s.rollbackDestroys?.(session.context(s));
+        return what ? [`${s.id}: ${what}`] : [];
+      });
+      if (destroys.length > 0 && !options.yes)
+        throw new EngifyError({
+          code: 'ROLLBACK_NEEDS_YES',
+          kind: 'config',
+          message: messages.rollback.destroysNeedYes(destroys),
+          hint: messages.rollback.destroysNeedYesHint,
+        });
       if (!(await confirmOrRefuse(io, messages.rollback.confirm(ordered.map((s) => s.id)), options.yes))) {
         io.renderer.info(messages.apply.declined);
         return ExitCode.ok;

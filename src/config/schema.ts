@@ -132,6 +132,8 @@ const awsEndpoints = z.strictObject({
   dynamodb: httpUrl.optional(),
   s3: httpUrl.optional(),
   rdsData: httpUrl.optional(),
+  /** The RDS control plane (db.instance provisions through it). */
+  rds: httpUrl.optional(),
   amplify: httpUrl.optional(),
   secretsManager: httpUrl.optional(),
   ssm: httpUrl.optional(),
@@ -258,13 +260,72 @@ const dms = z.strictObject({
   pollSeconds: z.number().positive().default(15),
 });
 
-const rdsPg = z.strictObject({
-  mode: z.literal('pg'),
-  url: postgresUrl,
-  /** Create the database named in the URL when it does not exist (needs CREATEDB on the server). */
-  createDatabase: z.boolean().default(false),
-  copy: rdsCopy.default(rdsCopyDefault),
+const rdsInstanceClass = z
+  .string()
+  .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { message: 'expected an RDS instance class such as "db.t4g.micro"' });
+
+/** db.instance: an RDS for PostgreSQL instance this tool provisions (phase 1) instead of a URL. */
+const rdsInstance = z.strictObject({
+  /** DBInstanceIdentifier: 1-63 letters, digits or hyphens, starting with a letter. */
+  identifier: z.string().regex(/^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{0,62}$/, {
+    message: 'expected 1-63 letters, digits or single hyphens, starting with a letter (DBInstanceIdentifier)',
+  }),
+  class: rdsInstanceClass.default('db.t4g.micro'),
+  storageGb: z.number().int().min(20).max(65_536).default(20),
+  storageType: z.enum(['gp3', 'gp2']).default('gp3'),
+  /** Engine version ("17" or "17.4"); default: the source's major version. */
+  engineVersion: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, { message: 'expected a PostgreSQL version such as "17" or "17.4"' })
+    .optional(),
+  /** The database created on the instance (DBName), which the later steps use. */
+  database: z
+    .string()
+    .regex(/^[a-zA-Z][a-zA-Z0-9_]{0,62}$/, { message: 'expected a database name' })
+    .default('app'),
+  masterUsername: z
+    .string()
+    .regex(/^[a-zA-Z][a-zA-Z0-9_]{0,15}$/, { message: 'expected 1-16 letters, digits or underscores' })
+    .default('postgres'),
+  /** VPC security groups; without them RDS uses the VPC's default group (the plan says which paths to open). */
+  securityGroupIds: z
+    .array(z.string().regex(/^sg-[0-9a-f]+$/, { message: 'expected a security group id (sg-...)' }))
+    .min(1)
+    .optional(),
+  /** DB subnet group name; without it, the default VPC's. */
+  subnetGroup: nonEmpty.optional(),
+  backupRetentionDays: z.number().int().min(0).max(35).default(7),
+  publiclyAccessible: z.boolean().optional(),
+  /** Between two DescribeDBInstances polls while waiting for "available". */
+  pollIntervalMs: z.number().int().min(1).default(15_000),
+  timeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .default(45 * 60_000),
 });
+
+const rdsPg = z
+  .strictObject({
+    mode: z.literal('pg'),
+    url: postgresUrl.optional(),
+    /** Provision the instance (db.instance, phase 1) instead of connecting to an existing one by URL. */
+    instance: rdsInstance.optional(),
+    /** Create the database named in the URL when it does not exist (needs CREATEDB on the server). */
+    createDatabase: z.boolean().default(false),
+    copy: rdsCopy.default(rdsCopyDefault),
+  })
+  .superRefine((rds, ctx) => {
+    if ((rds.url === undefined) === (rds.instance === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: rds.url === undefined ? [] : ['instance'],
+        message:
+          rds.url === undefined
+            ? 'expected exactly one of target.rds.url (an existing server) or target.rds.instance (one db.instance provisions); neither is set'
+            : 'expected exactly one of target.rds.url (an existing server) or target.rds.instance (one db.instance provisions); both are set',
+      });
+  });
 
 const rdsDataApi = z.strictObject({
   mode: z.literal('data-api'),
@@ -846,6 +907,7 @@ export type Config = z.infer<typeof configSchema>;
 export type AwsConfig = Config['target']['aws'];
 export type CognitoConfig = NonNullable<Config['target']['cognito']>;
 export type RdsConfig = NonNullable<Config['target']['rds']>;
+export type RdsInstanceConfig = z.infer<typeof rdsInstance>;
 export type S3Config = NonNullable<Config['target']['s3']>;
 export type QdrantConfig = NonNullable<Config['source']['qdrant']>;
 export type DynamoDbConfig = NonNullable<Config['target']['dynamodb']>;

@@ -6,6 +6,7 @@ import { costMessages } from './messages/cost.js';
 import { cutoverMessages } from './messages/cutover.js';
 import { dbMessages } from './messages/db.js';
 import { dbCopyMessages } from './messages/db-copy.js';
+import { dbInstanceMessages } from './messages/db-instance.js';
 import { dmsMessages } from './messages/dms.js';
 import { dnsMessages } from './messages/dns.js';
 import { filesMessages } from './messages/files.js';
@@ -28,6 +29,7 @@ import { vectorsMessages } from './messages/vectors.js';
 export const messages = {
   db: dbMessages,
   dbCopy: dbCopyMessages,
+  dbInstance: dbInstanceMessages,
   auth: authMessages,
   vectors: vectorsMessages,
   paths: pathsMessages,
@@ -213,6 +215,10 @@ export const messages = {
       `Roll back phase ${Math.max(...later)} first, or run rollback without --phase.`,
     nothing: 'Nothing to roll back: the journal records nothing this tool created.',
     done: (steps: number) => `${steps} step(s) rolled back.`,
+    destroysNeedYes: (what: string[]) =>
+      `Rollback would delete, beyond recovery: ${what.join('; ')}. That takes --yes.`,
+    destroysNeedYesHint:
+      'Rerun with `engify-migrate rollback --yes` (add --skip-final-snapshot to delete a provisioned RDS instance without a final snapshot).',
   },
   status: {
     none: 'No run yet. Start with `engify-migrate plan`.',
@@ -225,8 +231,12 @@ export const messages = {
     seeding: 'Seeding the sources (Supabase database, users, Storage, Qdrant, Vercel)...',
   },
   demo: {
+    instance: (id: string, cls: string, host: string, version: string, wal: string) =>
+      `  RDS instance ${id} (${cls}) is available at ${host}: PostgreSQL ${version}, wal_level ${wal} (from its parameter group); the password came from its managed secret.`,
+    instanceGone: (id: string, snapshot: string | undefined) =>
+      `  RDS instance ${id} is deleted${snapshot ? `; final snapshot ${snapshot} kept` : ' (no final snapshot!)'}.`,
     starting:
-      'Starting the local stack (PostgreSQL 15, dynalite + vector front, s3rver, cognito-local + import-job front, Qdrant, Supabase Storage, Vercel, Amplify, Secrets Manager/SSM)...',
+      'Starting the local stack (PostgreSQL 15, dynalite + vector front, s3rver, cognito-local + import-job front, Qdrant, Supabase Storage, Vercel, Amplify, Secrets Manager/SSM, RDS)...',
     stackReady: (config: string, endpoints: Record<string, string>) =>
       `Local stack up. Config: ${config}\n${Object.entries(endpoints)
         .map(([k, v]) => `  ${k}: ${v}`)

@@ -6,6 +6,7 @@ import type { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-mi
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { RDSClient } from '@aws-sdk/client-rds';
 import type { RDSDataClient } from '@aws-sdk/client-rds-data';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -25,6 +26,8 @@ export interface Services {
   s3(): Promise<S3Client>;
   amplify(): Promise<AmplifyClient>;
   rdsData(): Promise<RDSDataClient>;
+  /** The RDS control plane (db.instance). */
+  rds(): Promise<RDSClient>;
   secretsManager(): Promise<SecretsManagerClient>;
   ssm(): Promise<SSMClient>;
   route53(): Promise<Route53Client>;
@@ -114,6 +117,11 @@ export function createServices(aws: AwsConfig): Services {
       lazy('rdsData', async () => {
         const { RDSDataClient } = await import('@aws-sdk/client-rds-data');
         return new RDSDataClient(common(aws.endpoints.rdsData));
+      }),
+    rds: () =>
+      lazy('rds', async () => {
+        const { RDSClient } = await import('@aws-sdk/client-rds');
+        return new RDSClient(common(aws.endpoints.rds));
       }),
     secretsManager: () =>
       lazy('secretsManager', async () => {

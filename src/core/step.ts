@@ -94,6 +94,11 @@ export interface StepJournal {
   records(): readonly JournalRecord[];
 }
 
+export interface RollbackFlags {
+  yes: boolean;
+  skipFinalSnapshot: boolean;
+}
+
 export interface StepContext {
   config: Config;
   stateDir: string;
@@ -106,6 +111,8 @@ export interface StepContext {
   progress(update: { done: number; total?: number; unit?: string }): void;
   /** Set by `apply --force`: steps may overwrite what they would otherwise refuse to touch. */
   force: boolean;
+  /** What `rollback` was told (--yes, --skip-final-snapshot); absent outside a rollback. */
+  rollbackFlags?: RollbackFlags;
   /** The marks of a scope (default: this step's own id), kept beside the journal. */
   marks(scope?: string): MarkStore;
 }
@@ -131,6 +138,11 @@ export interface Step<A extends Change = Change> {
   verify(ctx: StepContext): Promise<Check[]>;
   /** Undo only what the journal says this step did; never touches source data. */
   rollback?(ctx: StepContext): Promise<void>;
+  /**
+   * What undoing this step destroys beyond recovery (e.g. a database server with its data), named for
+   * the user: rollback then runs only with an explicit --yes, even on a terminal. Undefined: nothing such.
+   */
+  rollbackDestroys?(ctx: StepContext): string | undefined;
   /** After a rollback: checks that what this step had created is gone. Never throws. */
   verifyRollback?(ctx: StepContext): Promise<Check[]>;
 }

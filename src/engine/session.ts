@@ -4,7 +4,7 @@ import type { LoadedConfig } from '../core/load-config.js';
 import type { LockHolder, TakeoverReason } from '../core/lock-holder.js';
 import type { MarkStore } from '../core/marks.js';
 import { createServices, type Services } from '../core/services.js';
-import type { Step, StepContext } from '../core/step.js';
+import type { RollbackFlags, Step, StepContext } from '../core/step.js';
 import { Journal } from '../state/journal.js';
 import { StateLock } from '../state/lock.js';
 import { openMarkStore } from '../state/mark-store.js';
@@ -20,6 +20,8 @@ export interface SessionOptions {
   force?: boolean;
   signal?: AbortSignal;
   services?: Services;
+  /** rollback's --yes and --skip-final-snapshot, handed to the steps it undoes. */
+  rollbackFlags?: RollbackFlags;
 }
 
 export interface StepHooks {
@@ -32,6 +34,7 @@ export class EngineSession {
   readonly services: Services;
   readonly signal: AbortSignal;
   readonly force: boolean;
+  readonly rollbackFlags?: RollbackFlags;
   private readonly lock?: StateLock;
   private readonly markStores = new Map<string, MarkStore>();
 
@@ -54,6 +57,7 @@ export class EngineSession {
     }
     this.signal = options.signal ?? new AbortController().signal;
     this.force = options.force ?? false;
+    if (options.rollbackFlags) this.rollbackFlags = options.rollbackFlags;
   }
 
   /** The lock this session took over from a run that is gone (to be said to the user), if any. */
@@ -73,6 +77,7 @@ export class EngineSession {
       redactor: this.loaded.redactor,
       signal: this.signal,
       force: this.force,
+      ...(this.rollbackFlags ? { rollbackFlags: this.rollbackFlags } : {}),
       log: (message) => hooks.log?.(redact(message)),
       progress: (update) => hooks.progress?.(update),
       marks: (scope = step.id) => this.marks(scope),

@@ -86,9 +86,10 @@ export async function takeCensus(
   stack: DemoStack,
   config: Config,
   poolId: string | undefined,
+  /** The target database's direct URL (components/db/target-db.ts), if it has one. */
+  targetUrl: string | undefined,
 ): Promise<Census> {
-  const rds = config.target.rds;
-  const rows = rds?.mode === 'pg' ? await countRows(rds.url) : {};
+  const rows = targetUrl ? await countRows(targetUrl) : {};
   let users = 0;
   if (poolId) {
     const res = await fetch(stack.endpoints.cognitoLocal, {

@@ -12,6 +12,7 @@ import { type DynamoDbVectorFront, startDynamoDbVectorFront } from './dynamodb-v
 import { freePort } from './free-port.js';
 import type { RunningStandIn } from './http-stand-in.js';
 import { type QdrantStandIn, startQdrantStandIn } from './qdrant-server.js';
+import { type RdsStandIn, startRdsApi } from './rds-api.js';
 import { startRenderApi } from './render-api.js';
 import { type Route53StandIn, startRoute53Api } from './route53-api.js';
 import { type SecretsStandIn, startSecretsStore } from './secrets-store.js';
@@ -83,6 +84,8 @@ export interface DemoEndpoints {
   secretsManager: string;
   ssm: string;
   route53: string;
+  /** The RDS control plane: db.instance provisions the target database through it. */
+  rds: string;
   render: string;
   renderApp: string;
   lambda: string;
@@ -104,6 +107,8 @@ export interface DemoStack {
   amplify: AmplifyStandIn;
   secrets: SecretsStandIn;
   dms: DmsStandIn;
+  /** Its instances run on real PostgreSQL clusters of their own; its managed secrets go to `secrets`. */
+  rds: RdsStandIn;
   /** Holds the demo domain's public zone, with the records pointing at "Vercel" before the migration. */
   route53: Route53StandIn;
   route53Zone: string;
@@ -156,6 +161,9 @@ export async function startDemoStack(): Promise<DemoStack> {
       startRoute53Api(),
     ]);
     const route53Zone = seedDemoZone(route53);
+    // The provisioned instance is "creating" for two polls, then available on its own cluster.
+    const rds = await startRdsApi({ region: DEMO_REGION, secrets, creatingPolls: 2 });
+    stops.push(() => rds.close());
     stops.push(
       () => dynamodb.stop(),
       () => cognito.stop(),
@@ -235,6 +243,7 @@ export async function startDemoStack(): Promise<DemoStack> {
       secretsManager: secrets.url,
       ssm: secrets.url,
       route53: route53.url,
+      rds: rds.url,
       render: `${render.url}/v1`,
       renderApp,
       lambda: backend.lambda.url,
@@ -260,6 +269,7 @@ export async function startDemoStack(): Promise<DemoStack> {
       amplify,
       secrets,
       dms,
+      rds,
       route53,
       route53Zone,
       render,

@@ -28,6 +28,8 @@ export interface PostgresCluster {
   flavor: PostgresFlavor;
   /** Superuser URL for a database on this cluster. */
   url(database?: string): string;
+  /** The directory of its unix socket (trust auth even with passwordAuth). */
+  socketDir: string;
   stop(): Promise<void>;
 }
 
@@ -42,6 +44,10 @@ export interface ClusterOptions {
   port?: number;
   major?: PostgresMajor;
   flavor?: PostgresFlavor;
+  /** postgresql.conf settings after the defaults (a later line wins), e.g. { wal_level: 'replica' }. */
+  settings?: Record<string, string>;
+  /** TCP connections need a password (scram-sha-256), as on a managed server; the unix socket stays trust. */
+  passwordAuth?: boolean;
 }
 
 export async function startPostgresCluster(options: ClusterOptions = {}): Promise<PostgresCluster> {
@@ -85,9 +91,20 @@ export async function startPostgresCluster(options: ClusterOptions = {}): Promis
     'full_page_writes = off',
     'shared_buffers = 128MB',
     'max_wal_size = 2GB',
+    ...Object.entries(options.settings ?? {}).map(([k, v]) => `${k} = '${v}'`),
   ].join('\n');
   appendFileSync(join(dataDir, 'postgresql.conf'), `\n${conf}\n`);
-  appendFileSync(join(dataDir, 'pg_hba.conf'), '\nhost replication all 127.0.0.1/32 trust\n');
+  if (options.passwordAuth)
+    writeFileSync(
+      join(dataDir, 'pg_hba.conf'),
+      [
+        'local all all trust',
+        'host all all 127.0.0.1/32 scram-sha-256',
+        'host replication all 127.0.0.1/32 scram-sha-256',
+        '',
+      ].join('\n'),
+    );
+  else appendFileSync(join(dataDir, 'pg_hba.conf'), '\nhost replication all 127.0.0.1/32 trust\n');
   const logFile = join(root, 'server.log');
   writeFileSync(logFile, '');
   if (osUser) chownSync(logFile, osUser.uid, osUser.gid);
@@ -110,6 +127,7 @@ export async function startPostgresCluster(options: ClusterOptions = {}): Promis
     major: install.major,
     flavor: install.flavor,
     url: (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`,
+    socketDir: root,
     stop: async () => {
       if (stopped) return;
       stopped = true;

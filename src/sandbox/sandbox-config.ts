@@ -129,6 +129,7 @@ export function demoConfig(stack: DemoStack, options: DemoConfigOptions): Record
           secretsManager: e.secretsManager,
           ssm: e.ssm,
           route53: e.route53,
+          rds: e.rds,
           lambda: e.lambda,
           apigateway: e.apigateway,
           iam: e.iam,
@@ -140,7 +141,8 @@ export function demoConfig(stack: DemoStack, options: DemoConfigOptions): Record
         requestTimeoutMs: 10_000,
       },
       cognito: { userPoolName: `${project}-users`, appClientName: `${project}-web` },
-      rds: { mode: 'pg', url: stack.local.postgres.url('app'), createDatabase: true },
+      // Provisioned by db.instance (phase 1) through the RDS stand-in: no URL in the config.
+      rds: { mode: 'pg', instance: { identifier: `${project}-db`, pollIntervalMs: 50 } },
       ...(options.vectors
         ? { dynamodb: { vectorTable: `${project}-vectors`, filterFields: ['bot_id'], verifySampleSize: 10 } }
         : {}),

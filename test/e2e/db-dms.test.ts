@@ -6,7 +6,6 @@ import { type CliResult, runCli } from '../helpers/cli.js';
 import {
   journalText,
   sourceDatabase,
-  tableDigests,
   uniqueName,
   withDatabase,
 } from '../helpers/db-cli-fixture.js';

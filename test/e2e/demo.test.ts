@@ -114,7 +114,13 @@ describe('engify-migrate demo', () => {
 
     // Rollback undid every step it had applied.
     expect(out).toMatch(/(\d+) step\(s\) rolled back\./);
-    expect(out).toMatch(/database "app" dropped/);
+    // The target database was an RDS instance db.instance provisioned (through the stand-in, on a
+    // PostgreSQL server of its own with logical replication on): deleted, its final snapshot kept.
+    expect(out).toMatch(/RDS instance engify-demo-db \(db\.t4g\.micro\) is available at .*wal_level logical/);
+    expect(out).toMatch(
+      /RDS instance engify-demo-db is deleted; final snapshot engify-demo-db-final-\S+ kept/,
+    );
+    expect(out).toMatch(/rds-instance engify-demo-db deleted/);
 
     // What moved, counted on the target: the same numbers as seeded.
     expect(out).toMatch(/rows: +253 -> 253 /);

@@ -20,6 +20,7 @@ import {
   type SupabaseAuthSource,
   type SupabaseAuthUser,
 } from '../../providers/supabase/auth/index.js';
+import { targetCapabilities, targetDb } from '../db/target-db.js';
 import { AuthIdMap, type IdMapRow, idMapRow } from './auth-id-map.js';
 import {
   AuthSyncState,
@@ -92,7 +93,7 @@ async function openPass(ctx: StepContext): Promise<PassSession> {
     });
   }
   const rds = ctx.config.target.rds;
-  if (rds?.mode !== 'pg') {
+  if (!rds || !targetCapabilities(rds).sessionSql) {
     throw new EngifyError({
       code: 'AUTH_NO_TARGET_DB',
       kind: 'config',
@@ -118,7 +119,8 @@ async function openPass(ctx: StepContext): Promise<PassSession> {
   try {
     const source = await withRetry(() => ctx.services.pg(dbUrl));
     clients.push(source);
-    const target = await withRetry(() => ctx.services.pg(rds.url));
+    const to = await targetDb(ctx, 'auth sync');
+    const target = await withRetry(() => to.connect());
     clients.push(target);
     const idMap = new AuthIdMap(target);
     if (!(await idMap.exists())) {

@@ -20,6 +20,7 @@ import {
   type SupabaseAuthSource,
   type SupabaseAuthUser,
 } from '../../providers/supabase/auth/index.js';
+import { targetCapabilities, targetDb } from '../db/target-db.js';
 import { AuthIdMap, type IdMapRow, idMapRow } from './auth-id-map.js';
 import { userDigest } from './user-digest.js';
 import {
@@ -81,13 +82,19 @@ async function open(ctx: StepContext, options: { needDb: boolean }): Promise<Ses
   const limiter = new RateLimiter({ ratePerSecond: settings.ratePerSecond });
   const writer = poolId ? new CognitoUserWriter(cognito, poolId, limiter, ctx.signal) : undefined;
   let db: Client | undefined;
-  const rds = ctx.config.target.rds;
-  if (rds?.mode === 'pg') {
+  // The id map lives in the target database, through a session of its own.
+  const target = ctx.config.target.rds
+    ? await targetDb(ctx, 'auth.users').catch((e) => e as Error)
+    : undefined;
+  if (target && !(target instanceof Error) && target.capabilities.sessionSql) {
     try {
-      db = await ctx.services.pg(rds.url);
+      db = await target.connect();
     } catch (error) {
       if (options.needDb) throw error;
     }
+  } else if (target instanceof Error && options.needDb) {
+    await source.close();
+    throw target;
   } else if (options.needDb) {
     await source.close();
     throw new EngifyError({
@@ -200,7 +207,8 @@ async function plan(ctx: StepContext): Promise<Change[]> {
     for (const [provider, n] of Object.entries(needProvider)) warnings.push(msg.needsProvider(provider, n));
     if ((counts['issue:non-bcrypt-hash'] ?? 0) > 0)
       warnings.push(msg.nonBcrypt(counts['issue:non-bcrypt-hash'] ?? 0, s.settings.fallback));
-    if (ctx.config.target.rds?.mode !== 'pg') warnings.push(msg.noTargetDb);
+    if (!(ctx.config.target.rds && targetCapabilities(ctx.config.target.rds).sessionSql))
+      warnings.push(msg.noTargetDb);
     const csv = await csvHeaderWarning(s);
     if (csv) warnings.push(csv.warning);
     const toCreate = counts['to-create'] ?? 0;

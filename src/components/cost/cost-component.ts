@@ -24,7 +24,15 @@ export function costReport(input: PlanReportInput): PlanReport {
     region,
     prices: loaded?.file,
     measures,
-    settings: config.cost,
+    // A provisioned instance prices its own class and storage (target.rds.instance), not cost.*.
+    settings:
+      config.target.rds?.mode === 'pg' && config.target.rds.instance
+        ? {
+            ...config.cost,
+            rdsInstanceClass: config.target.rds.instance.class,
+            rdsStorageGb: config.target.rds.instance.storageGb,
+          }
+        : config.cost,
     targets: {
       rds: config.target.rds !== undefined,
       dynamodb: config.target.dynamodb !== undefined && config.source.qdrant !== undefined,

@@ -13,7 +13,6 @@ import {
   readPostLoadDdl,
 } from '../../providers/postgres/load/post-load.js';
 import { rangeCount } from '../../providers/postgres/ranges.js';
-import { createSqlExecutor } from './create-executor.js';
 import { authUsersTables } from './db-copy-auth-users.js';
 import { applyDms, rollbackDms } from './db-copy-dms.js';
 import { type DmsPlan, decideDbPath } from './db-copy-path.js';
@@ -34,6 +33,7 @@ import { DB_SOURCE_FIELDS } from './db-source.js';
 import { hasDbSource, sourceDialectOf } from './dialects/source-dialects.js';
 import { attachableBeforeLoad, attachForeignKeyToEmpty } from './schema/apply.js';
 import type { SourceDialect, SourceSession } from './source-dialect.js';
+import { requireRds, type TargetDb, targetCapabilities, targetDatabaseName, targetDb } from './target-db.js';
 
 // db.copy: the full load of the configured schemas from one consistent snapshot (see db-copy-run.ts for
 // the snapshot, slot and resume rules), then indexes/constraints and sequences, then parity by key range.
@@ -57,16 +57,7 @@ function dialectOf(ctx: StepContext): SourceDialect {
   return dialect;
 }
 
-function rdsConfig(ctx: StepContext): RdsConfig {
-  const rds = ctx.config.target.rds;
-  if (!rds)
-    throw new EngifyError({
-      code: 'CONFIG_MISSING',
-      kind: 'config',
-      message: messages.config.needsSection('target.rds', STEP_ID),
-    });
-  return rds;
-}
+const rdsConfig = (ctx: StepContext): RdsConfig => requireRds(ctx.config, STEP_ID);
 
 const hostOf = (url: string) => {
   try {
@@ -102,40 +93,37 @@ async function connectSource(
   }
 }
 
-async function connectTargetPg(ctx: StepContext, rds: Extract<RdsConfig, { mode: 'pg' }>): Promise<Client> {
+const unreachable = (ctx: StepContext, host: string, error: unknown) =>
+  new EngifyError({
+    code: 'DB_TARGET_UNREACHABLE',
+    kind: isTransient(error) ? 'transient' : 'config',
+    message: messages.dbCopy.targetUnreachable(host, ctx.redactor.redact(reason(error))),
+    hint: messages.dbCopy.targetUnreachableHint,
+    cause: error,
+  });
+
+async function connectTargetPg(ctx: StepContext, target: TargetDb): Promise<Client> {
   try {
-    return await ctx.services.pg(rds.url);
+    return await target.connect();
   } catch (error) {
-    throw new EngifyError({
-      code: 'DB_TARGET_UNREACHABLE',
-      kind: isTransient(error) ? 'transient' : 'config',
-      message: messages.dbCopy.targetUnreachable(hostOf(rds.url), ctx.redactor.redact(reason(error))),
-      hint: messages.dbCopy.targetUnreachableHint,
-      cause: error,
-    });
+    throw unreachable(ctx, target.host, error);
   }
 }
 
 async function openTargetExecutor(ctx: StepContext): Promise<SqlExecutor> {
-  const rds = rdsConfig(ctx);
+  const target = await targetDb(ctx, STEP_ID);
   try {
-    return await createSqlExecutor(rds, ctx.services, { signal: ctx.signal });
+    return await target.executor({ signal: ctx.signal });
   } catch (error) {
     if (error instanceof EngifyError) throw error;
-    const host = rds.mode === 'pg' ? hostOf(rds.url) : rds.resourceArn;
-    throw new EngifyError({
-      code: 'DB_TARGET_UNREACHABLE',
-      kind: isTransient(error) ? 'transient' : 'config',
-      message: messages.dbCopy.targetUnreachable(host, ctx.redactor.redact(reason(error))),
-      hint: messages.dbCopy.targetUnreachableHint,
-      cause: error,
-    });
+    throw unreachable(ctx, target.host, error);
   }
 }
 
-function targetLink(ctx: StepContext): TargetLink {
-  const rds = rdsConfig(ctx);
-  if (rds.mode === 'pg') return { kind: 'copy', connect: () => connectTargetPg(ctx, rds) };
+/** COPY where the target takes it, batched INSERTs (the Data API) where it does not. */
+async function targetLink(ctx: StepContext): Promise<TargetLink> {
+  const target = await targetDb(ctx, STEP_ID);
+  if (target.capabilities.copy) return { kind: 'copy', connect: () => connectTargetPg(ctx, target) };
   return { kind: 'insert', open: () => openTargetExecutor(ctx) };
 }
 
@@ -260,10 +248,8 @@ export const dbCopyStep: Step = {
         ...(await source.tables(schemas)),
         ...(await planExtras(ctx, dialect, source, schemas)),
       ];
-      const database =
-        rds.mode === 'pg'
-          ? decodeURIComponent(new URL(rds.url).pathname.slice(1) || 'postgres')
-          : rds.database;
+      const database = targetDatabaseName(rds);
+      const bulk = targetCapabilities(rds).copy;
       const done =
         tables.every((t) => ctx.journal.lastCheckpoint(tableStream(t))?.done) &&
         ctx.journal.lastCheckpoint('postload')?.done;
@@ -292,7 +278,7 @@ export const dbCopyStep: Step = {
             ? stored.filter((r) => ctx.journal.lastCheckpoint(rangeStream(t, r.index))?.done).length
             : 0,
           primaryKey: t.primaryKey,
-          format: rds.mode === 'pg' ? copyFormat(t) : 'insert',
+          format: bulk ? copyFormat(t) : 'insert',
         };
       });
       // This machine or AWS DMS (db-copy-path.ts): the estimate, the source's rights, the reason.
@@ -302,7 +288,7 @@ export const dbCopyStep: Step = {
           .filter((t) => t.primaryKey.length === 0)
           .map((t) => messages.dbCopy.noPrimaryKey(tableKey(t))),
         // A dialect that produces only text COPY (SQLite) says so once, in its own notes.
-        ...(rds.mode === 'pg' && dialect.copyFormats.includes('binary')
+        ...(bulk && dialect.copyFormats.includes('binary')
           ? tables.filter((t) => !t.binarySafe).map((t) => messages.dbCopy.textFormat(tableKey(t)))
           : []),
       ];
@@ -370,7 +356,7 @@ export const dbCopyStep: Step = {
       await runCopy({
         stepId: STEP_ID,
         source: dialect,
-        target: targetLink(ctx),
+        target: await targetLink(ctx),
         targetExecutor: executor,
         openExecutor: () => openTargetExecutor(ctx),
         schemas,

@@ -1,6 +1,15 @@
 // What the db steps record for db.copy, sync and cutover.
 declare module '../../core/step-outputs.js' {
   interface StepOutputs {
+    'db.instance': {
+      identifier: string;
+      /** Where the instance answers (DescribeDBInstances Endpoint), once available. */
+      endpoint: { address: string; port: number };
+      /** The managed master secret RDS keeps in Secrets Manager (MasterUserSecret.SecretArn). */
+      secretArn: string;
+      engineVersion: string;
+      parameterGroup: string;
+    };
     'db.schema': { database: string; schemas: string[]; preLoadDone: boolean; postLoadStatements: number };
     'db.copy': {
       /** Logical replication slot made at the snapshot (null: trigger capture). */

@@ -27,7 +27,9 @@ export function dbEndpoints(config: Config): Endpoint[] {
         ? { ipv6OnlyHint: messages.config.supabaseIpv6OnlyHint }
         : {}),
     });
-  if (config.target.rds?.mode === 'pg') out.push({ path: 'target.rds.url', url: config.target.rds.url });
+  // A provisioned instance has no URL in the config: db.instance waits for its endpoint instead.
+  const rds = config.target.rds;
+  if (rds?.mode === 'pg' && rds.url) out.push({ path: 'target.rds.url', url: rds.url });
   return out;
 }
 

@@ -1,4 +1,4 @@
-import type { Config, RdsConfig } from '../../config/schema.js';
+import type { Config } from '../../config/schema.js';
 import type { CreatedResource, Json } from '../../core/contracts.js';
 import { EngifyError } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
@@ -7,7 +7,6 @@ import type { Change, Check, Step, StepContext } from '../../core/step.js';
 import { introspectSchema } from '../../providers/postgres/introspect.js';
 import type { SchemaModel } from '../../providers/postgres/schema-model.js';
 import { deparseOnTarget } from '../../providers/postgres/view-deparse.js';
-import { createSqlExecutor, targetDatabaseName } from './create-executor.js';
 import { declaredDialectOf, sourceDialectOf } from './dialects/source-dialects.js';
 import {
   applyPreLoad,
@@ -19,6 +18,7 @@ import {
 import { diffSchema } from './schema/diff.js';
 import { type CreatedObject, type DroppableKind, quoteIdent, quoteLiteral } from './schema/statements.js';
 import { type TranslatedSchema, translateSchema } from './schema/translate.js';
+import { INSTANCE_STEP, requireRds, targetDatabaseName, targetDb } from './target-db.js';
 
 // db.schema (phase 1): the target database exists (created when target.rds.createDatabase says so) and
 // holds the translated source schema up to the load: everything pre-load, in one transaction. The
@@ -29,16 +29,7 @@ import { type TranslatedSchema, translateSchema } from './schema/translate.js';
 const MAINTENANCE_DB = 'postgres';
 const m = messages.db;
 
-const rdsOf = (config: Config): RdsConfig => {
-  const rds = config.target.rds;
-  if (!rds)
-    throw new EngifyError({
-      code: 'CONFIG_SECTION_MISSING',
-      kind: 'config',
-      message: messages.config.needsSection('target.rds', 'db.schema'),
-    });
-  return rds;
-};
+const rdsOf = (config: Config) => requireRds(config, 'db.schema');
 
 const schemasOf = (config: Config) => declaredDialectOf(config)?.schemas ?? ['public'];
 
@@ -102,12 +93,12 @@ interface TargetState {
 }
 
 async function openTarget(ctx: StepContext): Promise<TargetState> {
-  const rds = rdsOf(ctx.config);
-  const database = targetDatabaseName(rds);
-  const where = rds.mode === 'pg' ? `${database} on ${hostOf(rds.url)}` : `${database} (${rds.resourceArn})`;
+  const target = await targetDb(ctx, 'db.schema');
+  const database = target.database;
+  const where = `${database} on ${target.host}`;
   let executor: SqlExecutor | undefined;
   try {
-    executor = await createSqlExecutor(rds, ctx.services, { signal: ctx.signal });
+    executor = await target.executor({ signal: ctx.signal });
     await executor.query('SELECT 1');
     return { database, exists: true, executor };
   } catch (error) {
@@ -124,7 +115,7 @@ async function openTarget(ctx: StepContext): Promise<TargetState> {
 }
 
 async function withMaintenance<T>(ctx: StepContext, work: (db: SqlExecutor) => Promise<T>): Promise<T> {
-  const db = await createSqlExecutor(rdsOf(ctx.config), ctx.services, {
+  const db = await (await targetDb(ctx, 'db.schema')).executor({
     database: MAINTENANCE_DB,
     signal: ctx.signal,
   });
@@ -300,6 +291,16 @@ const reportDetails = (t: TranslatedSchema): Json =>
 async function plan(ctx: StepContext): Promise<Change[]> {
   const rds = rdsOf(ctx.config);
   const t = await translateSource(ctx);
+  // A provisioned instance that db.instance has not made yet: planned again once it is available.
+  if (rds.mode === 'pg' && rds.instance && !ctx.journal.outputOf(INSTANCE_STEP, 'endpoint'))
+    return [
+      {
+        action: 'create',
+        resource: `database ${rds.instance.database}`,
+        subject: 'schema',
+        summary: m.afterInstance(rds.instance.identifier, t.preLoad.length),
+      },
+    ];
   const target = await openTarget(ctx);
   try {
     if (!target.exists && !rds.createDatabase) {
@@ -556,7 +557,7 @@ async function rollback(ctx: StepContext): Promise<void> {
     });
     return;
   }
-  const db = await createSqlExecutor(rds, ctx.services, { signal: ctx.signal });
+  const db = await (await targetDb(ctx, 'db.schema')).executor({ signal: ctx.signal });
   const failures: string[] = [];
   try {
     for (const kind of DROP_ORDER) {
@@ -618,6 +619,8 @@ async function verifyRollback(ctx: StepContext): Promise<Check[]> {
   const undone = ctx.journal.records().filter((r) => r.type === 'undone' && r.resource);
   const rds = ctx.config.target.rds;
   if (!rds) return checks;
+  // A provisioned instance rolled back took every database on it along (db.instance verifies that).
+  if (rds.mode === 'pg' && rds.instance && !ctx.journal.outputOf(INSTANCE_STEP, 'endpoint')) return checks;
   try {
     await withMaintenance(ctx, async (db) => {
       for (const r of undone) {
@@ -652,7 +655,8 @@ export const dbSchemaStep: Step = {
   phase: 1,
   component: 'db',
   title: m.stepTitle,
-  dependsOn: [],
+  // db.instance, when the config provisions the instance (a dependency that is not enabled is ignored).
+  dependsOn: [INSTANCE_STEP],
   enabled: (config) => config.target.rds !== undefined,
   plan,
   apply,

@@ -48,7 +48,7 @@ interface Desired {
 async function desired(ctx: StepContext): Promise<Desired> {
   const a = amplifyConfig(ctx);
   const app = currentAppId(ctx);
-  const front = rewrite(ctx, await frontendSource(ctx).envVars());
+  const front = await rewrite(ctx, await frontendSource(ctx).envVars());
   const plain: Record<string, string> = {};
   const secrets: Desired['secrets'] = [];
   const placements: Json[] = [];
@@ -74,7 +74,7 @@ async function desired(ctx: StepContext): Promise<Desired> {
   let backend: Desired['backend'];
   const back = await backendSource(ctx);
   if (back) {
-    const rewritten = rewrite(ctx, await back.source.envVars());
+    const rewritten = await rewrite(ctx, await back.source.envVars());
     problems.push(...rewritten.problems.filter((p) => p.kind !== 'reserved-name' && p.kind !== 'too-long'));
     const values: Record<string, string> = {};
     for (const v of rewritten.vars) if (v.value !== undefined) values[v.key] = v.value;

@@ -6,9 +6,11 @@ import { messages } from '../../core/messages.js';
 import type { Check, StepContext } from '../../core/step.js';
 import { type AmplifyOps, amplifyOps } from '../../providers/amplify/app.js';
 import { type SecretStore, secretsManagerStore, ssmStore } from '../../providers/secrets/secret-store.js';
+import { type AppConnection, targetCapabilities, targetDb } from '../db/target-db.js';
 import {
   AMPLIFY_ENV_VALUE_MAX,
   type AmplifyConfig,
+  type AwsValue,
   type AwsValues,
   type RewriteProblem,
   type RewriteResult,
@@ -64,42 +66,62 @@ export async function backendSource(
   return { source: backend.source, name: settings.name };
 }
 
-export function awsValues(ctx: StepContext): AwsValues {
+/** The env rewrite's default rules: a URL for a direct target, the Data API's ARNs otherwise. */
+export function rdsModeOf(
+  connection: 'url' | 'data-api' | undefined,
+  ctx: StepContext,
+): 'pg' | 'data-api' | undefined {
+  if (connection) return connection === 'url' ? 'pg' : 'data-api';
+  const rds = ctx.config.target.rds;
+  return rds ? (targetCapabilities(rds).sessionSql ? 'pg' : 'data-api') : undefined;
+}
+
+/** The database as the app reaches it (components/db/target-db.ts), or why it cannot be told yet. */
+async function appDatabase(ctx: StepContext): Promise<AppConnection | { missing: 'output' } | undefined> {
+  if (!ctx.config.target.rds) return undefined;
+  try {
+    return (await targetDb(ctx, 'hosting.env')).app;
+  } catch (error) {
+    if (error instanceof EngifyError && error.code === 'DB_INSTANCE_NOT_READY') return { missing: 'output' };
+    throw error;
+  }
+}
+
+export async function awsValues(ctx: StepContext): Promise<AwsValues & { connection?: 'url' | 'data-api' }> {
   const { target } = ctx.config;
   const out = (step: string, key: string, configured: unknown, field: string) => {
     if (configured === undefined) return { missing: 'config' as const, field };
     const v = ctx.journal.outputOf(step, key);
     return typeof v === 'string' ? { value: v } : { missing: 'output' as const, step, key };
   };
-  const rds = target.rds;
+  const db = await appDatabase(ctx);
+  const pending = db && 'missing' in db;
+  const url = db && !('missing' in db) && db.kind === 'url' ? db : undefined;
+  const api = db && !('missing' in db) && db.kind === 'data-api' ? db : undefined;
+  const apiValue = (v: string | undefined): AwsValue =>
+    v !== undefined ? { value: v } : { missing: 'config', field: 'target.rds (mode "data-api")' };
   return {
+    ...(url ? { connection: 'url' as const } : api ? { connection: 'data-api' as const } : {}),
     region: { value: target.aws.region },
     userPoolId: out('auth.pool', 'userPoolId', target.cognito, 'target.cognito'),
     appClientId: out('auth.pool', 'appClientId', target.cognito, 'target.cognito'),
     vectorTable: out('vectors.table', 'table', target.dynamodb, 'target.dynamodb'),
     bucket: out('files.bucket', 'bucket', target.s3, 'target.s3'),
     // The URL carries the password: it is a secret wherever it goes.
-    databaseUrl:
-      rds?.mode === 'pg'
-        ? { value: rds.url, secret: true }
+    databaseUrl: url
+      ? { value: url.url, secret: true }
+      : pending
+        ? { missing: 'output', step: 'db.instance', key: 'endpoint' }
         : { missing: 'config', field: 'target.rds (mode "pg")' },
-    databaseResourceArn:
-      rds?.mode === 'data-api'
-        ? { value: rds.resourceArn }
-        : { missing: 'config', field: 'target.rds (mode "data-api")' },
-    databaseSecretArn:
-      rds?.mode === 'data-api'
-        ? { value: rds.secretArn }
-        : { missing: 'config', field: 'target.rds (mode "data-api")' },
-    databaseName:
-      rds?.mode === 'data-api'
-        ? { value: rds.database }
-        : { missing: 'config', field: 'target.rds (mode "data-api")' },
+    databaseResourceArn: apiValue(api?.resourceArn),
+    databaseSecretArn: apiValue(api?.secretArn),
+    databaseName: apiValue(api?.database),
   };
 }
 
-export function rewrite(ctx: StepContext, vars: SourceEnvVar[]): RewriteResult {
-  const result = rewriteEnv(vars, amplifyConfig(ctx), awsValues(ctx), ctx.config.target.rds?.mode);
+export async function rewrite(ctx: StepContext, vars: SourceEnvVar[]): Promise<RewriteResult> {
+  const values = await awsValues(ctx);
+  const result = rewriteEnv(vars, amplifyConfig(ctx), values, rdsModeOf(values.connection, ctx));
   // Every value headed for a secret store is redacted from here on, wherever it might surface.
   for (const v of result.vars) if (v.secret && v.value) ctx.redactor.add(v.value);
   return result;

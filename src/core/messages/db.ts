@@ -22,6 +22,8 @@ export const dbMessages = {
   databaseMissingHint:
     'Create it, or set target.rds.createDatabase to true so db.schema creates it (needs CREATEDB).',
   databaseCreate: (name: string) => `create database "${name}" on the target`,
+  afterInstance: (id: string, statements: number) =>
+    `translated schema (${statements} statements) on RDS instance ${id} once db.instance has made it (planned again then)`,
   databaseExists: (name: string) => `database "${name}" exists and is reachable`,
   schemaCreate: (create: number, present: number, postLoad: number) =>
     `create ${create} schema object(s) before the load (${present} already present); ${postLoad} index/constraint/policy statement(s) run after db.copy`,

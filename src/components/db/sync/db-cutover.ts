@@ -4,6 +4,7 @@ import type { StepContext } from '../../../core/step.js';
 import type { SyncDirection } from '../../../core/sync-contracts.js';
 import { DMS_OUTPUT, dmsEngaged, stopDmsReplication } from '../db-copy-dms.js';
 import { declaredDialectOf } from '../dialects/source-dialects.js';
+import { targetDb } from '../target-db.js';
 import { publicationTables } from './catalog.js';
 import { dbCopyOutputs, requireCapture } from './db-sync.js';
 import { dropReverseCapture, prepareReverseCapture } from './reverse-setup.js';
@@ -15,12 +16,13 @@ import { carrySequencePositions } from './sequence-positions.js';
 /** Moves sequences on the side about to take writes up to the other side's positions. */
 export async function carrySequences(ctx: StepContext, direction: SyncDirection): Promise<number> {
   const config = ctx.config;
-  const rds = config.target.rds;
   const db = declaredDialectOf(config);
   const sourceUrl = db?.pgUrl;
-  if (rds?.mode !== 'pg' || !sourceUrl) return 0;
+  if (!config.target.rds || !sourceUrl) return 0;
+  const to = await targetDb(ctx);
+  if (!to.capabilities.sessionSql) return 0;
   const source = await ctx.services.pg(sourceUrl);
-  const target = await ctx.services.pg(rds.url);
+  const target = await to.connect();
   try {
     const schemas = db?.schemas ?? ['public'];
     return direction === 'forward'
@@ -32,9 +34,8 @@ export async function carrySequences(ctx: StepContext, direction: SyncDirection)
   }
 }
 
-function targetUrl(ctx: StepContext): string | undefined {
-  const rds = ctx.config.target.rds;
-  return rds?.mode === 'pg' ? rds.url : undefined;
+async function targetUrl(ctx: StepContext): Promise<string | undefined> {
+  return ctx.config.target.rds ? (await targetDb(ctx)).url : undefined;
 }
 
 export const dbCutover: StreamCutover = {
@@ -46,7 +47,7 @@ export const dbCutover: StreamCutover = {
     const dms = dmsEngaged(ctx);
     if (dms) await stopDmsReplication(ctx, say);
     const source = await ctx.services.pg(declaredDialectOf(config)?.pgUrl ?? '');
-    const target = await ctx.services.pg(targetUrl(ctx) ?? '');
+    const target = await ctx.services.pg((await targetUrl(ctx)) ?? '');
     try {
       const publication = dbCopyOutputs(ctx).publication;
       const dmsTables = ctx.journal.outputOf('db.copy', DMS_OUTPUT.tables);
@@ -73,7 +74,7 @@ export const dbCutover: StreamCutover = {
   },
 
   async reverseReady(ctx) {
-    const url = targetUrl(ctx);
+    const url = await targetUrl(ctx);
     if (!url) return false;
     const target = await ctx.services.pg(url);
     try {
@@ -87,7 +88,7 @@ export const dbCutover: StreamCutover = {
   },
 
   async retire(ctx) {
-    const target = await ctx.services.pg(targetUrl(ctx) ?? '');
+    const target = await ctx.services.pg((await targetUrl(ctx)) ?? '');
     try {
       await dropReverseCapture(target, {
         slot: ctx.config.sync.reverseSlot,
@@ -103,7 +104,7 @@ export const dbCutover: StreamCutover = {
   // being dropped, and retains WAL.
   async release(ctx) {
     const created = ctx.journal.createdResources();
-    const url = targetUrl(ctx);
+    const url = await targetUrl(ctx);
     if (created.length === 0 || !url) return 0;
     const target = await ctx.services.pg(url);
     try {

@@ -5,6 +5,7 @@ import type { StepContext } from '../../../core/step.js';
 import type { SyncDirection, SyncHandle } from '../../../core/sync-contracts.js';
 import { dmsEngaged } from '../db-copy-dms.js';
 import { declaredDialectOf } from '../dialects/source-dialects.js';
+import { targetDb } from '../target-db.js';
 import { openDmsSync } from './db-sync-dms.js';
 import { chooseCaptureMode, type DbCopyOutputs, forwardSyncOptions } from './from-config.js';
 import { startForwardSync, startReverseSync } from './sync-runner.js';
@@ -48,6 +49,13 @@ export function requireCapture(ctx: StepContext): void {
     });
 }
 
+/** The target for sync: one with logical replication and its own sessions (a direct connection). */
+async function syncTarget(ctx: StepContext) {
+  if (!ctx.config.target.rds) return undefined;
+  const target = await targetDb(ctx, 'sync');
+  return target.capabilities.logicalReplication && target.capabilities.sessionSql ? target.url : undefined;
+}
+
 export async function openDbSync(ctx: StepContext, direction: SyncDirection): Promise<SyncHandle> {
   const config = ctx.config;
   requireCapture(ctx);
@@ -63,9 +71,9 @@ export async function openDbSync(ctx: StepContext, direction: SyncDirection): Pr
       outputs,
       log,
     );
-    return startForwardSync({ ...forwardSyncOptions(config, outputs, mode), log });
+    return startForwardSync({ ...forwardSyncOptions(config, outputs, mode, await syncTarget(ctx)), log });
   }
-  const base = forwardSyncOptions(config, outputs, 'logical');
+  const base = forwardSyncOptions(config, outputs, 'logical', await syncTarget(ctx));
   return startReverseSync({
     ...base,
     slot: config.sync.reverseSlot,

@@ -49,14 +49,18 @@ export function forwardSyncOptions(
   config: Config,
   outputs: DbCopyOutputs,
   mode: CaptureMode,
+  /** The target's direct URL (components/db/target-db.ts), when it has logical replication. */
+  targetUrl: string | undefined,
 ): ForwardSyncOptions {
   const sourceUrl = declaredDialectOf(config)?.pgUrl;
-  const rds = config.target.rds;
-  if (!sourceUrl || !rds || rds.mode !== 'pg') {
+  if (!sourceUrl || !targetUrl) {
     throw new EngifyError({
       code: 'SYNC_NEEDS_PG',
       kind: 'config',
-      message: messages.config.needsSection(!sourceUrl ? DB_SOURCE_FIELDS : 'target.rds (mode "pg")', 'sync'),
+      message: messages.config.needsSection(
+        !sourceUrl ? DB_SOURCE_FIELDS : 'target.rds (mode "pg": url or instance)',
+        'sync',
+      ),
       hint: messages.sync.logicalUnavailableHint,
     });
   }
@@ -65,7 +69,7 @@ export function forwardSyncOptions(
   return {
     mode,
     sourceUrl,
-    targetUrl: rds.url,
+    targetUrl,
     slot: config.sync.slot ?? outputs.slot,
     publication: config.sync.publication ?? outputs.publication,
     startPosition: outputs.snapshot,

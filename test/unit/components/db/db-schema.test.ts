@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSqlExecutor } from '../../../../src/components/db/create-executor.js';
 import { applyPostLoad, dbSchemaStep, translateSource } from '../../../../src/components/db/db-schema.js';
+import { targetDb } from '../../../../src/components/db/target-db.js';
 import type { Check } from '../../../../src/core/step.js';
 import type { EngineSession } from '../../../../src/engine/session.js';
 import { type PostgresCluster, startPostgresCluster } from '../../../../src/sandbox/postgres-cluster.js';
@@ -79,9 +79,7 @@ describe('db.schema in pg mode', () => {
 
     // db.copy's part: post-load DDL, then its output tells verify to check those objects too.
     const t = await translateSource(ctx);
-    const executors = await Promise.all(
-      [0, 1].map(() => createSqlExecutor(ctx.config.target.rds as never, ctx.services)),
-    );
+    const executors = await Promise.all([0, 1].map(async () => (await targetDb(ctx)).executor()));
     const outcome = await applyPostLoad(executors, t);
     expect(outcome.ran).toHaveLength(t.postLoad.length);
     await Promise.all(executors.map((e) => e.close()));
@@ -182,7 +180,7 @@ describe('db.schema through the RDS Data API stand-in', () => {
     for (const change of changes) await dbSchemaStep.apply(ctx, change);
     expect((await dbSchemaStep.plan(ctx)).map((c) => c.action)).toEqual(['noop', 'noop']);
     const t = await translateSource(ctx);
-    const executor = await createSqlExecutor(ctx.config.target.rds as never, ctx.services);
+    const executor = await (await targetDb(ctx)).executor();
     await applyPostLoad(executor, t);
     session(config).context({ id: 'db.copy' }).journal.output('postLoadDone', true);
     const checks = await dbSchemaStep.verify(ctx);
