@@ -3,12 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type DmsStandIn, startDmsStandIn } from '../../src/sandbox/dms-api.js';
 import { type SecretsStandIn, startSecretsStore } from '../../src/sandbox/secrets-store.js';
 import { type CliResult, runCli } from '../helpers/cli.js';
-import {
-  journalText,
-  sourceDatabase,
-  uniqueName,
-  withDatabase,
-} from '../helpers/db-cli-fixture.js';
+import { journalText, sourceDatabase, uniqueName, withDatabase } from '../helpers/db-cli-fixture.js';
 import { query, runSql } from '../helpers/db-copy-fixture.js';
 import { e2eWorkspace } from '../helpers/e2e-config.js';
 
