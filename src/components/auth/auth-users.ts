@@ -6,7 +6,7 @@ import { type AuthConfig, authConfigSchema, type Config } from '../../config/sch
 import type { Json } from '../../core/contracts.js';
 import { EngifyError } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
-import type { Change, Check, Step, StepContext } from '../../core/step.js';
+import type { Check, PlannedAction, Step, StepContext } from '../../core/step.js';
 import { ImportCsv, importable } from '../../providers/cognito/import-csv.js';
 import { runImportJob } from '../../providers/cognito/import-job.js';
 import { writeMigrationLambda } from '../../providers/cognito/migration-lambda.js';
@@ -147,14 +147,30 @@ function cognitoProvider(settings: AuthConfig, supabaseProvider: string): string
 
 // ---------------------------------------------------------------------------------------------- plan
 
-async function plan(ctx: StepContext): Promise<Change[]> {
+/** The users to copy as plan counted them, by outcome, and the password strategy they go with. */
+type UsersAction = PlannedAction<
+  'users',
+  | { kind: 'done' }
+  | {
+      kind: 'copy';
+      counts: Record<string, number>;
+      needProvider: Record<string, number>;
+      strategy: string;
+      fallback: string;
+      csvHeader?: string[];
+    }
+>;
+
+async function plan(ctx: StepContext): Promise<UsersAction[]> {
   // Apply does nothing once the copy has finished (later changes are sync's job): say so, as a noop.
   if (ctx.journal.lastCheckpoint(STREAM)?.done) {
     return [
       {
         action: 'noop',
         resource: msg.resource(ctx.config.target.cognito?.userPoolName ?? '?'),
+        subject: 'users',
         summary: msg.doneSummary,
+        details: { kind: 'done' },
       },
     ];
   }
@@ -217,8 +233,10 @@ async function plan(ctx: StepContext): Promise<Change[]> {
       {
         action: toCreate + toUpdate === 0 ? 'noop' : 'copy',
         resource: msg.resource(ctx.config.target.cognito?.userPoolName ?? '?'),
+        subject: 'users',
         summary: msg.planSummary(toCreate, toUpdate, skipped(counts), reported(counts), s.settings.passwords),
         details: {
+          kind: 'copy',
           counts,
           needProvider,
           strategy: s.settings.passwords,
@@ -987,7 +1005,7 @@ async function rollback(ctx: StepContext): Promise<void> {
   }
 }
 
-export const authUsersStep: Step = {
+export const authUsersStep: Step<UsersAction> = {
   id: STEP_ID,
   phase: 2,
   component: 'auth',

@@ -1,5 +1,5 @@
 import type { Api, Cors } from '@aws-sdk/client-apigatewayv2';
-import type { CreatedResource, Json } from '../../core/contracts.js';
+import type { CreatedResource } from '../../core/contracts.js';
 import { EngifyError } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
 import { assertAsPlanned, planDrift } from '../../core/plan-drift.js';

@@ -15,12 +15,12 @@ import { readColumnKinds, readReplicationRights } from '../../providers/postgres
 const msg = messages.dms;
 
 /** What the DMS path was planned with: carried in the plan's change and consumed by apply. */
-export interface DmsPlan {
+export type DmsPlan = {
   mode: 'full-load-and-cdc' | 'full-load';
   plugin: 'pglogical' | 'test_decoding';
   tables: { schema: string; name: string }[];
   lob: { support: boolean; inlineKb: number; columns: string[] };
-}
+};
 
 export interface DbPathDecision {
   engine: 'local' | 'dms';

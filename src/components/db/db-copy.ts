@@ -1,10 +1,9 @@
 import type { Client } from 'pg';
 import type { Config, RdsConfig } from '../../config/schema.js';
-import type { Json } from '../../core/contracts.js';
 import { EngifyError, isTransient } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
 import type { SqlExecutor } from '../../core/sql-executor.js';
-import type { Change, Check, Step, StepContext } from '../../core/step.js';
+import type { Check, PlannedAction, Step, StepContext } from '../../core/step.js';
 import { type TableInfo, tableKey, tableSql } from '../../providers/postgres/catalog.js';
 import { copyFormat } from '../../providers/postgres/copy-out.js';
 import {
@@ -230,7 +229,33 @@ async function planExtras(
   }
 }
 
-export const dbCopyStep: Step = {
+/** One table as plan measured it: its size, the key ranges it splits into and how it loads. */
+type CopyTable = {
+  table: string;
+  estimatedRows: number;
+  estimatedBytes: number;
+  ranges: number;
+  rangesDone: number;
+  primaryKey: string[];
+  format: string;
+};
+/** The whole copy: every table, the slot/publication names, and the engine (this machine or DMS). */
+type CopyAction = PlannedAction<
+  'copy',
+  | { kind: 'done' }
+  | {
+      kind: 'copy';
+      jobs: number;
+      foreignKeys: string;
+      slot: string;
+      publication: string;
+      tables: CopyTable[];
+      engine: 'local' | 'dms';
+      dms?: DmsPlan;
+    }
+>;
+
+export const dbCopyStep: Step<CopyAction> = {
   id: STEP_ID,
   phase: 2,
   component: 'db',
@@ -258,7 +283,9 @@ export const dbCopyStep: Step = {
           {
             action: 'noop',
             resource: messages.dbCopy.resourceName(database),
+            subject: 'copy',
             summary: messages.dbCopy.planDone,
+            details: { kind: 'done' },
           },
         ];
       }
@@ -267,7 +294,7 @@ export const dbCopyStep: Step = {
         maxRanges: copySettings(rds).maxRangesPerTable,
         jobs: ctx.config.jobs,
       };
-      const rows = tables.map((t) => {
+      const rows = tables.map((t): CopyTable => {
         const stored = storedRanges(ctx.journal, STEP_ID, t);
         return {
           table: tableKey(t),
@@ -292,8 +319,9 @@ export const dbCopyStep: Step = {
           ? tables.filter((t) => !t.binarySafe).map((t) => messages.dbCopy.textFormat(tableKey(t)))
           : []),
       ];
-      const change: Change = {
+      const change: CopyAction = {
         action: 'copy',
+        subject: 'copy',
         resource: messages.dbCopy.resourceName(database),
         summary:
           tables.length === 0
@@ -308,13 +336,14 @@ export const dbCopyStep: Step = {
                   ctx.config.jobs,
                 ),
         details: {
+          kind: 'copy',
           jobs: ctx.config.jobs,
           foreignKeys: copySettings(rds).foreignKeys,
           slot: copySettings(rds).slotName ?? defaultName(ctx.config),
           publication: copySettings(rds).publication ?? defaultName(ctx.config),
           tables: rows,
           engine: path.engine,
-          ...(path.dms ? { dms: path.dms as unknown as Json } : {}),
+          ...(path.dms ? { dms: path.dms } : {}),
         },
         ...(warnings.length > 0 ? { warnings } : {}),
         measures: [
@@ -340,11 +369,11 @@ export const dbCopyStep: Step = {
     const dialect = dialectOf(ctx);
     const schemas = dialect.schemas;
     const settings = copySettings(rds);
-    const details = (change.details ?? {}) as { engine?: string; dms?: unknown };
-    if (details.engine === 'dms') {
+    const details = change.details;
+    if (details.kind === 'copy' && details.engine === 'dms' && details.dms) {
       // AWS DMS moves the rows (db-copy-dms.ts); the post-load work stays this step's.
       const work = postLoadWork(ctx, schemas, settings);
-      return applyDms(ctx, details.dms as DmsPlan, {
+      return applyDms(ctx, details.dms, {
         connectSource: () => connectSource(ctx, dialect.pgUrl ?? ''),
         openExecutor: () => openTargetExecutor(ctx),
         postLoad: (source, targets) => work.all(source, targets, new Map()),

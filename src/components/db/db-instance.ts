@@ -2,7 +2,8 @@ import type { RdsInstanceConfig } from '../../config/schema.js';
 import type { CreatedResource } from '../../core/contracts.js';
 import { EngifyError } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
-import type { Change, Check, Step, StepContext } from '../../core/step.js';
+import { planDrift } from '../../core/plan-drift.js';
+import type { Check, PlannedAction, Step, StepContext } from '../../core/step.js';
 import { type InstanceState, OWNER_TAG, type RdsOps, rdsOps } from '../../providers/rds/rds-instances.js';
 import { DB_SOURCE_FIELDS, dbSourceOf } from './db-source.js';
 import { INSTANCE_STEP } from './target-db.js';
@@ -255,7 +256,20 @@ function instanceToUndo(ctx: StepContext): string | undefined {
   return (mine(ctx, INSTANCE) ?? ctx.journal.pendingIntents().find((r) => r.kind === INSTANCE))?.name;
 }
 
-export const dbInstanceStep: Step = {
+type InstanceDetails = {
+  identifier: string;
+  class: string;
+  engineVersion: string;
+  storageGb: number;
+  storageType: string;
+  backupRetentionDays: number;
+  parameterGroup: string;
+  securityGroupIds: string[] | null;
+};
+/** The parameter group, and the instance with the settings plan showed (apply creates exactly those). */
+type InstanceAction = PlannedAction<'group', { name: string }> | PlannedAction<'instance', InstanceDetails>;
+
+export const dbInstanceStep: Step<InstanceAction> = {
   id: INSTANCE_STEP,
   phase: 1,
   component: 'db',
@@ -278,7 +292,7 @@ export const dbInstanceStep: Step = {
     const found = await rds.describeInstance(c.identifier);
     const have = owned(ctx, found, INSTANCE, c.identifier);
     const network = c.securityGroupIds ? [] : [m.networkTool(c.identifier), m.networkApp];
-    const details = {
+    const details: InstanceDetails = {
       identifier: c.identifier,
       class: c.class,
       engineVersion: d.engineVersion,
@@ -290,12 +304,19 @@ export const dbInstanceStep: Step = {
     };
     return [
       group
-        ? { action: 'noop', resource: `db parameter group ${d.group}`, subject: 'group', summary: 'in step' }
+        ? {
+            action: 'noop',
+            resource: `db parameter group ${d.group}`,
+            subject: 'group',
+            summary: 'in step',
+            details: { name: d.group },
+          }
         : {
             action: 'create',
             resource: `db parameter group ${d.group}`,
             subject: 'group',
             summary: m.planGroup(d.group, d.family),
+            details: { name: d.group },
           },
       have && found?.status === 'available'
         ? {
@@ -315,7 +336,7 @@ export const dbInstanceStep: Step = {
             details,
             ...(network.length ? { warnings: network } : {}),
           },
-    ] satisfies Change[];
+    ] satisfies InstanceAction[];
   },
 
   async apply(ctx, change) {
@@ -325,6 +346,15 @@ export const dbInstanceStep: Step = {
       if (change.action !== 'noop') await ensureGroup(ctx, rds, d);
       return;
     }
+    // The engine version is worked out from the source at run time: another one than plan showed
+    // (the source was upgraded in between) is not what was reviewed.
+    if (change.details.engineVersion !== d.engineVersion || change.details.parameterGroup !== d.group)
+      throw planDrift(
+        this.id,
+        change.resource,
+        `PostgreSQL ${change.details.engineVersion}`,
+        `PostgreSQL ${d.engineVersion}`,
+      );
     await ensureGroup(ctx, rds, d);
     await ensureInstance(ctx, rds, d);
   },

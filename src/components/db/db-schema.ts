@@ -2,8 +2,9 @@ import type { Config } from '../../config/schema.js';
 import type { CreatedResource, Json } from '../../core/contracts.js';
 import { EngifyError } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
+import { assertAsPlanned, planDrift } from '../../core/plan-drift.js';
 import { type SqlExecutor, sqlStateOf } from '../../core/sql-executor.js';
-import type { Change, Check, Step, StepContext } from '../../core/step.js';
+import type { Check, PlannedAction, Step, StepContext } from '../../core/step.js';
 import { introspectSchema } from '../../providers/postgres/introspect.js';
 import type { SchemaModel } from '../../providers/postgres/schema-model.js';
 import { deparseOnTarget } from '../../providers/postgres/view-deparse.js';
@@ -288,7 +289,27 @@ async function preflight(
 const reportDetails = (t: TranslatedSchema): Json =>
   t.report.map((n) => `${n.level}: ${n.object}: ${n.message}`);
 
-async function plan(ctx: StepContext): Promise<Change[]> {
+/**
+ * The target database (there already, or to create), and the schema: the objects plan found missing,
+ * or, before db.instance has made the server, "after the instance" (planned again once it exists).
+ */
+type SchemaAction =
+  | PlannedAction<'database', { kind: 'exists' | 'create'; database: string }>
+  | PlannedAction<
+      'schema',
+      | { kind: 'after-instance' }
+      | {
+          kind: 'translate';
+          create: string[];
+          present: number;
+          postLoad: string[];
+          translation: Json;
+          /** False when the database did not exist yet: `create` is then everything, an upper bound. */
+          observed: boolean;
+        }
+    >;
+
+async function plan(ctx: StepContext): Promise<SchemaAction[]> {
   const rds = rdsOf(ctx.config);
   const t = await translateSource(ctx);
   // A provisioned instance that db.instance has not made yet: planned again once it is available.
@@ -299,6 +320,7 @@ async function plan(ctx: StepContext): Promise<Change[]> {
         resource: `database ${rds.instance.database}`,
         subject: 'schema',
         summary: m.afterInstance(rds.instance.identifier, t.preLoad.length),
+        details: { kind: 'after-instance' },
       },
     ];
   const target = await openTarget(ctx);
@@ -320,7 +342,7 @@ async function plan(ctx: StepContext): Promise<Change[]> {
         hint: m.missingPrivilegesHint,
       });
     }
-    const changes: Change[] = [];
+    const changes: SchemaAction[] = [];
     changes.push(
       target.exists
         ? {
@@ -328,19 +350,23 @@ async function plan(ctx: StepContext): Promise<Change[]> {
             resource: `database ${target.database}`,
             subject: 'database',
             summary: m.databaseExists(target.database),
+            details: { kind: 'exists', database: target.database },
           }
         : {
             action: 'create',
             resource: `database ${target.database}`,
             subject: 'database',
             summary: m.databaseCreate(target.database),
+            details: { kind: 'create', database: target.database },
           },
     );
     const warnings = [
       ...t.report.filter((n) => n.level === 'warning').map((n) => `${n.object}: ${n.message}`),
       ...pf.warnings,
     ];
-    const details: Json = {
+    const details = {
+      kind: 'translate' as const,
+      observed: target.exists,
       create: pf.toCreate,
       present: pf.present.length,
       postLoad: t.postLoad.map((s) => s.key),
@@ -389,10 +415,17 @@ async function createDatabase(ctx: StepContext, name: string): Promise<void> {
   });
 }
 
-async function apply(ctx: StepContext, change: Change): Promise<void> {
+async function apply(ctx: StepContext, change: SchemaAction): Promise<void> {
   const rds = rdsOf(ctx.config);
   const database = targetDatabaseName(rds);
   if (change.subject === 'database') {
+    if (change.details.database !== database)
+      throw planDrift(
+        'db.schema',
+        change.resource,
+        `database ${change.details.database}`,
+        `database ${database}`,
+      );
     if (change.action === 'create') await createDatabase(ctx, database);
     return;
   }
@@ -412,7 +445,11 @@ async function apply(ctx: StepContext, change: Change): Promise<void> {
   }
   const db = target.executor as SqlExecutor;
   try {
-    await preflight(ctx, t, target);
+    const pf = await preflight(ctx, t, target);
+    // What is missing now must be what plan listed (an object someone created or dropped in between
+    // would be created, or silently adopted, without review).
+    if (change.details.kind === 'translate' && change.details.observed)
+      assertAsPlanned('db.schema', change, 'the objects to create', change.details.create, pf.toCreate);
     // Objects intended by a run that crashed after its commit exist now: they are ours.
     const pending = ctx.journal.pendingIntents().filter((p) => p.kind !== 'database');
     if (pending.length > 0) {
@@ -650,7 +687,7 @@ async function verifyRollback(ctx: StepContext): Promise<Check[]> {
   return checks;
 }
 
-export const dbSchemaStep: Step = {
+export const dbSchemaStep: Step<SchemaAction> = {
   id: 'db.schema',
   phase: 1,
   component: 'db',

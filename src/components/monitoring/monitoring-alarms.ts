@@ -1,16 +1,19 @@
 import type { CreatedResource } from '../../core/contracts.js';
 import { EngifyError } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
-import type { Change, Check, Step, StepContext } from '../../core/step.js';
+import type { Check, PlannedAction, Step, StepContext } from '../../core/step.js';
 import { snsOps } from '../../providers/sns/topics.js';
 import { unreadableCheck } from '../hosting/hosting-shared.js';
 import {
+  type AlarmAction,
   applyAlarm,
   applyDashboard,
+  type DashboardAction,
   ours,
   pending,
   planAlarms,
   planDashboard,
+  plannedAlarm,
   rollbackCloudWatch,
   verifyAlarms,
   verifyGone,
@@ -47,7 +50,13 @@ async function topicArn(ctx: StepContext): Promise<string | undefined> {
 const body = (ctx: StepContext) =>
   dashboardBody(ctx.config, ctx.config.target.aws.region, backendTargets(ctx));
 
-export const monitoringAlarmsStep: Step = {
+type MonitoringAction =
+  | AlarmAction
+  | DashboardAction
+  | PlannedAction<'topic', { name: string }>
+  | PlannedAction<'subscription', { email: string }>;
+
+export const monitoringAlarmsStep: Step<MonitoringAction> = {
   id: ALARMS_STEP,
   phase: 1,
   component: 'monitoring',
@@ -58,7 +67,7 @@ export const monitoringAlarmsStep: Step = {
   async plan(ctx) {
     const cfg = monitoringConfig(ctx.config);
     const n = names(ctx.config);
-    const changes: Change[] = [];
+    const changes: MonitoringAction[] = [];
     const arn = await topicArn(ctx);
     if (createsTopic(ctx.config)) {
       const mine = ours(ctx, KIND.topic, n.topic) || pending(ctx, KIND.topic, n.topic);
@@ -66,6 +75,7 @@ export const monitoringAlarmsStep: Step = {
         action: arn ? 'noop' : 'create',
         resource: `sns topic ${n.topic}`,
         subject: 'topic',
+        details: { name: n.topic },
         summary: arn ? m.inStep : m.topicCreate(n.topic),
         ...(arn && !mine ? { warnings: [m.notOursPlan('SNS topic', n.topic)] } : {}),
       });
@@ -79,6 +89,7 @@ export const monitoringAlarmsStep: Step = {
           action: subscribed ? 'noop' : 'create',
           resource: `sns subscription ${cfg.alarmEmail}`,
           subject: 'subscription',
+          details: { email: cfg.alarmEmail },
           summary: subscribed ? m.inStep : m.subscribe(cfg.alarmEmail),
         });
       }
@@ -130,9 +141,11 @@ export const monitoringAlarmsStep: Step = {
         return;
       }
       case 'alarm': {
-        const name = (change.details as { name?: string } | undefined)?.name;
-        const spec = syncAlarms(ctx.config, await topicArn(ctx)).find((s) => s.AlarmName === name);
-        if (spec) await applyAlarm(ctx, spec, 'project');
+        await applyAlarm(
+          ctx,
+          plannedAlarm(this.id, change, syncAlarms(ctx.config, await topicArn(ctx))),
+          'project',
+        );
         return;
       }
       case 'dashboard':

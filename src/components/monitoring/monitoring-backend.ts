@@ -1,12 +1,15 @@
 import { messages } from '../../core/messages.js';
-import type { Step, StepContext } from '../../core/step.js';
+import type { PlannedAction, Step, StepContext } from '../../core/step.js';
 import { backendEnabled } from '../backend/backend-shared.js';
 import {
+  type AlarmAction,
   applyAlarm,
   applyDashboard,
   cloudwatch,
+  type DashboardAction,
   planAlarms,
   planDashboard,
+  plannedAlarm,
   rollbackCloudWatch,
   verifyAlarms,
   verifyGone,
@@ -30,7 +33,9 @@ const m = messages.monitoring;
 const topic = (ctx: StepContext) =>
   ctx.journal.outputOf(ALARMS_STEP, 'topicArn') ?? ctx.config.monitoring?.snsTopic?.arn;
 
-export const monitoringBackendStep: Step = {
+type BackendMonitoringAction = AlarmAction | DashboardAction | PlannedAction<'pending', null>;
+
+export const monitoringBackendStep: Step<BackendMonitoringAction> = {
   id: BACKEND_ALARMS_STEP,
   phase: 3,
   component: 'monitoring',
@@ -48,6 +53,7 @@ export const monitoringBackendStep: Step = {
           resource: 'cloudwatch alarms (backend)',
           subject: 'pending',
           summary: m.backendPending,
+          details: null,
         },
       ];
     const n = names(ctx.config);
@@ -63,9 +69,11 @@ export const monitoringBackendStep: Step = {
     const t = backendTargets(ctx);
     if (!t) return;
     if (change.subject === 'alarm') {
-      const name = (change.details as { name?: string } | undefined)?.name;
-      const spec = backendAlarms(ctx.config, t, topic(ctx)).find((s) => s.AlarmName === name);
-      if (spec) await applyAlarm(ctx, spec, 'project');
+      await applyAlarm(
+        ctx,
+        plannedAlarm(this.id, change, backendAlarms(ctx.config, t, topic(ctx))),
+        'project',
+      );
     } else if (change.subject === 'dashboard') {
       const n = names(ctx.config);
       await applyDashboard(ctx, n.dashboard, dashboardBody(ctx.config, ctx.config.target.aws.region, t), {

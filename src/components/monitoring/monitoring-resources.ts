@@ -1,7 +1,8 @@
 import type { CreatedResource } from '../../core/contracts.js';
 import { EngifyError } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
-import type { Change, Check, StepContext } from '../../core/step.js';
+import { planDrift } from '../../core/plan-drift.js';
+import type { Check, PlannedAction, StepContext } from '../../core/step.js';
 import { type AlarmSpec, type CloudWatchOps, cloudWatchOps } from '../../providers/cloudwatch/cloudwatch.js';
 import { unreadableCheck } from '../hosting/hosting-shared.js';
 import { alarmDigest, KIND } from './monitoring-shared.js';
@@ -35,7 +36,24 @@ function refuse(kind: string, name: string, field: string): never {
 const threshold = (a: AlarmSpec) =>
   `${a.MetricName} ${a.Statistic} ${a.ComparisonOperator?.replace('Threshold', '')} ${a.Threshold} over ${a.EvaluationPeriods} x ${a.Period}s`;
 
-export async function planAlarms(ctx: StepContext, specs: AlarmSpec[]): Promise<Change[]> {
+/** An alarm as plan specified it (the digest of its settings: apply writes exactly that alarm). */
+export type AlarmAction = PlannedAction<'alarm', { name: string; digest: string }>;
+export type DashboardAction = PlannedAction<'dashboard', { name: string; widgets: number }>;
+
+/** The alarm spec a planned action stands for, as it is worked out now; drift when it changed or went. */
+export function plannedAlarm(stepId: string, change: AlarmAction, specs: AlarmSpec[]): AlarmSpec {
+  const spec = specs.find((s) => s.AlarmName === change.details.name);
+  if (!spec || alarmDigest(spec) !== change.details.digest)
+    throw planDrift(
+      stepId,
+      change.resource,
+      'the alarm as planned',
+      spec ? 'other settings' : 'no such alarm',
+    );
+  return spec;
+}
+
+export async function planAlarms(ctx: StepContext, specs: AlarmSpec[]): Promise<AlarmAction[]> {
   const cw = await cloudwatch(ctx);
   const found = new Map(
     (await cw.describeAlarms(specs.map((s) => s.AlarmName))).map((a) => [a.AlarmName, a]),
@@ -49,9 +67,9 @@ export async function planAlarms(ctx: StepContext, specs: AlarmSpec[]): Promise<
       resource: `cloudwatch alarm ${spec.AlarmName}`,
       subject: 'alarm',
       summary: !existing ? m.alarmCreate(threshold(spec)) : same ? m.inStep : m.alarmUpdate(threshold(spec)),
-      details: { name: spec.AlarmName },
+      details: { name: spec.AlarmName, digest: alarmDigest(spec) },
       ...(existing && !mine && !same ? { warnings: [m.notOursPlan('alarm', spec.AlarmName)] } : {}),
-    } satisfies Change;
+    } satisfies AlarmAction;
   });
 }
 
@@ -82,7 +100,7 @@ export async function planDashboard(
   name: string,
   body: string,
   opts: { owner: boolean },
-): Promise<Change> {
+): Promise<DashboardAction> {
   const current = await (await cloudwatch(ctx)).getDashboard(name);
   // A step that only adds a row to another step's dashboard does not own it.
   const mine = !opts.owner || ours(ctx, KIND.dashboard, name) || pending(ctx, KIND.dashboard, name);
@@ -91,6 +109,7 @@ export async function planDashboard(
     action: current === undefined ? 'create' : current === body ? 'noop' : 'update',
     resource: `cloudwatch dashboard ${name}`,
     subject: 'dashboard',
+    details: { name, widgets },
     summary:
       current === undefined ? m.dashboardCreate(widgets) : current === body ? m.inStep : m.dashboardUpdate,
     ...(current !== undefined && current !== body && !mine

@@ -99,7 +99,6 @@ describe('rds provider', () => {
     expect(wal.rows[0].wal_level).toBe('logical');
     expect(String(version.rows[0].server_version_num).slice(0, 2)).toBe('17');
     const wrong = new pg.Client({
-      ...db,
       host: '127.0.0.1',
       port: ready?.endpoint?.port,
       user: 'postgres',
@@ -107,7 +106,7 @@ describe('rds provider', () => {
       database: 'app',
     });
     // Password auth is on for TCP: a wrong password is refused.
-    await expect(wrong.connect()).rejects.toThrow();
+    await expect(wrong.connect()).rejects.toThrow(/password authentication failed/);
   }, 30_000);
 
   it('refuses to delete a protected instance (InvalidParameterCombination), deletes with a final snapshot after', async () => {
