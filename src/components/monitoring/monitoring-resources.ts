@@ -36,14 +36,19 @@ function refuse(kind: string, name: string, field: string): never {
 const threshold = (a: AlarmSpec) =>
   `${a.MetricName} ${a.Statistic} ${a.ComparisonOperator?.replace('Threshold', '')} ${a.Threshold} over ${a.EvaluationPeriods} x ${a.Period}s`;
 
-/** An alarm as plan specified it (the digest of its settings: apply writes exactly that alarm). */
+/**
+ * An alarm as plan specified it: the digest of its settings without its actions (apply writes exactly
+ * that alarm; the actions name the SNS topic, which this same step may create only during apply).
+ */
 export type AlarmAction = PlannedAction<'alarm', { name: string; digest: string }>;
+
+const settingsDigest = (spec: AlarmSpec) => alarmDigest({ ...spec, AlarmActions: [], OKActions: [] });
 export type DashboardAction = PlannedAction<'dashboard', { name: string; widgets: number }>;
 
 /** The alarm spec a planned action stands for, as it is worked out now; drift when it changed or went. */
 export function plannedAlarm(stepId: string, change: AlarmAction, specs: AlarmSpec[]): AlarmSpec {
   const spec = specs.find((s) => s.AlarmName === change.details.name);
-  if (!spec || alarmDigest(spec) !== change.details.digest)
+  if (!spec || settingsDigest(spec) !== change.details.digest)
     throw planDrift(
       stepId,
       change.resource,
@@ -67,7 +72,7 @@ export async function planAlarms(ctx: StepContext, specs: AlarmSpec[]): Promise<
       resource: `cloudwatch alarm ${spec.AlarmName}`,
       subject: 'alarm',
       summary: !existing ? m.alarmCreate(threshold(spec)) : same ? m.inStep : m.alarmUpdate(threshold(spec)),
-      details: { name: spec.AlarmName, digest: alarmDigest(spec) },
+      details: { name: spec.AlarmName, digest: settingsDigest(spec) },
       ...(existing && !mine && !same ? { warnings: [m.notOursPlan('alarm', spec.AlarmName)] } : {}),
     } satisfies AlarmAction;
   });
