@@ -31,7 +31,7 @@ async function main() {
     throw new Error('pgloader is not installed (Debian: apt-get install -y pgloader)');
   const pgloaderVersion = pgloader.stdout.toString().split('\n')[0]?.trim();
   const dist =
-    process.env.ENGIFY_DIST ?? join(here, '..', '..', 'node_modules', '.cache', 'engify-bench-sqlite-dist');
+    process.env.ENGIFY_DIST ?? join(here, '..', '..', '.bench-sqlite-dist');
   if (!process.env.ENGIFY_DIST)
     spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', dist], { cwd: join(here, '..', '..') });
   const work = mkdtempSync(join(tmpdir(), 'engify-bench-sqlite-'));

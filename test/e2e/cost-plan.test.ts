@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type QdrantStandIn, startQdrantStandIn } from '../../src/sandbox/qdrant-server.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { QdrantStandIn } from '../../src/sandbox/qdrant-server.js';
 import { ROOT, runCli } from '../helpers/cli.js';
-import { uniqueName, withDatabase } from '../helpers/db-cli-fixture.js';
-import { query, runSql } from '../helpers/db-copy-fixture.js';
+import { withDatabase } from '../helpers/db-cli-fixture.js';
+import { query } from '../helpers/db-copy-fixture.js';
 import { e2eWorkspace } from '../helpers/e2e-config.js';
+import { largeCatalog } from '../helpers/large-catalog.js';
 
 // The cost estimate of `plan`, through the built CLI, on a generated large catalog: a table of 100M
 // rows and 30 GiB by hand-set statistics (pg_class.reltuples and relpages, as ANALYZE would leave
@@ -24,38 +25,15 @@ let qdrant: QdrantStandIn;
 let sourceUrl: string;
 
 beforeAll(async () => {
-  qdrant = await startQdrantStandIn();
-  // Components alternate between two float32s whose shortest decimals have 8 significant digits.
-  const vector = Array.from({ length: DIMS }, (_, i) => (i % 2 === 0 ? 1.2345679 : -2.3456788));
-  qdrant.generate(
-    'docs',
-    { vectors: { size: DIMS, distance: 'Dot' } },
-    // Ids from 10^9: every id has 10 digits, whichever points the plan samples.
-    { count: POINTS, firstId: 1e9, point: (id) => ({ vector, payload: { bot_id: `b${id % 10}` } }) },
-  );
-  const cluster = inject('stack').postgresUrl;
-  const name = uniqueName('cost');
-  runSql(cluster, `CREATE DATABASE ${name}`);
-  sourceUrl = withDatabase(cluster, name);
-  runSql(
-    sourceUrl,
-    `CREATE SCHEMA auth;
-     CREATE TABLE auth.users (id uuid PRIMARY KEY, email text, phone text, encrypted_password text,
-       email_confirmed_at timestamptz, phone_confirmed_at timestamptz, created_at timestamptz,
-       last_sign_in_at timestamptz, raw_user_meta_data jsonb, raw_app_meta_data jsonb);
-     CREATE TABLE auth.identities (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-       user_id uuid REFERENCES auth.users (id), provider text, provider_id text, identity_data jsonb);
-     INSERT INTO auth.users
-       SELECT gen_random_uuid(), 'user' || g || '@example.com', NULL, NULL, now(), NULL,
-              now() - interval '400 days',
-              CASE WHEN g % 4 = 0 THEN now() - interval '2 days' ELSE now() - interval '45 days' END,
-              '{}', '{}'
-         FROM generate_series(1, ${USERS}) g;
-     CREATE TABLE public.events (id bigint PRIMARY KEY, body text);
-     UPDATE pg_class SET reltuples = ${ROWS}, relpages = ${PAGES} WHERE oid = 'public.events'::regclass;`,
-  );
-  // Alone: VACUUM cannot run inside the implicit transaction of a multi-statement query.
-  runSql(sourceUrl, 'VACUUM ANALYZE auth.users');
+  ({ qdrant, sourceUrl } = await largeCatalog({
+    name: 'cost',
+    users: USERS,
+    points: POINTS,
+    dims: DIMS,
+    rows: ROWS,
+    pages: PAGES,
+    lastSignIn: "CASE WHEN g % 4 = 0 THEN now() - interval '2 days' ELSE now() - interval '45 days' END",
+  }));
 }, 120_000);
 
 afterAll(async () => {

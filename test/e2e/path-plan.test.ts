@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type QdrantStandIn, startQdrantStandIn } from '../../src/sandbox/qdrant-server.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { QdrantStandIn } from '../../src/sandbox/qdrant-server.js';
 import { ROOT, runCli } from '../helpers/cli.js';
-import { uniqueName, withDatabase } from '../helpers/db-cli-fixture.js';
-import { runSql } from '../helpers/db-copy-fixture.js';
+import { withDatabase } from '../helpers/db-cli-fixture.js';
 import { e2eWorkspace } from '../helpers/e2e-config.js';
+import { largeCatalog } from '../helpers/large-catalog.js';
 
 // The copy-path choice of `plan`, through the built CLI, on a generated large catalog (the cost test's
 // fixture, scaled to the size where DMS wins): a table of 100M rows and 200 GiB by hand-set statistics
@@ -24,33 +24,15 @@ let qdrant: QdrantStandIn;
 let sourceUrl: string;
 
 beforeAll(async () => {
-  qdrant = await startQdrantStandIn();
-  const vector = Array.from({ length: DIMS }, (_, i) => (i % 2 === 0 ? 1.2345679 : -2.3456788));
-  qdrant.generate(
-    'docs',
-    { vectors: { size: DIMS, distance: 'Dot' } },
-    { count: POINTS, firstId: 1e9, point: (id) => ({ vector, payload: { bot_id: `b${id % 10}` } }) },
-  );
-  const cluster = inject('stack').postgresUrl;
-  const name = uniqueName('paths');
-  runSql(cluster, `CREATE DATABASE ${name}`);
-  sourceUrl = withDatabase(cluster, name);
-  runSql(
-    sourceUrl,
-    `CREATE SCHEMA auth;
-     CREATE TABLE auth.users (id uuid PRIMARY KEY, email text, phone text, encrypted_password text,
-       email_confirmed_at timestamptz, phone_confirmed_at timestamptz, created_at timestamptz,
-       last_sign_in_at timestamptz, raw_user_meta_data jsonb, raw_app_meta_data jsonb);
-     CREATE TABLE auth.identities (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-       user_id uuid REFERENCES auth.users (id), provider text, provider_id text, identity_data jsonb);
-     INSERT INTO auth.users
-       SELECT gen_random_uuid(), 'user' || g || '@example.com', NULL, NULL, now(), NULL,
-              now() - interval '400 days', now() - interval '2 days', '{}', '{}'
-         FROM generate_series(1, ${USERS}) g;
-     CREATE TABLE public.events (id bigint PRIMARY KEY, body text);
-     UPDATE pg_class SET reltuples = ${ROWS}, relpages = ${PAGES} WHERE oid = 'public.events'::regclass;`,
-  );
-  runSql(sourceUrl, 'VACUUM ANALYZE auth.users');
+  ({ qdrant, sourceUrl } = await largeCatalog({
+    name: 'paths',
+    users: USERS,
+    points: POINTS,
+    dims: DIMS,
+    rows: ROWS,
+    pages: PAGES,
+    lastSignIn: "now() - interval '2 days'",
+  }));
 }, 120_000);
 
 afterAll(async () => {
