@@ -41,8 +41,7 @@ const time = (f: () => void) => {
 async function main() {
   // The tool runs from a compiled build, as users run it (a TypeScript loader would inflate its RSS).
   // It sits at the package root like dist/: the bundled throughput/ and prices/ files are found beside it.
-  const dist =
-    process.env.ENGIFY_DIST ?? join(here, '..', '..', '.bench-dist');
+  const dist = process.env.ENGIFY_DIST ?? join(here, '..', '..', '.bench-dist');
   if (!process.env.ENGIFY_DIST)
     spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', dist], { cwd: join(here, '..', '..') });
   const source = await startPostgresCluster();

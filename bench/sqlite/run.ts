@@ -30,8 +30,7 @@ async function main() {
   if (pgloader.status !== 0)
     throw new Error('pgloader is not installed (Debian: apt-get install -y pgloader)');
   const pgloaderVersion = pgloader.stdout.toString().split('\n')[0]?.trim();
-  const dist =
-    process.env.ENGIFY_DIST ?? join(here, '..', '..', '.bench-sqlite-dist');
+  const dist = process.env.ENGIFY_DIST ?? join(here, '..', '..', '.bench-sqlite-dist');
   if (!process.env.ENGIFY_DIST)
     spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', dist], { cwd: join(here, '..', '..') });
   const work = mkdtempSync(join(tmpdir(), 'engify-bench-sqlite-'));
