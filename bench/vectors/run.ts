@@ -109,11 +109,8 @@ const loaded = loadTestConfig({
   },
 });
 const session = new EngineSession(loaded);
-await vectorsTableStep.apply(session.context(vectorsTableStep), {
-  action: 'create',
-  resource: 't',
-  summary: '',
-});
+const tableCtx = session.context(vectorsTableStep);
+for (const action of await vectorsTableStep.plan(tableCtx)) await vectorsTableStep.apply(tableCtx, action);
 const before = await stats();
 const ctx = session.context(vectorsCopyStep);
 const [change] = await vectorsCopyStep.plan(ctx);

@@ -60,6 +60,8 @@ declare module 'better-sqlite3' {
     ): this;
     close(): this;
     readonly inTransaction: boolean;
+    /** Wraps `fn` so that each call runs in one transaction (BEGIN/COMMIT, ROLLBACK on a throw). */
+    transaction<F extends (...args: never[]) => unknown>(fn: F): F;
   }
   interface DatabaseConstructor {
     new (filename: string, options?: Options): Database;

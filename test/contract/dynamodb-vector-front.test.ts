@@ -23,7 +23,10 @@ import {
   type SearchResultItem,
   SearchVectorsCommand,
   type SearchVectorsOutput,
+  type ServiceInputTypes,
+  type ServiceOutputTypes,
   StartBulkPutItemsCommand,
+  type StartBulkPutItemsCommandInput,
   type StartBulkPutItemsOutput,
   type TableDescription,
   TableStatus,
@@ -33,6 +36,7 @@ import {
   type VectorIndexDescription,
 } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { DeserializeHandler, DeserializeHandlerArguments, HandlerExecutionContext } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type DynamoDbVectorFront,
@@ -162,19 +166,20 @@ beforeAll(async () => {
     maxAttempts: 1,
   });
   client.middlewareStack.addRelativeTo(
-    (next, context) => async (args) => {
-      const out = await next(args);
-      const response = out.response as { statusCode?: number; body?: Readable };
-      if (response.body) {
-        const chunks: Buffer[] = [];
-        for await (const c of response.body) chunks.push(Buffer.from(c as Uint8Array));
-        const text = Buffer.concat(chunks).toString('utf8');
-        if (response.statusCode === 200)
-          raw.set(String(context.commandName).replace(/Command$/, ''), JSON.parse(text));
-        response.body = Readable.from([Buffer.from(text)]);
-      }
-      return out;
-    },
+    (next: DeserializeHandler<ServiceInputTypes, ServiceOutputTypes>, context: HandlerExecutionContext) =>
+      async (args: DeserializeHandlerArguments<ServiceInputTypes>) => {
+        const out = await next(args);
+        const response = out.response as { statusCode?: number; body?: Readable };
+        if (response.body) {
+          const chunks: Buffer[] = [];
+          for await (const c of response.body) chunks.push(Buffer.from(c as Uint8Array));
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (response.statusCode === 200)
+            raw.set(String(context.commandName).replace(/Command$/, ''), JSON.parse(text));
+          response.body = Readable.from([Buffer.from(text)]);
+        }
+        return out;
+      },
     { relation: 'after', toMiddleware: 'deserializerMiddleware', name: 'keepRawAnswer' },
   );
 });
@@ -430,7 +435,7 @@ describe('DynamoDB vector front against the SDK shapes', () => {
         InputCompressionType: 'GZIP',
       },
       OutputS3Configuration: { S3Bucket: 'staging', S3KeyPrefix: 'report/', OutputType: ['ERROR'] },
-    } as const;
+    } satisfies StartBulkPutItemsCommandInput;
     const started: StartBulkPutItemsOutput = await client.send(new StartBulkPutItemsCommand(start));
     expectOnlyDeclared(
       rawOf('StartBulkPutItems'),

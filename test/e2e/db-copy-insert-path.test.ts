@@ -95,8 +95,10 @@ describe('db.copy INSERT path (rds data-api mode)', () => {
         signal: new AbortController().signal,
         log: () => undefined,
         progress: () => undefined,
-        postLoad: async (src, targets) =>
-          (await applyPostLoadDdl(targets, await readPostLoadDdl(src, ['public']))).length,
+        postLoad: async (src, targets) => {
+          if (!src) throw new Error('a PostgreSQL source has a connection');
+          return (await applyPostLoadDdl(targets, await readPostLoadDdl(src, ['public']))).length;
+        },
       });
       expect(result.rows).toBeGreaterThan(3000);
       expect(Math.max(...seen.batches)).toBeLessThanOrEqual(200);

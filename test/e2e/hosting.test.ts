@@ -17,7 +17,7 @@ import {
   startHostingStack,
 } from './hosting-fixture.js';
 
-const steps = [hostingAppStep, hostingEnvStep, hostingDomainStep];
+const steps: Step[] = [hostingAppStep, hostingEnvStep, hostingDomainStep];
 
 let stack: Stack;
 const sessions: EngineSession[] = [];

@@ -146,7 +146,7 @@ describe('monitoring through the CLI', () => {
     // A rerun plans and does nothing.
     const puts = cw.calls('PutMetricAlarm').length;
     const again = await ok('apply', '--phase', '1', '--yes', '--json');
-    const plan2 = events(again.stdout).find((e) => e.type === 'plan') as {
+    const plan2 = events(again.stdout).find((e) => e.type === 'plan') as unknown as {
       plan: { steps: { changes: { action: string }[] }[] };
     };
     expect(plan2.plan.steps.flatMap((s) => s.changes.map((c) => c.action)).every((a) => a === 'noop')).toBe(

@@ -3,7 +3,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type CliResult, runCli } from '../helpers/cli.js';
 import { journalText, sourceDatabase, uniqueName, withDatabase } from '../helpers/db-cli-fixture.js';
-import { e2eWorkspace } from '../helpers/e2e-config.js';
+import { type ConfigDraft, e2eWorkspace } from '../helpers/e2e-config.js';
 
 // A Supabase pooler URL in source.supabase.dbUrl is refused before db.copy takes its snapshot. The
 // "pooler" is a plain TCP relay on 6543 (Supabase's transaction-pooler port) to the real source, so
@@ -47,14 +47,13 @@ describe('source.supabase.dbUrl through the Supabase pooler', () => {
     const target = uniqueName('tgtpool');
     const pooled = new URL(source.url);
     pooled.port = String(POOLER_PORT);
-    const draft =
-      (dbUrl: string) => (config: Record<string, unknown> & { source: object; target: object }) => {
-        config.source = { supabase: { dbUrl } };
-        config.target = {
-          aws: { region: 'us-east-1' },
-          rds: { mode: 'pg', url: withDatabase(cluster, target), createDatabase: true },
-        };
+    const draft = (dbUrl: string) => (config: ConfigDraft) => {
+      config.source = { supabase: { dbUrl } };
+      config.target = {
+        aws: { region: 'us-east-1' },
+        rds: { mode: 'pg', url: withDatabase(cluster, target), createDatabase: true },
       };
+    };
     const ws = e2eWorkspace(draft(source.url));
     const cli = (...args: string[]) => runCli(['--config', ws.configPath, ...args], { env: ws.env });
     const phase1 = await cli('apply', '--phase', '1', '--yes');

@@ -30,7 +30,8 @@ export interface SeedOptions {
   dims: number;
   seed: number;
   /** Every n-th point gets a uuid id, the others integer ids. */
-  uuidEvery: number;
+  /** Every n-th point gets a UUID id instead of an integer (none when unset). */
+  uuidEvery?: number;
   /** Adds a numeric `score` to each payload. */
   score?: boolean;
 }
@@ -46,7 +47,7 @@ export async function seedRandomCollection(
   const r = rng(options.seed);
   await request(`/collections/${name}`, { vectors: { size: options.dims, distance } });
   const points = Array.from({ length: n }, (_, i) => ({
-    id: i % options.uuidEvery === 0 ? randomUUID() : i + 1,
+    id: options.uuidEvery && i % options.uuidEvery === 0 ? randomUUID() : i + 1,
     vector: Array.from({ length: options.dims }, () => r()),
     payload: {
       bot_id: `bot-${i % 3}`,

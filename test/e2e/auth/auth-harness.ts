@@ -12,7 +12,6 @@ import {
 import pg from 'pg';
 import { expect } from 'vitest';
 import { authUsersStep } from '../../../src/components/auth/auth-users.js';
-import type { Change } from '../../../src/core/step.js';
 import type { EngineSession } from '../../../src/engine/session.js';
 import { type CognitoFront, startCognitoFront } from '../../../src/sandbox/cognito-import-jobs.js';
 import { type LambdaInvokeServer, startLambdaInvoke } from '../../../src/sandbox/lambda-invoke.js';
@@ -51,7 +50,7 @@ export async function listPoolUsers(world: Pick<AuthWorld, 'cognito'>, poolId: s
 export async function expectRerunNoopThenRollback(
   world: Pick<AuthWorld, 'cognito'>,
   sc: Scenario,
-  change: Change,
+  change: Parameters<typeof authUsersStep.apply>[1],
   session: EngineSession = sc.reopen(),
 ) {
   const ctx = session.context(authUsersStep);

@@ -75,7 +75,8 @@ describe('auth.pool planned actions', () => {
     const { ctx, cognito } = setup();
     for (const a of await authPool.plan(ctx)) await authPool.apply(ctx, a);
     const [usePool] = await authPool.plan(ctx);
-    if (usePool?.details.kind !== 'use') throw new Error('expected the pool to be used');
+    if (usePool?.subject !== 'pool' || usePool.details.kind !== 'use')
+      throw new Error('expected the pool to be used');
     await cognito.send(new DeleteUserPoolCommand({ UserPoolId: usePool.details.poolId }));
     await expect(authPool.apply(ctx, usePool)).rejects.toMatchObject({ code: 'PLAN_DRIFT' });
   });

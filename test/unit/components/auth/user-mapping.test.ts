@@ -9,6 +9,7 @@ const base: SupabaseAuthUser = {
   phone: null,
   emailConfirmedAt: null,
   phoneConfirmedAt: null,
+  lastSignInAt: null,
   passwordHash: '$2a$10$abcdefghijklmnopqrstuuJ3x5uLQ0qz6yJ7b7p8aYl9s0Qj8dBGm',
   userMetadata: { full_name: 'M C', plan: 'pro' },
   appMetadata: {},

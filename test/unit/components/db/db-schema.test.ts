@@ -121,7 +121,13 @@ describe('db.schema in pg mode', () => {
       code: 'DB_TABLE_COLLISION',
       message: expect.stringContaining('public.events'),
     });
-    const change = { action: 'create' as const, resource: 'schema of busy', summary: '' };
+    const change = {
+      action: 'create' as const,
+      resource: 'schema of busy',
+      subject: 'schema' as const,
+      summary: '',
+      details: { kind: 'after-instance' as const },
+    };
     await expect(dbSchemaStep.apply(ctx, change)).rejects.toMatchObject({ code: 'DB_TABLE_COLLISION' });
     expect(
       await query(

@@ -5,7 +5,6 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } 
 import { Upload } from '@aws-sdk/lib-storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filesCopy } from '../../../../src/components/files/files-copy.js';
-import type { Change } from '../../../../src/core/step.js';
 import type { EngineSession } from '../../../../src/engine/session.js';
 import { type S3rverProcess, startS3rverProcess } from '../../../../src/sandbox/s3rver-process.js';
 import { LOCAL_CREDENTIALS } from '../../../../src/sandbox/stack.js';
@@ -93,7 +92,9 @@ describe('files.copy, s3 mode (S3-compatible endpoint)', () => {
     expect(changes).toHaveLength(1);
     expect(changes[0]?.details).toMatchObject({ bucket: SOURCE, objects: seeded.size, mode: 's3' });
     expect(changes[0]?.warnings?.[0]).toMatch(/Cannot tell whether bucket/);
-    await filesCopy.apply(ctx, changes[0] as Change);
+    const [only] = changes;
+    if (!only) throw new Error('nothing planned');
+    await filesCopy.apply(ctx, only);
     for (const [name, hash] of seeded) {
       const key = `${SOURCE}/${name}`;
       expect(sha(await bytesOf(target, key)), key).toBe(hash);
@@ -121,7 +122,8 @@ describe('files.copy, s3 mode (S3-compatible endpoint)', () => {
       },
     });
     const [change] = await filesCopy.plan(ctx);
-    await expect(filesCopy.apply(ctx, change as Change)).rejects.toThrow();
+    if (!change) throw new Error('nothing planned');
+    await expect(filesCopy.apply(ctx, change)).rejects.toThrow();
     const cp = ctx.journal.lastCheckpoint(`bucket:${SOURCE}`);
     expect(cp?.done).toBe(false);
     const last = (cp?.cursor as { last?: string } | undefined)?.last;

@@ -275,7 +275,8 @@ describe('files.copy, api mode (supabase-js listing with folders)', () => {
       },
     });
     const [change] = await filesCopy.plan(ctx);
-    await expect(filesCopy.apply(ctx, change as Change)).rejects.toThrow();
+    if (!change) throw new Error('nothing planned');
+    await expect(filesCopy.apply(ctx, change)).rejects.toThrow();
     await first.close();
     const puts = () =>
       api.requests.filter((r) => r.path.startsWith('/storage/v1/object/authenticated/uploads/')).length;

@@ -1,3 +1,4 @@
+import type { DomainAssociation } from '@aws-sdk/client-amplify';
 import { describe, expect, it } from 'vitest';
 import {
   CLOUDFRONT_ZONE,
@@ -10,7 +11,11 @@ import {
 
 // The record sets dns.records asks Route 53 for, and how a name's current sets are classified.
 
-const association = {
+const association: DomainAssociation = {
+  domainAssociationArn: 'arn:aws:amplify:us-east-1:123456789012:apps/d1/domains/example.com',
+  enableAutoSubDomain: false,
+  domainStatus: 'PENDING_VERIFICATION',
+  statusReason: '',
   domainName: 'example.com',
   certificateVerificationDNSRecord: '_abc.example.com. CNAME _xyz.acm-validations.aws.',
   subDomains: [
