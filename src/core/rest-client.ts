@@ -38,6 +38,65 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     );
   });
 
+/** An HTTP answer, its body parsed as JSON when it is JSON (non-JSON error pages are kept as text). */
+export interface HttpAnswer {
+  status: number;
+  ok: boolean;
+  text: string;
+  body: unknown;
+}
+
+/** What `settle` returns to have the call tried again (a 429 or 5xx), with the reason kept as the last error. */
+export class Retry {
+  constructor(readonly reason: unknown) {}
+}
+
+/**
+ * One JSON call with a timeout on every try, retried with jittered exponential backoff while `settle`
+ * answers Retry or the network fails. What `settle` throws ends the call at once (an answer that
+ * says no); an abort of `signal` ends it too. After the last try, `exhausted(last)` makes the error.
+ */
+export async function withRetries<T>(o: {
+  request(signal: AbortSignal): Promise<Response>;
+  settle(answer: HttpAnswer): T | Retry;
+  exhausted(last: unknown): Error;
+  timeoutMs: number;
+  attempts: number;
+  signal?: AbortSignal;
+  /** The wait before try `attempt + 1` (default: jittered exponential, capped at 8 s). */
+  backoffMs?: (attempt: number) => number;
+}): Promise<T> {
+  const backoff = o.backoffMs ?? ((attempt: number) => Math.random() * Math.min(8000, 200 * 2 ** attempt));
+  let last: unknown;
+  for (let attempt = 1; attempt <= o.attempts; attempt++) {
+    let answer: HttpAnswer | undefined;
+    try {
+      const signals = [AbortSignal.timeout(o.timeoutMs), ...(o.signal ? [o.signal] : [])];
+      const res = await o.request(AbortSignal.any(signals));
+      const text = await res.text();
+      let body: unknown = text;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        // Kept as text.
+      }
+      answer = { status: res.status, ok: res.ok, text, body };
+    } catch (error) {
+      if (o.signal?.aborted) throw error;
+      last = error;
+    }
+    if (answer) {
+      const settled = o.settle(answer);
+      if (!(settled instanceof Retry)) return settled;
+      last = settled.reason;
+    }
+    if (attempt < o.attempts) await sleep(backoff(attempt), o.signal);
+  }
+  throw o.exhausted(last);
+}
+
+export const retryableStatus = (status: number) => status === 429 || status >= 500;
+
 export function restClient(options: RestOptions) {
   const timeoutMs = options.timeoutMs ?? 15_000;
   const attempts = options.attempts ?? 5;
@@ -49,39 +108,31 @@ export function restClient(options: RestOptions) {
       if (v !== undefined) url.searchParams.set(k, v);
     // The URL we name in errors never contains the token (it travels in the Authorization header).
     const shown = `${url.origin}${url.pathname}`;
-    let last: unknown;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      try {
-        const signals = [AbortSignal.timeout(timeoutMs), ...(options.signal ? [options.signal] : [])];
-        const res = await fetch(url, {
+    return withRetries<T>({
+      timeoutMs,
+      attempts,
+      signal: options.signal,
+      request: (signal) =>
+        fetch(url, {
           headers: { authorization: `Bearer ${options.token}`, accept: 'application/json' },
-          signal: AbortSignal.any(signals),
-        });
-        const text = await res.text();
-        let body: unknown = text;
-        try {
-          body = text ? JSON.parse(text) : undefined;
-        } catch {
-          // Non-JSON error pages (proxies) are kept as text.
-        }
-        if (res.ok) return body as T;
-        const error = new RestError(res.status, body, shown);
-        if (res.status !== 429 && res.status < 500) throw error;
-        last = error;
-      } catch (error) {
-        if (error instanceof RestError && error.status !== 429 && error.status < 500) throw error;
-        if (options.signal?.aborted) throw error;
-        last = error;
-      }
-      if (attempt < attempts) await sleep(Math.random() * Math.min(8000, 200 * 2 ** attempt), options.signal);
-    }
-    if (last instanceof RestError) throw last;
-    throw new EngifyError({
-      code: 'HOSTING_SOURCE_UNREACHABLE',
-      kind: 'transient',
-      message: `Cannot reach ${shown} after ${attempts} attempts (${last instanceof Error ? last.message : String(last)}).`,
-      hint: 'Check the apiUrl in the config, your network or proxy, and the provider status page; then rerun.',
-      cause: last,
+          signal,
+        }),
+      settle: (a) => {
+        if (a.ok) return a.body as T;
+        const error = new RestError(a.status, a.body, shown);
+        if (retryableStatus(a.status)) return new Retry(error);
+        throw error;
+      },
+      exhausted: (last) =>
+        last instanceof RestError
+          ? last
+          : new EngifyError({
+              code: 'HOSTING_SOURCE_UNREACHABLE',
+              kind: 'transient',
+              message: `Cannot reach ${shown} after ${attempts} attempts (${last instanceof Error ? last.message : String(last)}).`,
+              hint: 'Check the apiUrl in the config, your network or proxy, and the provider status page; then rerun.',
+              cause: last,
+            }),
     });
   };
 }

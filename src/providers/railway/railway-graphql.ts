@@ -1,5 +1,6 @@
 import { EngifyError } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
+import { Retry, retryableStatus, withRetries } from '../../core/rest-client.js';
 
 // POST-only client for Railway's public GraphQL API (https://backboard.railway.com/graphql/v2): a
 // timeout on every call, jittered retries on 429/5xx and network errors, and GraphQL `errors` turned
@@ -36,19 +37,6 @@ interface GraphqlBody<T> {
   errors?: { message?: string }[];
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
-
 function classify(message: string): GraphqlFailure {
   if (/not authori[sz]ed|unauthori[sz]ed|forbidden|invalid token/i.test(message))
     return { kind: 'auth', message };
@@ -70,60 +58,45 @@ export function railwayGraphql(options: GraphqlOptions) {
     query: string,
     variables: Record<string, unknown>,
   ): Promise<T> {
-    let last: unknown;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      let retryable = true;
-      try {
-        const signals = [AbortSignal.timeout(timeoutMs), ...(options.signal ? [options.signal] : [])];
-        const res = await fetch(url, {
+    return withRetries<T>({
+      timeoutMs,
+      attempts,
+      signal: options.signal,
+      request: (signal) =>
+        fetch(url, {
           method: 'POST',
           headers: { ...auth, 'content-type': 'application/json', accept: 'application/json' },
           body: JSON.stringify({ operationName, query, variables }),
-          signal: AbortSignal.any(signals),
-        });
-        const text = await res.text();
-        let body: GraphqlBody<T> | undefined;
-        try {
-          body = text ? (JSON.parse(text) as GraphqlBody<T>) : undefined;
-        } catch {
-          body = undefined;
-        }
+          signal,
+        }),
+      settle: (a) => {
+        const body = (typeof a.body === 'object' ? a.body : undefined) as GraphqlBody<T> | undefined;
         const firstError = body?.errors?.find((e) => typeof e.message === 'string')?.message;
-        if (res.status === 401 || res.status === 403)
-          throw new RailwayGraphqlError({ kind: 'auth', message: firstError ?? `HTTP ${res.status}` }, url);
-        if (res.ok && firstError !== undefined) {
-          retryable = false;
-          throw new RailwayGraphqlError(classify(firstError), url);
-        }
-        if (res.ok && body?.data) return body.data;
-        if (res.status !== 429 && res.status < 500) {
-          retryable = false;
-          throw new EngifyError({
-            code: 'RAILWAY_HTTP',
-            kind: 'system',
-            message: messages.railway.httpError(url, res.status),
-            hint: messages.railway.graphqlErrorHint,
-            detail: text.slice(0, 500),
-          });
-        }
-        last = new Error(`HTTP ${res.status}`);
-      } catch (error) {
-        if (error instanceof RailwayGraphqlError || !retryable) throw error;
-        if (options.signal?.aborted) throw error;
-        last = error;
-      }
-      if (attempt < attempts) await sleep(Math.random() * Math.min(8000, 200 * 2 ** attempt), options.signal);
-    }
-    throw new EngifyError({
-      code: 'RAILWAY_UNREACHABLE',
-      kind: 'transient',
-      message: messages.railway.unreachable(
-        url,
-        attempts,
-        last instanceof Error ? last.message : String(last),
-      ),
-      hint: messages.railway.unreachableHint,
-      cause: last,
+        if (a.status === 401 || a.status === 403)
+          throw new RailwayGraphqlError({ kind: 'auth', message: firstError ?? `HTTP ${a.status}` }, url);
+        if (a.ok && firstError !== undefined) throw new RailwayGraphqlError(classify(firstError), url);
+        if (a.ok && body?.data) return body.data;
+        if (retryableStatus(a.status)) return new Retry(new Error(`HTTP ${a.status}`));
+        throw new EngifyError({
+          code: 'RAILWAY_HTTP',
+          kind: 'system',
+          message: messages.railway.httpError(url, a.status),
+          hint: messages.railway.graphqlErrorHint,
+          detail: a.text.slice(0, 500),
+        });
+      },
+      exhausted: (last) =>
+        new EngifyError({
+          code: 'RAILWAY_UNREACHABLE',
+          kind: 'transient',
+          message: messages.railway.unreachable(
+            url,
+            attempts,
+            last instanceof Error ? last.message : String(last),
+          ),
+          hint: messages.railway.unreachableHint,
+          cause: last,
+        }),
     });
   };
 }
