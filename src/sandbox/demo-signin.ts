@@ -14,13 +14,14 @@ export interface SignInResult {
   detail: string;
 }
 
-export async function signIn(
+/** One USER_PASSWORD_AUTH sign-in: its ID token, or why there is none. */
+async function initiate(
   endpoint: string,
   region: string,
   clientId: string,
   email: string,
   password: string,
-): Promise<SignInResult> {
+): Promise<{ token?: string; why: string }> {
   const client = new CognitoIdentityProviderClient({
     region,
     endpoint,
@@ -35,13 +36,26 @@ export async function signIn(
         AuthParameters: { USERNAME: email, PASSWORD: password },
       }),
     );
-    const ok = typeof out.AuthenticationResult?.IdToken === 'string';
-    return { email, ok, detail: ok ? 'tokens issued' : `challenge ${out.ChallengeName ?? 'none'}` };
+    const token = out.AuthenticationResult?.IdToken;
+    return typeof token === 'string'
+      ? { token, why: 'tokens issued' }
+      : { why: `challenge ${out.ChallengeName ?? 'none'}` };
   } catch (error) {
-    return { email, ok: false, detail: error instanceof Error ? error.name : 'error' };
+    return { why: error instanceof Error ? error.name : 'error' };
   } finally {
     client.destroy();
   }
+}
+
+export async function signIn(
+  endpoint: string,
+  region: string,
+  clientId: string,
+  email: string,
+  password: string,
+): Promise<SignInResult> {
+  const r = await initiate(endpoint, region, clientId, email, password);
+  return { email, ok: r.token !== undefined, detail: r.why };
 }
 
 /** The ID token of a sign-in (for calling the API through the gateway), or undefined. */
@@ -52,24 +66,5 @@ export async function signInToken(
   email: string,
   password: string,
 ): Promise<string | undefined> {
-  const client = new CognitoIdentityProviderClient({
-    region,
-    endpoint,
-    credentials: { ...LOCAL_CREDENTIALS },
-    maxAttempts: 2,
-  });
-  try {
-    const out = await client.send(
-      new InitiateAuthCommand({
-        AuthFlow: 'USER_PASSWORD_AUTH',
-        ClientId: clientId,
-        AuthParameters: { USERNAME: email, PASSWORD: password },
-      }),
-    );
-    return out.AuthenticationResult?.IdToken;
-  } catch {
-    return undefined;
-  } finally {
-    client.destroy();
-  }
+  return (await initiate(endpoint, region, clientId, email, password)).token;
 }
